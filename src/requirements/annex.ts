@@ -15,7 +15,8 @@ export type Block =
   | { kind: "heading"; level: 1 | 2 | 3; text: string }
   | { kind: "paragraph"; content: Inline[] }
   | { kind: "list"; items: Inline[][] }
-  | { kind: "table"; header: string[]; rows: string[][] };
+  /** `widths`: relative column widths, summing to 100. */
+  | { kind: "table"; header: string[]; rows: string[][]; widths: number[] };
 
 export interface AnnexDocument {
   language: Language;
@@ -38,11 +39,12 @@ export function buildAnnex(set: RequirementSet, options: AnnexOptions): AnnexDoc
   const heading = (level: 1 | 2 | 3, text: string): void => void blocks.push({ kind: "heading", level, text });
   const paragraph = (...content: Inline[]): void => void blocks.push({ kind: "paragraph", content });
   const labelled = (label: string, text: string): void => paragraph({ text: `${label}. `, strong: true }, text);
+  const colon = labels.colon;
 
-  paragraph({ text: `${labels.scopeCategories}: `, strong: true }, set.scope.categories.map((category) => category.name).join("; "));
+  paragraph({ text: `${labels.scopeCategories}${colon}`, strong: true }, set.scope.categories.map((category) => category.name).join("; "));
   if (set.scope.cpv.length > 0) {
     paragraph(
-      { text: `${labels.scopeCpv}: `, strong: true },
+      { text: `${labels.scopeCpv}${colon}`, strong: true },
       set.scope.cpv.map((scope) => `${scope.code} ${scope.label}`).join("; "),
     );
   }
@@ -52,27 +54,26 @@ export function buildAnnex(set: RequirementSet, options: AnnexOptions): AnnexDoc
 
   heading(2, `2. ${labels.requirementsHeading}`);
   for (const requirement of set.requirements) {
-    heading(3, `R${requirement.number}. ${requirement.name}: ${requirement.fullName} (${levelName(requirement)})`);
+    heading(3, `R${requirement.number}. ${requirement.name}${colon}${requirement.fullName} (${levelName(requirement)})`);
     paragraph(requirement.summary);
     labelled(labels.clause, requirement.clause);
     labelled(labels.rationale, requirement.rationale);
     blocks.push({
       kind: "list",
-      items: requirement.reasons.map((reason) => [{ text: `${labels.forThisPurchase} (${reason.categoryName}): `, strong: true }, reason.text]),
+      items: requirement.reasons.map((reason) => [{ text: `${labels.forThisPurchase} (${reason.categoryName})${colon}`, strong: true }, reason.text]),
     });
     labelled(labels.verification, requirement.verification.method);
+    paragraph({ text: `${labels.evidence}${colon.trimEnd()}`, strong: true });
     blocks.push({
       kind: "list",
-      items: [
-        ...requirement.verification.evidence.map((item): Inline[] => [
-          { text: `${labels.evidence}: `, strong: true },
-          `${labels.evidenceKinds[item.kind] ?? item.kind}: ${item.description}`,
-        ]),
-        ...(requirement.verification.checks.length > 0
-          ? [[{ text: `${labels.automatedChecks}: `, strong: true }, requirement.verification.checks.join(", ")]]
-          : []),
-      ],
+      items: requirement.verification.evidence.map((item): Inline[] => [
+        { text: labels.evidenceKinds[item.kind] ?? item.kind, strong: true },
+        `${colon}${item.description}`,
+      ]),
     });
+    if (requirement.verification.checks.length > 0) {
+      paragraph({ text: `${labels.automatedChecks}${colon}`, strong: true }, requirement.verification.checks.join(", "));
+    }
     labelled(labels.orEquivalent, requirement.orEquivalent);
     labelled(labels.complyOrExplain, requirement.complyOrExplain);
   }
@@ -83,6 +84,8 @@ export function buildAnnex(set: RequirementSet, options: AnnexOptions): AnnexDoc
   blocks.push({
     kind: "table",
     header: [columns.number, columns.requirement, columns.level, columns.question, columns.evidence, columns.met, columns.remarks],
+    // The question needs the room; the remarks column is left wide enough to write in.
+    widths: [6, 13, 11, 30, 16, 11, 13],
     rows: set.requirements.map((requirement) => [
       `R${requirement.number}`,
       requirement.name,
@@ -104,7 +107,7 @@ export function buildAnnex(set: RequirementSet, options: AnnexOptions): AnnexDoc
     kind: "list",
     items: specifications.map((specification): Inline[] => [
       { text: specification.ref, strong: true },
-      ` (${specification.publisher}): ${specification.title}. `,
+      ` (${specification.publisher})${colon}${specification.title}. `,
       { text: specification.url, href: specification.url },
     ]),
   });

@@ -6,6 +6,8 @@
 import type { Language } from "../catalog/schema.ts";
 
 export interface AnnexLabels {
+  /** The separator after a label: French puts a space before the colon. */
+  colon: string;
   title: string;
   scopeCategories: string;
   scopeCpv: string;
@@ -35,6 +37,7 @@ export interface AnnexLabels {
 }
 
 const en: AnnexLabels = {
+  colon: ": ",
   title: "Annex: Internet and information security standards",
   scopeCategories: "What is being procured",
   scopeCpv: "CPV codes",
@@ -77,6 +80,7 @@ const en: AnnexLabels = {
 };
 
 const fr: AnnexLabels = {
+  colon: " : ",
   title: "Annexe : normes de sécurité de l'Internet et de l'information",
   scopeCategories: "Objet du marché",
   scopeCpv: "Codes CPV",
@@ -119,6 +123,7 @@ const fr: AnnexLabels = {
 };
 
 const es: AnnexLabels = {
+  colon: ": ",
   title: "Anexo: normas de seguridad de Internet y de la información",
   scopeCategories: "Objeto del contrato",
   scopeCpv: "Códigos CPV",
@@ -161,6 +166,7 @@ const es: AnnexLabels = {
 };
 
 const nl: AnnexLabels = {
+  colon: ": ",
   title: "Bijlage: standaarden voor internet- en informatiebeveiliging",
   scopeCategories: "Voorwerp van de opdracht",
   scopeCpv: "CPV-codes",

@@ -12,6 +12,7 @@ import {
   Paragraph,
   Table,
   TableCell,
+  TableLayoutType,
   TableRow,
   TextRun,
   WidthType,
@@ -21,6 +22,8 @@ import {
 import type { AnnexDocument, Inline } from "../annex.ts";
 
 const HEADINGS = { 1: HeadingLevel.HEADING_1, 2: HeadingLevel.HEADING_2, 3: HeadingLevel.HEADING_3 } as const;
+/** Text width of an A4 page with the library's default 1-inch margins, in twips. */
+const TEXT_WIDTH = 9026;
 /** 10 pt body text in half-points, 9 pt in tables. */
 const BODY_SIZE = 20;
 const TABLE_SIZE = 18;
@@ -41,7 +44,9 @@ export async function renderDocx(document: AnnexDocument): Promise<Uint8Array> {
       case "table":
         children.push(
           new Table({
-            width: { size: 100, type: WidthType.PERCENTAGE },
+            width: { size: TEXT_WIDTH, type: WidthType.DXA },
+            columnWidths: block.widths.map((share) => Math.round((share / 100) * TEXT_WIDTH)),
+            layout: TableLayoutType.FIXED,
             rows: [
               new TableRow({ tableHeader: true, children: block.header.map((cell) => tableCell(cell, true)) }),
               ...block.rows.map((cells) => new TableRow({ cantSplit: true, children: cells.map((cell) => tableCell(cell, false)) })),
@@ -56,7 +61,7 @@ export async function renderDocx(document: AnnexDocument): Promise<Uint8Array> {
     creator: "Baseline",
     description: "Requirements annex generated from the Baseline standards catalog",
     styles: { default: { document: { run: { font: "Calibri", size: BODY_SIZE } } } },
-    sections: [{ children }],
+    sections: [{ properties: { page: { size: { width: 11906, height: 16838 } } }, children }],
   });
   return new Uint8Array(await Packer.toBuffer(word));
 }

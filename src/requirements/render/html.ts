@@ -36,6 +36,7 @@ export function renderHtml(document: AnnexDocument): string {
         case "table":
           return [
             "<table>",
+            `  <colgroup>${block.widths.map((share) => `<col style="width:${share}%">`).join("")}</colgroup>`,
             `  <thead><tr>${block.header.map((cell) => `<th scope="col">${escapeHtml(cell)}</th>`).join("")}</tr></thead>`,
             "  <tbody>",
             ...block.rows.map((cells) => `    <tr>${cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join("")}</tr>`),

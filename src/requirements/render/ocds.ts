@@ -43,7 +43,7 @@ function criterion(requirement: Requirement, labels: AnnexLabels): OcdsCriterion
   const mandatory = requirement.level === "mandatory";
   return {
     id,
-    title: `${requirement.name}: ${requirement.fullName}`,
+    title: `${requirement.name}${labels.colon}${requirement.fullName}`,
     description: requirement.clause,
     // The standards concern what is delivered, not the tenderer as a company,
     // except management-system certificates, which judge the tenderer.
