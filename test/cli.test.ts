@@ -22,7 +22,7 @@ function assertUsageError(result: ReturnType<typeof baseline>, pattern: RegExp):
   assert.equal(result.status, 2, result.stderr);
   assert.equal(result.stdout, "");
   assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
-  assert.match(result.stderr, pattern);
+  assert.match(result.stderr.trimEnd(), pattern);
 }
 
 describe("baseline standards and categories", () => {

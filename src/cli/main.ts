@@ -24,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(version)
     .showSuggestionAfterError()
     .exitOverride()
+    .enablePositionalOptions()
     .configureOutput({ outputError: (message, write) => write(`baseline: ${message.replace(/^error: /, "")}`) });
   registerCatalogCommands(program);
   registerRequirementsCommand(program, version);
