@@ -22,7 +22,10 @@ describe("CPV to category mapping", () => {
         const code = listed.slice(0, 8);
         const descendant = [...Array(10).keys()]
           .map((digit) => code.replace(/0(0*)$/, `${digit}$1`))
-          .find((candidate) => candidate !== code && catalog.cpv.get(candidate) && catalog.cpv.lineage(catalog.cpv.get(candidate)!).some((entry) => entry.code === code));
+          .find((candidate) => {
+            const entry = catalog.cpv.get(candidate);
+            return candidate !== code && entry !== undefined && catalog.cpv.lineage(entry).some((ancestor) => ancestor.code === code);
+          });
         if (descendant) assert.ok(categoriesOf(descendant).includes(category.id), `${descendant} should inherit ${category.id} from ${code}`);
       }
     }
