@@ -138,3 +138,29 @@ describe("baseline requirements", () => {
     assert.match(baseline("--version").stdout, /^\d+\.\d+\.\d+\n$/);
   });
 });
+
+// Input errors are caught before any query is sent: these tests never touch the network.
+describe("baseline dns input errors", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["a label longer than 63 octets", ["dns", `${"a".repeat(64)}.example`], /^baseline: invalid domain name "a{64}\.example": label longer than 63 octets$/],
+    ["an empty label", ["dns", "www..example"], /^baseline: invalid domain name "www\.\.example": empty label$/],
+    ["a name with spaces", ["dns", "bad name.example"], /^baseline: invalid domain name "bad name\.example": only letters/],
+    ["an unknown type", ["dns", "example.org", "BOGUS"], /^baseline: unknown record type "BOGUS"/],
+    ["a malformed --resolver", ["dns", "example.org", "--resolver", "not-an-ip"], /^baseline: --resolver not-an-ip: expected an IP address/],
+    ["a missing --root-hints file", ["dns", "example.org", "--root-hints", "/nonexistent/hints"], /^baseline: --root-hints \/nonexistent\/hints: cannot read it \(ENOENT\)$/],
+    ["a bad --timeout", ["dns", "example.org", "--timeout", "-5"], /^baseline: --timeout -5: expected a positive whole number$/],
+    ["a loopback --resolver without --allow-private", ["dns", "example.org", "--resolver", "127.0.0.1"], /^baseline: refusing to query 127\.0\.0\.1: loopback/],
+  ];
+  for (const [name, args, pattern] of cases) {
+    it(`refuses ${name} with exit 2 and one line`, () => {
+      assertUsageError(baseline(...args), pattern);
+    });
+  }
+
+  it("refuses a trust anchor file that is not DS or DNSKEY records", () => {
+    const anchor = join(work, "anchor.txt");
+    writeFileSync(anchor, ". 3600 IN DS 20326 8 2 not-hex\n");
+    assertUsageError(baseline("dns", "example.org", "--trust-anchor", anchor), /^baseline: --trust-anchor .*anchor\.txt:1: DS digest is not hexadecimal$/);
+  });
+});
+

@@ -9,14 +9,17 @@ import { UnknownIdError } from "../catalog/catalog.ts";
 import { CpvError } from "../catalog/cpv.ts";
 import { CatalogError } from "../catalog/load.ts";
 import { EmptySelectionError } from "../requirements/select.ts";
+import { AddressRefusedError } from "../dns/address-policy.ts";
+import { DnsInputError } from "../dns/resolver.ts";
 import { registerCatalogCommands } from "./commands/catalog.ts";
+import { registerDnsCommand } from "./commands/dns.ts";
 import { registerRequirementsCommand } from "./commands/requirements.ts";
 import { UsageError } from "./output.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 /** Errors that are the user's input, not Baseline's fault: one line, exit 2. */
-const INPUT_ERRORS = [UsageError, UnknownIdError, CpvError, EmptySelectionError];
+const INPUT_ERRORS = [UsageError, UnknownIdError, CpvError, EmptySelectionError, DnsInputError, AddressRefusedError];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("baseline")
@@ -28,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ outputError: (message, write) => write(`baseline: ${message.replace(/^error: /, "")}`) });
   registerCatalogCommands(program);
   registerRequirementsCommand(program, version);
+  registerDnsCommand(program);
   for (const command of program.commands) command.exitOverride();
 
   try {
