@@ -8,7 +8,7 @@
  * these functions only reason about what the verified records say.
  */
 import type { ResourceRecord } from "../types.ts";
-import { canonicalName, compareCanonicalNames, isSubdomain, type Nsec3Data, type NsecData } from "../wire.ts";
+import { canonicalName, compareCanonicalNames, isSubdomain, typeBitmapIncludes, type Nsec3Data, type NsecData } from "../wire.ts";
 import { base32hexEncode, nsec3Hash } from "./crypto.ts";
 
 /** Beyond this many extra NSEC3 iterations a proof is not trusted, as Unbound does by default (RFC 9276 §3.2). */
@@ -131,7 +131,7 @@ function withNsec3(nsec3: ResourceRecord[], zone: string, prove: (usable: Resour
 
 function bitmapDenies(record: ResourceRecord, name: string, qtype: string, kind: string): DenialVerdict {
   const types = (record.data as NsecData | Nsec3Data).rrtypes;
-  if (types.includes(qtype)) return { ok: false, reason: `${kind} record for ${name} says ${qtype} exists` };
+  if (typeBitmapIncludes(types, qtype)) return { ok: false, reason: `${kind} record for ${name} says ${qtype} exists` };
   if (types.includes("CNAME")) return { ok: false, reason: `${kind} record for ${name} says it is a CNAME` };
   // A parent-side record at a delegation only speaks for DS (RFC 6840 §4.4).
   if (qtype !== "DS" && types.includes("NS") && !types.includes("SOA")) {
