@@ -102,7 +102,8 @@ export class Iterator {
       }
       const child = delegationFromRecords(next.zone, message.authorities, message.additionals, delegation.zone);
       referrals.push({ from: delegation.zone, to: child.zone, servers: child.servers.map((server) => server.name) });
-      this.#delegations.set(child.zone, child, { ttl: Math.min(next.ttl, MAX_DELEGATION_TTL) * 1000 });
+      // TTL 0 means "this transaction only" (RFC 1035 §3.2.1); lru-cache would read 0 as "forever".
+      if (next.ttl > 0) this.#delegations.set(child.zone, child, { ttl: Math.min(next.ttl, MAX_DELEGATION_TTL) * 1000 });
       delegation = child;
     }
     throw new ResolutionError(`more than ${MAX_REFERRALS} referrals resolving ${name} ${qtype}`);
@@ -159,11 +160,15 @@ export class Iterator {
     for (const server of delegation.servers) {
       // A server named inside the zone it serves needs glue; without it the lookup would loop.
       if (isSubdomain(server.name, delegation.zone)) continue;
+      // The nested lookup spends from the same query budget, one level deeper.
+      const nested: Budget = { queries: budget.queries, depth: budget.depth + 1 };
       try {
-        const result = await this.fetch(server.name, "A", { queries: budget.queries, depth: budget.depth + 1 });
+        const result = await this.fetch(server.name, "A", nested);
         server.addresses = result.message.answers.filter((record) => record.type === "A" && canonicalName(record.name) === canonicalName(server.name)).map((record) => record.data as string);
       } catch {
         continue;
+      } finally {
+        budget.queries = nested.queries;
       }
       if (server.addresses.length > 0) return server.addresses;
     }

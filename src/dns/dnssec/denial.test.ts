@@ -197,7 +197,7 @@ describe("NSEC (RFC 4035 §5.4, RFC 6840 §4)", () => {
     });
 
     it("is invalid without any denial records", () => {
-      assert.equal(failure(proveWildcardAnswer("p.example.", "*.example.", "example.", withNsec())), "the answer from example. carries no NSEC or NSEC3 records to prove it");
+      assert.equal(failure(proveWildcardAnswer("p.example.", "*.example.", "example.", withNsec())), "the answer for p.example. from example. carries no NSEC or NSEC3 records to prove it");
     });
 
     it(

@@ -37,7 +37,7 @@ export function proveNameError(qname: string, zone: string, records: DenialRecor
     if (!records.nsec.some((record) => nsecCovers(record, wildcard))) return { ok: false, reason: `no NSEC record proves that the wildcard ${wildcard} does not exist` };
     return { ok: true };
   }
-  return withNsec3(records.nsec3, zone, (nsec3) => {
+  return withNsec3(records.nsec3, zone, name, (nsec3) => {
     const proof = closestEncloserProof(name, zone, nsec3);
     if (!proof.ok) return proof;
     if (proof.encloser === name) return { ok: false, reason: `NXDOMAIN for ${name}, but an NSEC3 record matches it` };
@@ -66,7 +66,7 @@ export function proveNoData(qname: string, qtype: string, zone: string, records:
     if (!wildcardMatch) return { ok: false, reason: `no NSEC record matches ${name} or the wildcard ${wildcard}` };
     return bitmapDenies(wildcardMatch, wildcard, qtype, "NSEC");
   }
-  return withNsec3(records.nsec3, zone, (nsec3) => {
+  return withNsec3(records.nsec3, zone, name, (nsec3) => {
     const match = nsec3.find((record) => nsec3Matches(record, name, zone));
     if (match) return bitmapDenies(match, name, qtype, "NSEC3");
     const proof = closestEncloserProof(name, zone, nsec3);
@@ -112,7 +112,7 @@ export function proveWildcardAnswer(qname: string, wildcard: string, zone: strin
     if (nsecClosestEncloser(name, cover) !== encloser) return { ok: false, reason: `wildcard answer for ${name} from ${wildcard}, but a closer name than ${encloser} exists` };
     return { ok: true };
   }
-  return withNsec3(records.nsec3, zone, (nsec3) => {
+  return withNsec3(records.nsec3, zone, name, (nsec3) => {
     const nextCloser = childTowards(name, encloser);
     const cover = nsec3.find((record) => nsec3Covers(record, nextCloser, zone));
     if (!cover) return { ok: false, reason: `wildcard answer for ${name} from ${wildcard} lacks the NSEC3 proof that ${nextCloser} does not exist` };
@@ -120,8 +120,8 @@ export function proveWildcardAnswer(qname: string, wildcard: string, zone: strin
   });
 }
 
-function withNsec3(nsec3: ResourceRecord[], zone: string, prove: (usable: ResourceRecord[]) => DenialVerdict): DenialVerdict {
-  if (nsec3.length === 0) return { ok: false, reason: `the answer from ${canonicalName(zone)} carries no NSEC or NSEC3 records to prove it` };
+function withNsec3(nsec3: ResourceRecord[], zone: string, name: string, prove: (usable: ResourceRecord[]) => DenialVerdict): DenialVerdict {
+  if (nsec3.length === 0) return { ok: false, reason: `the answer for ${name} from ${canonicalName(zone)} carries no NSEC or NSEC3 records to prove it` };
   const usable = nsec3.filter((record) => (record.data as Nsec3Data).algorithm === NSEC3_SHA1);
   if (usable.length === 0) return { ok: true, insecure: `NSEC3 records of ${canonicalName(zone)} use an unknown hash algorithm` };
   const iterations = Math.max(...usable.map((record) => (record.data as Nsec3Data).iterations));
