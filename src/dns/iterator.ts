@@ -68,6 +68,8 @@ export interface IteratorOptions {
 const MAX_REFERRALS = 30;
 const MAX_DEPTH = 6;
 const MAX_SERVERS_TRIED = 6;
+/** The shortest first-attempt timeout, however fast a server answered before. */
+const MIN_ADAPTIVE_TIMEOUT_MS = 150;
 /** Seconds a delegation is kept at most, whatever its NS TTL says. */
 const MAX_DELEGATION_TTL = 86_400;
 
@@ -134,7 +136,11 @@ export class Iterator {
       checkTarget(address, this.#options.allowPrivate);
       spend(budget, name, qtype);
       try {
-        const { message, rttMs } = await this.#options.transport.query({ address, port: this.#options.port ?? 53 }, { name, type: qtype }, { recursionDesired: false, dnssecOk: true });
+        const { message, rttMs } = await this.#options.transport.query(
+          { address, port: this.#options.port ?? 53 },
+          { name, type: qtype },
+          { recursionDesired: false, dnssecOk: true, ...this.#timeoutFor(address) },
+        );
         this.#observe(address, rttMs);
         if (message.rcode === "NOERROR" || message.rcode === "NXDOMAIN") {
           if (isUpwardReferral(message, delegation.zone, name)) {
@@ -177,6 +183,17 @@ export class Iterator {
 
   #byLatency(addresses: string[]): string[] {
     return [...new Set(addresses)].sort((a, b) => (this.#rtt.get(a) ?? 0) - (this.#rtt.get(b) ?? 0));
+  }
+
+  /**
+   * A first-attempt timeout from the server's smoothed round trip, so that a
+   * lost packet to a fast server is retried in milliseconds, not seconds
+   * (the transport doubles it per retry up to its own timeout). Unknown
+   * servers get the transport's full timeout.
+   */
+  #timeoutFor(address: string): { timeoutMs?: number } {
+    const rtt = this.#rtt.get(address);
+    return rtt === undefined ? {} : { timeoutMs: Math.max(MIN_ADAPTIVE_TIMEOUT_MS, Math.ceil(rtt * 4)) };
   }
 
   #observe(address: string, rttMs: number): void {

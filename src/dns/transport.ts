@@ -31,6 +31,11 @@ export interface DnsTransportOptions {
 }
 
 export interface QueryOptions {
+  /**
+   * Timeout of the first attempt, e.g. from the server's measured round trip;
+   * each retry doubles it, never beyond the transport's own timeout.
+   */
+  timeoutMs?: number;
   dnssecOk?: boolean;
   checkingDisabled?: boolean;
   recursionDesired?: boolean;
@@ -104,8 +109,10 @@ export class DnsTransport {
   }
 
   async #attempts(server: ServerAddress, question: Question, options: QueryOptions): Promise<QueryResult> {
+    const first = Math.min(this.#timeoutMs, Math.max(1, options.timeoutMs ?? this.#timeoutMs));
     for (let attempt = 0; attempt <= this.#retries; attempt++) {
-      const udp = await udpExchange(server, question, options, this.#timeoutMs);
+      const timeoutMs = Math.min(this.#timeoutMs, first * 2 ** attempt);
+      const udp = await udpExchange(server, question, options, timeoutMs);
       if (!udp) continue;
       if (!udp.message.flags.tc) return { ...udp, transport: "udp" };
       const tcp = await tcpExchange(server, question, options, this.#timeoutMs, this.#maxTcpResponseBytes);

@@ -4,6 +4,7 @@
  * publishes (RFC 4035 §5.2). Each failure carries a reason a person can act
  * on: which record, which zone, what failed.
  */
+import { LRUCache } from "lru-cache";
 import type { ResourceRecord } from "../types.ts";
 import { canonicalName, isSubdomain, labelCount, rdataFor, signedData, type DnskeyData, type DsData, type RrsigData } from "../wire.ts";
 import { dsDigest, isSupportedAlgorithm, isSupportedDigest, keyTag, verifySignature } from "./crypto.ts";
@@ -69,7 +70,7 @@ export function verifyRrset(rrset: readonly ResourceRecord[], rrsigs: readonly R
     }
     const data = signedData(record, [...rrset]);
     for (const key of candidates) {
-      if (verifySignature(sig.algorithm, (key.data as DnskeyData).key, data, sig.signature)) {
+      if (verifiedBefore(sig, key, data) || verifySignatureRemembered(sig, key, data)) {
         const wildcard = sig.labels < ownerLabels ? wildcardName(owner, sig.labels) : undefined;
         return { ok: true, signer, keyTag: sig.keyTag, algorithm: sig.algorithm, wildcard };
       }
@@ -116,6 +117,31 @@ export function verifyKeyset(zone: string, dnskeys: readonly ResourceRecord[], r
     failures.push(`DNSKEY set of ${name} is not signed by the key of DS ${ds.keyTag}: ${verdict.reason}`);
   }
   return { status: "bogus", reason: failures[0] ?? `no DS for ${name} authenticates its DNSKEY set` };
+}
+
+/**
+ * Signatures already verified, by signature bytes: the same RRSIG over the
+ * same octets with the same key verifies the same way every time, and a
+ * resolver meets the same NSEC proofs and wildcard RRsets again and again.
+ * The cache keeps the signed octets and the key and compares them whole, so
+ * a hit is exactly a repeat. Validity times are still checked on every use.
+ */
+const verified = new LRUCache<string, { data: Buffer; key: Buffer }>({ max: 20_000 });
+
+function signatureKey(sig: RrsigData): string {
+  return Buffer.from(sig.signature).toString("base64");
+}
+
+function verifiedBefore(sig: RrsigData, key: ResourceRecord, data: Uint8Array): boolean {
+  const entry = verified.get(signatureKey(sig));
+  return entry !== undefined && entry.data.equals(data) && entry.key.equals((key.data as DnskeyData).key);
+}
+
+function verifySignatureRemembered(sig: RrsigData, key: ResourceRecord, data: Uint8Array): boolean {
+  const publicKey = (key.data as DnskeyData).key;
+  if (!verifySignature(sig.algorithm, publicKey, data, sig.signature)) return false;
+  verified.set(signatureKey(sig), { data: Buffer.from(data), key: Buffer.from(publicKey) });
+  return true;
 }
 
 /**
