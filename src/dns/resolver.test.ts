@@ -254,6 +254,16 @@ describe("resolver: a signed delegation chain", () => {
     assert.deepEqual(result.answer, []);
   });
 
+  it("caches a proven NXDOMAIN for its negative TTL (RFC 2308)", async () => {
+    const resolver = newResolver();
+    const first = await measured(resolver, "gone.example.test.");
+    assert.equal(first.result.rcode, "NXDOMAIN");
+    assert.ok(first.queries > 0);
+    const again = await measured(resolver, "gone.example.test.");
+    assert.equal(again.result.rcode, "NXDOMAIN");
+    assert.equal(again.queries, 0, "the second answer comes from the cache");
+  });
+
   it("calls an NXDOMAIN without its NSEC proof bogus", async () => {
     network.at(EXAMPLE).behaviour = (_query, standard) => {
       const response = standard();

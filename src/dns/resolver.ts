@@ -22,7 +22,7 @@ import { parseRecords } from "./presentation.ts";
 import { DnsTransport } from "./transport.ts";
 import type { ResourceRecord, Security } from "./types.ts";
 import { Validator, type ChainLink } from "./validator.ts";
-import { canonicalName, InvalidNameError, isSubdomain } from "./wire.ts";
+import { canonicalName, InvalidNameError, isSubdomain, type SoaData } from "./wire.ts";
 
 export interface ResolverOptions {
   /** Root server names and addresses; default: the IANA root hints. */
@@ -138,6 +138,7 @@ export class Resolver {
     let reason: string | null = null;
     let rcode = "NOERROR";
     let current = qname;
+    let negativeTtl = FAILURE_TTL;
     const seen = new Set<string>();
 
     for (let hop = 0; ; hop++) {
@@ -156,6 +157,7 @@ export class Resolver {
       if (hop === 0) referrals = fetched.referrals;
       const message = fetched.message;
       rcode = message.rcode;
+      negativeTtl = negativeCacheTtl(message.authorities);
       const dname = hop < MAX_CHAIN ? findDname(message.answers, current) : undefined;
       const verdictName = dname ? canonicalName(dname.name) : current;
       const verdictType = dname ? "DNAME" : qtype;
@@ -189,7 +191,7 @@ export class Resolver {
     }
 
     const resolution: Resolution = { name: qname, type: qtype, rcode, security, reason: security === "secure" || security === "insecure" ? null : reason, answer: answer.map(present), chain, referrals };
-    const ttl = answer.length > 0 ? Math.min(...answer.map((record) => record.ttl)) : FAILURE_TTL;
+    const ttl = answer.length > 0 ? Math.min(...answer.map((record) => record.ttl)) : negativeTtl;
     return this.#store(resolution, ttl);
   }
 
@@ -202,6 +204,13 @@ export class Resolver {
 
 export function createResolver(options: ResolverOptions = {}): Resolver {
   return new Resolver(options);
+}
+
+/** RFC 2308 §5: a negative answer lives for the lesser of the SOA's TTL and its MINIMUM field. */
+function negativeCacheTtl(authorities: ResourceRecord[]): number {
+  const soa = authorities.find((record) => record.type === "SOA");
+  if (!soa) return FAILURE_TTL;
+  return Math.min(soa.ttl, (soa.data as SoaData).minimum);
 }
 
 /** A DNAME in the answer whose owner is a proper ancestor of `name` (RFC 6672). */
