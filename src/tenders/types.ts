@@ -1,0 +1,87 @@
+/**
+ * The shapes of the tender monitor: a document as read from any format, and
+ * the analysis of which relevant standards it requested. Shared by
+ * ingestion (ingest/), detection, the monitor and the command line.
+ * The JSON of `baseline tender analyze --json` is `TenderAnalysis`
+ * (interfaces.md §3); add fields, never rename.
+ */
+
+/** Where a passage sits in its document, for evidence a person can find. */
+export interface Location {
+  /** 1-based page (PDF). */
+  page?: number;
+  /** The nearest heading or a structural path: "3.2 Security requirements", "tender.awardCriteria". */
+  section?: string;
+}
+
+/**
+ * A piece of a document's text. `role` says what the passage is in the
+ * tender, when the format tells (OCDS criteria, eForms fields, a table):
+ * award criteria make a request "desired" rather than "required".
+ */
+export interface Passage extends Location {
+  text: string;
+  role?: "title" | "description" | "requirement" | "selection-criterion" | "award-criterion" | "table" | "other";
+}
+
+/** A tender document, whatever format it came from. */
+export interface TenderDocument {
+  /** Path as given (or path#ocid for each tender of an OCDS package). */
+  source: string;
+  format: "text" | "html" | "pdf" | "docx" | "ocds" | "eforms";
+  title?: string;
+  /** CPV codes given by the document itself, eight digits, as found (check digit dropped). */
+  cpv: string[];
+  /** Contracting authority (buyer) name, when the format tells. */
+  authority?: string;
+  /** ISO date of publication, when the format tells. */
+  publishedAt?: string;
+  /** BCP 47 language when the format declares it (eForms, HTML lang); detection fills it otherwise. */
+  declaredLanguage?: string;
+  passages: Passage[];
+  /** Pages in the original (PDF), and whether extraction stopped at the page cap. */
+  pages?: number;
+  truncated?: boolean;
+}
+
+export interface Evidence extends Location {
+  /** The sentence or table cell that carries the request, trimmed to ~300 characters. */
+  quote: string;
+}
+
+export interface RequestedStandard {
+  standard: string;
+  level: "required" | "desired";
+  evidence: Evidence[];
+}
+
+/** A mention that was found and deliberately not counted, kept for people who review the result. */
+export interface IgnoredMention {
+  standard: string;
+  reason: "negated" | "out-of-scope" | "existing-state" | "url" | "false-friend" | "other";
+  evidence: Evidence;
+}
+
+export interface TenderAnalysis {
+  source: string;
+  language: string;
+  title: string | null;
+  authority: string | null;
+  publishedAt: string | null;
+  cpv: string[];
+  categories: string[];
+  relevant: string[];
+  requested: RequestedStandard[];
+  missing: string[];
+  /** Requested relevant standards over relevant standards; null when nothing is relevant. */
+  coverage: number | null;
+  /** A blanket demand for "the mandatory standards of the comply-or-explain list", reported separately. */
+  genericDemand: Evidence[];
+  ignored: IgnoredMention[];
+}
+
+/** A document that could not be read; the batch goes on. */
+export interface IngestFailure {
+  source: string;
+  error: string;
+}
