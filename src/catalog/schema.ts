@@ -141,6 +141,20 @@ export const categorySchema = z.strictObject({
   id: categoryId,
   name: localizedText,
   description: localizedText,
+  /**
+   * Phrases that show a tender buys this, for documents without CPV codes
+   * (case-insensitive, whole words), per language.
+   */
+  keywords: z
+    .strictObject({
+      en: z.array(text).optional(),
+      fr: z.array(text).optional(),
+      es: z.array(text).optional(),
+      nl: z.array(text).optional(),
+      de: z.array(text).optional(),
+      pt: z.array(text).optional(),
+    })
+    .default({}),
   /** CPV codes that belong to this category; their descendants in the CPV tree belong too. */
   cpv: z.array(cpvCode).min(1),
   standards: z

@@ -1,0 +1,67 @@
+/**
+ * Compiles the catalog's detection lexicons (catalog/standards/*.yaml,
+ * field `lexicon`) into regular expressions, once per catalog: for each
+ * standard, one case-sensitive expression for its abbreviations ("DNSSEC",
+ * "HSTS"), one case-insensitive expression for its names and phrasings in
+ * every language, guideline names that imply it, and the RFC numbers that
+ * stand for it.
+ */
+import type { Catalog } from "../catalog/catalog.ts";
+
+export interface StandardMatcher {
+  standard: string;
+  /** Abbreviations, names, phrasings, implying guidelines: any hit is a mention. */
+  mention: RegExp[];
+  /** Legacy protocols: a hit is a request only when the clause asks to switch them off. */
+  legacy: RegExp | undefined;
+  /** Words that, near a mention, give it another meaning. */
+  falseFriends: RegExp | undefined;
+}
+
+export interface CompiledLexicon {
+  matchers: StandardMatcher[];
+  /** RFC number → the standards that cite it. */
+  rfcs: Map<number, string[]>;
+}
+
+const compiled = new WeakMap<Catalog, CompiledLexicon>();
+
+export function compileLexicon(catalog: Catalog): CompiledLexicon {
+  const known = compiled.get(catalog);
+  if (known) return known;
+  const rfcs = new Map<number, string[]>();
+  const matchers = catalog.standards.map((standard): StandardMatcher => {
+    const { lexicon } = standard;
+    for (const rfc of lexicon.rfcs) rfcs.set(rfc, [...(rfcs.get(rfc) ?? []), standard.id]);
+    const phrases = [...Object.values(lexicon.phrases).flat(), ...lexicon.impliedBy];
+    const mention = [alternation(lexicon.tokens, ""), alternation(phrases, "i")].filter((pattern): pattern is RegExp => pattern !== undefined);
+    return {
+      standard: standard.id,
+      mention,
+      legacy: alternation(lexicon.legacy, "i"),
+      falseFriends: alternation(lexicon.falseFriends, "i"),
+    };
+  });
+  const result = { matchers, rfcs };
+  compiled.set(catalog, result);
+  return result;
+}
+
+/** "RFC 7208", "RFC7208", "RFC-7208". */
+export const RFC_PATTERN = /(?<![\p{L}\p{N}])RFC[\s-]?(\d{3,5})(?![\p{N}])/giu;
+
+/**
+ * One expression matching any of `terms` as whole words (no letter or digit
+ * right before or after), longest first so that "TLS 1.2" wins over "TLS".
+ */
+function alternation(terms: readonly string[], flags: string): RegExp | undefined {
+  const unique = [...new Set(terms.map((term) => term.trim()).filter(Boolean))].sort((a, b) => b.length - a.length);
+  if (unique.length === 0) return undefined;
+  const body = unique.map((term) => escapeRegExp(term).replace(/\s+/g, "\\s+")).join("|");
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${body})(?![\\p{L}\\p{N}])`, `gu${flags}`);
+}
+
+function escapeRegExp(text: string): string {
+  // Not "-" or "/": in Unicode mode (flag u) they may not be escaped outside a class.
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,77 @@
+/**
+ * What a tender buys and which standards are therefore relevant: the
+ * categories come from its CPV codes through the catalog (a code belongs to
+ * a category when it or an ancestor is listed), or, for a document without
+ * codes, from the categories' keywords in its text. The relevant standards
+ * are those the categories make mandatory, as the Dutch monitor counts the
+ * standards of the comply-or-explain list whose scope covers the purchase.
+ */
+import type { Catalog } from "../catalog/catalog.ts";
+import { CpvError } from "../catalog/cpv.ts";
+import type { TenderDocument } from "./types.ts";
+
+/** CPV codes written in the text: "72415000-2", "CPV 72415000". */
+const CPV_IN_TEXT = /(?<!\d)(\d{8})(?:-(\d))?(?!\d)/g;
+
+export interface Relevance {
+  cpv: string[];
+  categories: string[];
+  relevant: string[];
+}
+
+export function relevanceOf(document: TenderDocument, catalog: Catalog): Relevance {
+  const codes = new Set(document.cpv);
+  if (codes.size === 0) {
+    for (const passage of document.passages) {
+      for (const match of passage.text.matchAll(CPV_IN_TEXT)) {
+        const code = match[1] ?? "";
+        const entry = catalog.cpv.get(code);
+        // Only real codes, with a matching check digit when one is written, so that phone numbers do not count.
+        if (entry && (match[2] === undefined || match[2] === entry.checkDigit)) codes.add(code);
+      }
+    }
+  }
+  const categories = new Set<string>();
+  for (const code of codes) {
+    try {
+      for (const category of catalog.categoriesForCpv(catalog.cpv.resolve(code))) categories.add(category.id);
+    } catch (error) {
+      if (!(error instanceof CpvError)) throw error;
+    }
+  }
+  if (codes.size === 0) for (const id of categoriesFromKeywords(document, catalog)) categories.add(id);
+
+  const relevant = new Set<string>();
+  for (const id of categories) {
+    for (const entry of catalog.category(id).standards) if (entry.level === "mandatory") relevant.add(entry.id);
+  }
+  return { cpv: [...codes].sort(), categories: [...categories].sort(), relevant: [...relevant].sort() };
+}
+
+/** Categories whose keywords appear at least twice, or once in the title. */
+function categoriesFromKeywords(document: TenderDocument, catalog: Catalog): string[] {
+  const title = (document.title ?? "").toLowerCase();
+  const body = document.passages.map((passage) => passage.text).join("\n").toLowerCase();
+  return catalog.categories
+    .filter((category) => {
+      const keywords = Object.values(category.keywords).flat().map((keyword) => keyword.toLowerCase());
+      let hits = 0;
+      for (const keyword of keywords) {
+        if (title.includes(keyword)) return true;
+        if (containsWord(body, keyword)) hits++;
+      }
+      return hits >= 2;
+    })
+    .map((category) => category.id);
+}
+
+function containsWord(text: string, phrase: string): boolean {
+  let index = text.indexOf(phrase);
+  while (index !== -1) {
+    const before = text[index - 1] ?? " ";
+    const after = text[index + phrase.length] ?? " ";
+    if (!/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after)) return true;
+    index = text.indexOf(phrase, index + 1);
+  }
+  return false;
+}
