@@ -14,6 +14,7 @@ import { DnsInputError } from "../dns/resolver.ts";
 import { registerCatalogCommands } from "./commands/catalog.ts";
 import { registerDnsCommand } from "./commands/dns.ts";
 import { registerRequirementsCommand } from "./commands/requirements.ts";
+import { registerTenderCommands } from "./commands/tender.ts";
 import { UsageError } from "./output.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -32,11 +33,17 @@ export async function main(argv: string[]): Promise<number> {
   registerCatalogCommands(program);
   registerRequirementsCommand(program, version);
   registerDnsCommand(program);
-  for (const command of program.commands) command.exitOverride();
+  registerTenderCommands(program);
+  const overrideExits = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(overrideExits);
+  };
+  program.commands.forEach(overrideExits);
 
   try {
     await program.parseAsync(argv, { from: "user" });
-    return 0;
+    // A command that ran but reports failures (e.g. documents that could not be read) sets exitCode 1.
+    return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 2;

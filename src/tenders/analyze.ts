@@ -16,7 +16,7 @@ export function analyzeTender(document: TenderDocument, catalog: Catalog): Tende
   const text = [document.title ?? "", ...document.passages.map((passage) => passage.text)].join("\n");
   const language = detectLanguage(text, document.declaredLanguage);
   const { cpv, categories, relevant } = relevanceOf(document, catalog);
-  const detection = detectRequests(document, catalog);
+  const detection = detectRequests(document, catalog, { ict: categories.length > 0 });
   const requestedIds = new Set(detection.requested.map((entry) => entry.standard));
   const missing = relevant.filter((id) => !requestedIds.has(id));
   const coverage = relevant.length === 0 ? null : round((relevant.length - missing.length) / relevant.length);

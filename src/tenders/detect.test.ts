@@ -6,8 +6,9 @@ import type { Passage, TenderAnalysis, TenderDocument } from "./types.ts";
 
 const catalog = loadCatalog();
 
+/** Analyses `text` as a web-hosting tender (CPV 72415000) unless `extra` says otherwise. */
 function analyze(text: string, passages: Partial<Passage>[] = [], extra: Partial<TenderDocument> = {}): TenderAnalysis {
-  return analyzeTender({ source: "test.txt", format: "text", cpv: [], passages: [...text.split(/\n\n+/).map((part) => ({ text: part })), ...passages.map((passage) => ({ text: "", ...passage }))], ...extra }, catalog);
+  return analyzeTender({ source: "test.txt", format: "text", cpv: ["72415000"], passages: [...text.split(/\n\n+/).map((part) => ({ text: part })), ...passages.map((passage) => ({ text: "", ...passage }))], ...extra }, catalog);
 }
 
 const requested = (analysis: TenderAnalysis): Record<string, string> => Object.fromEntries(analysis.requested.map((entry) => [entry.standard, entry.level]));
@@ -113,8 +114,19 @@ describe("mentions that are no request", () => {
     }
   });
 
+  it("does not count bare abbreviations in a tender that buys no ICT", () => {
+    for (const text of ["Le SPF Finances publie chaque année un rapport.", "Die Streckenstation ist nach TLS 2012 auszuführen.", "The team is led by Ms Harriet DANE."]) {
+      const analysis = analyze(text, [], { cpv: ["79110000"] });
+      assert.deepEqual(analysis.requested, [], text);
+    }
+  });
+
+  it("does not count standards that are only the subject of advice", () => {
+    assert.deepEqual(analyze("De opdracht omvat advies over de wijze waarop DNSSEC en DANE moeten worden toegepast.").requested, []);
+  });
+
   it("finds no ICT category and no false alarm in a non-ICT tender", () => {
-    const analysis = analyze("Levering van kantoormeubilair. CPV 39130000-2. De stoelen moeten voldoen aan NEN-EN 1335.");
+    const analysis = analyze("Levering van kantoormeubilair. CPV 39130000-2. De stoelen moeten voldoen aan NEN-EN 1335.", [], { cpv: [] });
     assert.deepEqual(analysis.categories, []);
     assert.deepEqual(analysis.relevant, []);
     assert.equal(analysis.coverage, null);
@@ -137,11 +149,12 @@ describe("understanding", () => {
   });
 
   it("finds the categories from the text when no CPV code is given", () => {
-    assert.deepEqual(analyze("Tender: e-mail service for 3,000 mailboxes", [], { title: "E-mail service for the hospital" }).categories, ["email-service"]);
+    assert.deepEqual(analyze("Tender: e-mail service for 3,000 mailboxes", [], { title: "E-mail service for the hospital", cpv: [] }).categories, ["email-service"]);
   });
 
   it("reads CPV codes from the document, and ignores numbers that are not CPV codes", () => {
     assert.deepEqual(analyze("", [], { cpv: ["72415000"] }).categories, ["web-hosting"]);
-    assert.deepEqual(analyze("Call 12345678 or fax 87654321.").cpv, []);
+    assert.deepEqual(analyze("CPV 72415000-2 for the hosting.", [], { cpv: [] }).cpv, ["72415000"]);
+    assert.deepEqual(analyze("Call 12345678 or fax 87654321.", [], { cpv: [] }).cpv, []);
   });
 });

@@ -22,6 +22,22 @@ export interface CompiledLexicon {
   matchers: StandardMatcher[];
   /** RFC number → the standards that cite it. */
   rfcs: Map<number, string[]>;
+  /**
+   * Every standard's abbreviations in one case-sensitive expression, and
+   * every name and phrasing in one case-insensitive expression, so that a
+   * passage is scanned twice rather than twice per standard; `owners` maps
+   * the matched text (lower-cased, spaces collapsed) back to its standards.
+   */
+  tokens: RegExp | undefined;
+  phrases: RegExp | undefined;
+  owners: Map<string, string[]>;
+  /** The abbreviations, as written (case-sensitive). */
+  tokenSet: Set<string>;
+}
+
+/** The key under which a matched term is looked up in `owners`. */
+export function ownerKey(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, " ");
 }
 
 const compiled = new WeakMap<Catalog, CompiledLexicon>();
@@ -42,7 +58,25 @@ export function compileLexicon(catalog: Catalog): CompiledLexicon {
       falseFriends: alternation(lexicon.falseFriends, "i"),
     };
   });
-  const result = { matchers, rfcs };
+  const owners = new Map<string, string[]>();
+  const own = (term: string, standard: string): void => {
+    const key = ownerKey(term.trim());
+    const list = owners.get(key) ?? [];
+    if (!list.includes(standard)) owners.set(key, [...list, standard]);
+  };
+  const allTokens: string[] = [];
+  const allPhrases: string[] = [];
+  for (const standard of catalog.standards) {
+    for (const token of standard.lexicon.tokens) {
+      allTokens.push(token);
+      own(token, standard.id);
+    }
+    for (const phrase of [...Object.values(standard.lexicon.phrases).flat(), ...standard.lexicon.impliedBy]) {
+      allPhrases.push(phrase);
+      own(phrase, standard.id);
+    }
+  }
+  const result = { matchers, rfcs, tokens: alternation(allTokens, ""), phrases: alternation(allPhrases, "i"), owners, tokenSet: new Set(allTokens) };
   compiled.set(catalog, result);
   return result;
 }

@@ -1,8 +1,8 @@
 /**
  * What a tender buys and which standards are therefore relevant: the
  * categories come from its CPV codes through the catalog (a code belongs to
- * a category when it or an ancestor is listed), or, for a document without
- * codes, from the categories' keywords in its text. The relevant standards
+ * a category when it or an ancestor is listed), or, when the codes name no
+ * ICT category or there are none, from the categories' keywords in its text. The relevant standards
  * are those the categories make mandatory, as the Dutch monitor counts the
  * standards of the comply-or-explain list whose scope covers the purchase.
  */
@@ -39,7 +39,8 @@ export function relevanceOf(document: TenderDocument, catalog: Catalog): Relevan
       if (!(error instanceof CpvError)) throw error;
     }
   }
-  if (codes.size === 0) for (const id of categoriesFromKeywords(document, catalog)) categories.add(id);
+  // Without codes, or with codes outside every ICT category (meters that are in fact smart meters), the text decides.
+  if (categories.size === 0) for (const id of categoriesFromKeywords(document, catalog)) categories.add(id);
 
   const relevant = new Set<string>();
   for (const id of categories) {

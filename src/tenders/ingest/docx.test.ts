@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun, type IRunOptions } from "docx";
+import { IngestError } from "./common.ts";
+import { ingestDocx } from "./docx.ts";
+import { makeZip } from "./fixtures/make-zip.ts";
+
+const LIMITS = { maxUncompressedBytes: 200 * 1024 * 1024 };
+const MIB = 1024 * 1024;
+
+// Typed on purpose: TextRun also takes a string, and String.prototype.bold would be the property the checker sees.
+const BOLD_DNSSEC: IRunOptions = { text: "DNSSEC", bold: true };
+
+function cell(text: string): TableCell {
+  return new TableCell({ children: [new Paragraph(text)] });
+}
+
+async function tenderDocx(): Promise<Buffer> {
+  const word = new Document({
+    title: "Bestek beheer DNS",
+    sections: [
+      {
+        children: [
+          new Paragraph({ heading: HeadingLevel.TITLE, children: [new TextRun("Bestek beheer DNS")] }),
+          new Paragraph({ children: [new TextRun("Inleiding.")] }),
+          new Paragraph({ heading: HeadingLevel.HEADING_1, children: [new TextRun("3.2 Beveiliging")] }),
+          new Paragraph({ children: [new TextRun("De leverancier ondertekent de zone met "), new TextRun(BOLD_DNSSEC), new TextRun(".")] }),
+          new Table({
+            rows: [
+              new TableRow({ children: [cell("Eis"), cell("Norm")] }),
+              new TableRow({ children: [cell("E-mail"), cell("DMARC")] }),
+            ],
+          }),
+        ],
+      },
+    ],
+  });
+  return Packer.toBuffer(word);
+}
+
+async function failure(bytes: Uint8Array, maxUncompressedBytes = LIMITS.maxUncompressedBytes): Promise<string> {
+  try {
+    await ingestDocx(bytes, "x.docx", { maxUncompressedBytes });
+  } catch (error) {
+    assert.ok(error instanceof IngestError, `expected an IngestError, got ${String(error)}`);
+    return error.message;
+  }
+  assert.fail("expected the DOCX to be refused");
+}
+
+describe("ingestDocx", () => {
+  it("keeps headings as sections and table rows as passages", async () => {
+    const document = await ingestDocx(await tenderDocx(), "bestek.docx", LIMITS);
+    assert.equal(document.format, "docx");
+    assert.equal(document.title, "Bestek beheer DNS");
+    assert.deepEqual(document.passages, [
+      { text: "Bestek beheer DNS", section: "Bestek beheer DNS" },
+      { text: "Inleiding.", section: "Bestek beheer DNS" },
+      { text: "3.2 Beveiliging", section: "3.2 Beveiliging" },
+      { text: "De leverancier ondertekent de zone met DNSSEC.", section: "3.2 Beveiliging" },
+      { text: "Eis | Norm", section: "3.2 Beveiliging", role: "table" },
+      { text: "E-mail | DMARC", section: "3.2 Beveiliging", role: "table" },
+    ]);
+  });
+
+  it("refuses encrypted and legacy Word files", async () => {
+    const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]);
+    assert.match(await failure(ole), /^encrypted or legacy Word file/);
+  });
+
+  it("refuses corrupt and truncated DOCX files", async () => {
+    const good = await tenderDocx();
+    assert.match(await failure(good.subarray(0, Math.floor(good.length / 2))), /^corrupt DOCX: /);
+    assert.match(await failure(Buffer.from("not a zip at all")), /^corrupt DOCX: not a zip file/);
+    // A valid zip without word/document.xml.
+    assert.match(await failure(makeZip([{ name: "hello.txt", data: Buffer.from("hello") }])), /^corrupt DOCX: /);
+    // Damaged compressed data inside an intact directory.
+    const damaged = makeZip([{ name: "word/document.xml", data: Buffer.from("<w:document>".repeat(200)) }]);
+    damaged.fill(0xff, 40, 60);
+    assert.match(await failure(damaged), /^corrupt DOCX: /);
+  });
+
+  it("refuses a zip whose directory announces more than the limit, before unpacking", async () => {
+    const bomb = makeZip([
+      { name: "[Content_Types].xml", data: Buffer.from("<Types/>") },
+      { name: "word/document.xml", data: Buffer.from("<w:document/>"), announcedSize: 4_000_000_000 },
+    ]);
+    assert.match(await failure(bomb), /^refused DOCX: .*zip bomb/);
+  });
+
+  it("refuses a real deflate bomb over a small limit", async () => {
+    const bomb = makeZip([{ name: "word/document.xml", data: Buffer.alloc(3 * MIB) }]);
+    assert.ok(bomb.length < 10_000);
+    assert.match(await failure(bomb, MIB), /^refused DOCX: it would unpack to more than 1\.0 MiB/);
+  });
+
+  it("refuses a zip whose entries inflate to more than their directory says", async () => {
+    const liar = makeZip([{ name: "word/document.xml", data: Buffer.alloc(3 * MIB), announcedSize: 1000 }]);
+    assert.match(await failure(liar), /^refused DOCX: an entry unpacks to more bytes than the zip directory announces/);
+  });
+});

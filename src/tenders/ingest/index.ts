@@ -1,0 +1,208 @@
+/**
+ * Tender document ingestion: files and folders in, one TenderDocument per
+ * tender out (or an IngestFailure saying in one line why a file could not be
+ * read). Folders are walked recursively in sorted order, skipping hidden
+ * entries and files whose extension no ingester handles. The format comes
+ * from the file's first bytes where they are conclusive (%PDF-, a zip or OLE
+ * header), from the extension otherwise, and from the first character
+ * (`{`, `[` or `<`) for files without a known extension.
+ *
+ * One bad file never stops the batch, and no file is read before its size
+ * is checked against `maxBytes`.
+ *
+ * @example
+ *   for await (const result of ingestPaths(["tenders/"], { documentRoot: "tenders/docs" })) {
+ *     if (isIngestFailure(result)) console.error(`${result.source}: ${result.error}`);
+ *     else analyse(result);
+ *   }
+ */
+import type { Dirent } from "node:fs";
+import { open, readdir, stat } from "node:fs/promises";
+import { extname, join } from "node:path";
+import type { IngestFailure, TenderDocument } from "../types.ts";
+import { formatBytes, IngestError, limitsOf, oneLine, type IngestLimits, type IngestOptions } from "./common.ts";
+import { ingestDocx, isOleFile, isZipFile } from "./docx.ts";
+import { ingestEforms } from "./eforms.ts";
+import { ingestHtml } from "./html.ts";
+import { ingestOcds } from "./ocds.ts";
+import { ingestPdf } from "./pdf.ts";
+import { ingestText } from "./text.ts";
+
+export { DEFAULT_LIMITS, IngestError, type IngestOptions } from "./common.ts";
+
+export type IngestResult = TenderDocument | IngestFailure;
+
+type Format = TenderDocument["format"];
+
+/** Extensions an ingester handles; anything else is skipped in folders. */
+const EXTENSIONS = new Map<string, Format>([
+  [".txt", "text"],
+  [".text", "text"],
+  [".md", "text"],
+  [".html", "html"],
+  [".htm", "html"],
+  [".xhtml", "html"],
+  [".pdf", "pdf"],
+  [".docx", "docx"],
+  // Legacy Word: read only to say clearly that it is not supported.
+  [".doc", "docx"],
+  [".json", "ocds"],
+  [".jsonl", "ocds"],
+  [".ndjson", "ocds"],
+  [".xml", "eforms"],
+]);
+
+export function isIngestFailure(result: IngestResult): result is IngestFailure {
+  return "error" in result;
+}
+
+/** Ingests files and folders, in the order given; folders in sorted order. Never throws for a bad file. */
+export async function* ingestPaths(paths: string[], options: IngestOptions = {}): AsyncGenerator<IngestResult> {
+  for (const path of paths) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(path)).isDirectory();
+    } catch (error) {
+      yield failure(path, `cannot read: ${describeFsError(error)}`);
+      continue;
+    }
+    if (!isDirectory) {
+      yield* await ingestFile(path, options);
+      continue;
+    }
+    for await (const entry of walk(path)) {
+      if (typeof entry === "string") yield* await ingestFile(entry, options);
+      else yield entry;
+    }
+  }
+}
+
+/** Ingests one file: one document, several (an OCDS package), or failures. */
+export async function ingestFile(path: string, options: IngestOptions = {}): Promise<IngestResult[]> {
+  const limits = limitsOf(options);
+  let bytes: Buffer;
+  try {
+    bytes = await readBounded(path, limits.maxBytes);
+  } catch (error) {
+    return [failure(path, error instanceof IngestError ? error.message : `cannot read: ${describeFsError(error)}`)];
+  }
+  const extension = extname(path).toLowerCase();
+  const format = detectFormat(bytes, extension);
+  if (format === undefined) return [failure(path, `unknown file type${extension ? ` "${extension}"` : ""}: not PDF, DOCX, HTML, text, OCDS JSON or eForms XML`)];
+  try {
+    return await ingestAs(format, bytes, path, extension, options, limits);
+  } catch (error) {
+    if (error instanceof IngestError) return [failure(path, error.message)];
+    return [failure(path, `${format} reader failed: ${oneLine(error)}`)];
+  }
+}
+
+async function ingestAs(format: Format, bytes: Buffer, path: string, extension: string, options: IngestOptions, limits: IngestLimits): Promise<IngestResult[]> {
+  switch (format) {
+    case "pdf":
+      return [await ingestPdf(bytes, path, limits)];
+    case "docx":
+      return [await ingestDocx(bytes, path, limits)];
+    case "html":
+      return [ingestHtml(bytes, path)];
+    case "text":
+      return [ingestText(bytes, path)];
+    case "eforms":
+      return [ingestEforms(bytes, path)];
+    case "ocds": {
+      const { documentRoot } = options;
+      const { documents, failures } = await ingestOcds(bytes, path, {
+        jsonLines: extension === ".jsonl" || extension === ".ndjson",
+        ...(documentRoot === undefined
+          ? {}
+          : {
+              documentRoot,
+              // A referenced file is read with the same limits, but its own references are not followed.
+              readAttachment: (attachment: string) => ingestFile(attachment, { ...options, documentRoot: undefined }),
+            }),
+      });
+      return [...failures, ...documents];
+    }
+  }
+}
+
+/**
+ * The format of a file. Magic numbers win over the extension (a PDF saved
+ * as .txt is still a PDF); text formats follow the extension, and only a
+ * file without a known one is judged by its first character.
+ */
+export function detectFormat(bytes: Uint8Array, extension: string): Format | undefined {
+  if (startsWithAscii(bytes, "%PDF-")) return "pdf";
+  if (isZipFile(bytes) || isOleFile(bytes)) return "docx";
+  const byExtension = EXTENSIONS.get(extension);
+  const head = new TextDecoder("utf-8").decode(bytes.subarray(0, 1024)).replace(/^\uFEFF/, "").trimStart();
+  const markup = head.startsWith("<");
+  const withoutComments = head.replace(/<!--[\s\S]*?(?:-->|$)/g, "").trimStart();
+  const html = markup && /^(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html[\s>])/i.test(withoutComments);
+  if (byExtension === "html" || byExtension === "eforms") return markup ? (html || byExtension === "html" ? "html" : "eforms") : byExtension;
+  if (byExtension !== undefined) return byExtension;
+  if (head.startsWith("{") || head.startsWith("[")) return "ocds";
+  if (markup) return html ? "html" : "eforms";
+  return undefined;
+}
+
+function startsWithAscii(bytes: Uint8Array, magic: string): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, magic.length)).toString("latin1") === magic;
+}
+
+/**
+ * Reads a whole file, refusing it when it is larger than `maxBytes`: first
+ * by its size on disk, then by what is actually read, in case it grows.
+ */
+async function readBounded(path: string, maxBytes: number): Promise<Buffer> {
+  const handle = await open(path, "r");
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new IngestError("not a regular file");
+    if (stats.size > maxBytes) throw new IngestError(`file too large: ${formatBytes(stats.size)} (limit ${formatBytes(maxBytes)})`);
+    const buffer = Buffer.alloc(stats.size + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length >= buffer.length) throw new IngestError(`file too large: it grew past ${formatBytes(stats.size)} while being read`);
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Files to ingest under a folder (paths), and failures for subfolders that cannot be listed. */
+async function* walk(folder: string): AsyncGenerator<string | IngestFailure> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    yield failure(folder, `cannot list folder: ${describeFsError(error)}`);
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith(".")) continue;
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) {
+      yield* walk(path);
+      continue;
+    }
+    // Symbolic links are followed to files only, so a link cannot make the walk loop.
+    const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(path).then((stats) => stats.isFile(), () => false)));
+    if (isFile && EXTENSIONS.has(extname(entry.name).toLowerCase())) yield path;
+  }
+}
+
+function failure(source: string, error: string): IngestFailure {
+  return { source, error };
+}
+
+/** "no such file or directory" rather than "ENOENT: no such file or directory, stat 'x'". */
+function describeFsError(error: unknown): string {
+  const message = oneLine(error);
+  return /^E[A-Z]+: ([^,]+)/.exec(message)?.[1] ?? message;
+}
