@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/node-env.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# Install when nothing is installed yet, or when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
 scripts/system-deps.sh
 npm test
