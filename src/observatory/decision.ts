@@ -1,0 +1,588 @@
+/**
+ * The decision matrix behind "whom to engage first": criteria with weights
+ * (given directly, or derived from pairwise comparisons by Saaty's Analytic
+ * Hierarchy Process), scores per institution per criterion, a ranked list,
+ * and a sensitivity analysis of how the ranking moves when one weight moves.
+ * Several researchers' pairwise judgements combine by geometric mean.
+ *
+ * Pure functions, no I/O: the server validates a matrix with
+ * `decisionMatrixSchema` (or `validateDecisionMatrix` for form-ready
+ * messages), stores it as JSON and calls `rank` and `sensitivity` to show it.
+ *
+ * Choices, so that every page explains the numbers the same way:
+ * - Pairwise comparisons must be complete: every pair of criteria exactly
+ *   once, in either direction. A missing pair is an error naming it rather
+ *   than a silent "equal importance", because a guessed 1 changes the weights
+ *   and hides an unfinished judgement.
+ * - Scores are normalised per criterion by the best score on that criterion
+ *   (score / max), so criteria on different scales (0..10, counts, euros)
+ *   weigh only by their weights; a weighted score is then between 0 and 1.
+ *   `{ normalization: "none" }` uses raw scores, for matrices whose criteria
+ *   already share a scale.
+ * - Ties (weighted scores equal within 1e-9) share a rank ("1, 1, 3") and
+ *   keep the order in which the alternatives were entered.
+ *
+ * References: T. L. Saaty, "The Analytic Hierarchy Process", McGraw-Hill,
+ * 1980 (eigenvector method, consistency ratio, random index table);
+ * J. Aczél and T. L. Saaty, "Procedures for synthesizing ratio judgements",
+ * J. Math. Psychology 27 (1983) (geometric mean for group judgements).
+ *
+ * @example
+ *   const checked = validateDecisionMatrix(JSON.parse(body));
+ *   if (!checked.ok) return showErrors(checked.errors); // ["weighting.comparisons.0.value: ..."]
+ *   const { ranking, ahp } = rank(checked.matrix);
+ *   if (ahp?.warning) showWarning(ahp.warning);
+ */
+import { z } from "zod";
+
+/** Saaty's fundamental scale runs from 1/9 (extremely less important) to 9. */
+export const SAATY_MIN = 1 / 9;
+export const SAATY_MAX = 9;
+/** Judgements with a consistency ratio above this should be revisited (Saaty). */
+export const CONSISTENCY_THRESHOLD = 0.1;
+/**
+ * Saaty's random index: the mean consistency index of random reciprocal
+ * matrices of order n = 1..15, as Saaty published it. The dip at n = 12 is in
+ * the published table (the larger orders came from a smaller sample); it is
+ * kept so that our ratios match other AHP tools and the literature.
+ */
+export const RANDOM_INDEX = [0, 0, 0.58, 0.9, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59] as const;
+/** Pairwise weighting is limited to the orders the random index table covers. */
+export const MAX_PAIRWISE_CRITERIA = RANDOM_INDEX.length;
+
+// Forms and spreadsheets write 1/9 as 0.111; that is what the researcher meant.
+const SAATY_TOLERANCE = 1e-3;
+const TIE_TOLERANCE = 1e-9;
+const POWER_ITERATION_LIMIT = 1000;
+const POWER_ITERATION_TOLERANCE = 1e-13;
+
+// ---------------------------------------------------------------- schema
+
+const id = z.string({ error: "must be a text" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+const label = z.string({ error: "must be a text" }).trim().min(1, "must not be empty").max(500, "must be at most 500 characters");
+const nonNegative = z.number({ error: "must be a number" }).min(0, "must not be negative");
+
+export const criterionSchema = z.object({
+  id,
+  name: label,
+  /** A direct weight kept with the criterion; `weighting.weights` takes precedence. */
+  weight: nonNegative.optional(),
+});
+
+export const comparisonSchema = z.object({
+  a: id,
+  b: id,
+  /** How much more important `a` is than `b`, on Saaty's scale 1/9..9. */
+  value: z
+    .number({ error: "must be a number" })
+    .min(SAATY_MIN - SAATY_TOLERANCE, "must be at least 1/9 (Saaty's scale runs from 1/9 to 9)")
+    .max(SAATY_MAX, "must be at most 9 (Saaty's scale runs from 1/9 to 9)"),
+});
+
+export const weightingSchema = z.discriminatedUnion(
+  "mode",
+  [
+    z.object({ mode: z.literal("direct"), weights: z.record(z.string(), nonNegative).default({}) }),
+    z.object({ mode: z.literal("pairwise"), comparisons: z.array(comparisonSchema) }),
+  ],
+  { error: 'must have mode "direct" or "pairwise"' },
+);
+
+export const alternativeSchema = z.object({ id, name: label });
+
+/**
+ * A decision matrix as the server accepts it from a form or JSON. Unknown
+ * keys are dropped (a stored matrix may carry its own metadata); every cross
+ * reference is checked and reported at the field it concerns.
+ */
+export const decisionMatrixSchema = z
+  .object({
+    name: label,
+    criteria: z.array(criterionSchema).min(1, "needs at least one criterion"),
+    weighting: weightingSchema,
+    /** The institutions being ranked. */
+    alternatives: z.array(alternativeSchema),
+    /** scores[alternativeId][criterionId]: any non-negative scale, e.g. 0..10. */
+    scores: z.record(z.string(), z.record(z.string(), nonNegative)),
+  })
+  .superRefine((matrix, context) => {
+    for (const issue of crossReferenceIssues(matrix)) context.addIssue({ code: "custom", ...issue });
+  });
+
+export type Criterion = z.infer<typeof criterionSchema>;
+export type Comparison = z.infer<typeof comparisonSchema>;
+export type Weighting = z.infer<typeof weightingSchema>;
+export type Alternative = z.infer<typeof alternativeSchema>;
+export type DecisionMatrix = z.infer<typeof decisionMatrixSchema>;
+
+/** The matrix cannot be computed as given; `issues` name each problem, field first. */
+export class DecisionMatrixError extends Error {
+  override name = "DecisionMatrixError";
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(issues.join("; "));
+    this.issues = issues;
+  }
+}
+
+export type ValidationResult = { ok: true; matrix: DecisionMatrix } | { ok: false; errors: string[] };
+
+/** Parses untrusted input; each error reads "field.path: what is wrong". */
+export function validateDecisionMatrix(input: unknown): ValidationResult {
+  const parsed = decisionMatrixSchema.safeParse(input);
+  if (parsed.success) return { ok: true, matrix: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(matrix)"}: ${issue.message}`),
+  };
+}
+
+interface Issue {
+  path: (string | number)[];
+  message: string;
+}
+
+function crossReferenceIssues(matrix: DecisionMatrix): Issue[] {
+  const issues: Issue[] = [];
+  const criterionIds = matrix.criteria.map((criterion) => criterion.id);
+  const alternativeIds = matrix.alternatives.map((alternative) => alternative.id);
+  issues.push(...duplicateIssues(criterionIds, "criteria", "criterion"));
+  issues.push(...duplicateIssues(alternativeIds, "alternatives", "alternative"));
+  const knownCriteria = new Set(criterionIds);
+  const knownAlternatives = new Set(alternativeIds);
+
+  if (matrix.weighting.mode === "pairwise") {
+    if (criterionIds.length > MAX_PAIRWISE_CRITERIA) {
+      issues.push({ path: ["criteria"], message: `pairwise weighting supports at most ${MAX_PAIRWISE_CRITERIA} criteria` });
+    }
+    for (const issue of comparisonIssues(criterionIds, matrix.weighting.comparisons)) {
+      issues.push({ ...issue, path: ["weighting", "comparisons", ...issue.path] });
+    }
+  } else {
+    const weights = matrix.weighting.weights;
+    for (const key of Object.keys(weights)) {
+      if (!knownCriteria.has(key)) issues.push({ path: ["weighting", "weights", key], message: `unknown criterion "${key}"` });
+    }
+    let total = 0;
+    let complete = true;
+    for (const [index, criterion] of matrix.criteria.entries()) {
+      const weight = weights[criterion.id] ?? criterion.weight;
+      if (weight === undefined) {
+        complete = false;
+        issues.push({ path: ["weighting", "weights", criterion.id], message: `criterion "${criterion.id}" (criteria.${index}) has no weight` });
+      } else {
+        total += weight;
+      }
+    }
+    if (complete && total <= 0) issues.push({ path: ["weighting", "weights"], message: "weights must not all be zero" });
+  }
+
+  for (const [alternativeId, row] of Object.entries(matrix.scores)) {
+    if (!knownAlternatives.has(alternativeId)) {
+      issues.push({ path: ["scores", alternativeId], message: `unknown alternative "${alternativeId}"` });
+      continue;
+    }
+    for (const criterionId of Object.keys(row)) {
+      if (!knownCriteria.has(criterionId)) issues.push({ path: ["scores", alternativeId, criterionId], message: `unknown criterion "${criterionId}"` });
+    }
+  }
+  for (const alternativeId of alternativeIds) {
+    for (const criterionId of criterionIds) {
+      if (matrix.scores[alternativeId]?.[criterionId] === undefined) {
+        issues.push({ path: ["scores", alternativeId, criterionId], message: "missing score" });
+      }
+    }
+  }
+  return issues;
+}
+
+function duplicateIssues(ids: readonly string[], field: string, noun: string): Issue[] {
+  const seen = new Set<string>();
+  const issues: Issue[] = [];
+  ids.forEach((value, index) => {
+    if (seen.has(value)) issues.push({ path: [field, index, "id"], message: `duplicate ${noun} id "${value}"` });
+    seen.add(value);
+  });
+  return issues;
+}
+
+/** Problems with a set of comparisons, paths relative to the comparisons array. */
+function comparisonIssues(criterionIds: readonly string[], comparisons: readonly Comparison[]): Issue[] {
+  const known = new Set(criterionIds);
+  const issues: Issue[] = [];
+  const given = new Map<string, number>();
+  comparisons.forEach((comparison, index) => {
+    for (const side of ["a", "b"] as const) {
+      if (!known.has(comparison[side])) issues.push({ path: [index, side], message: `unknown criterion "${comparison[side]}"` });
+    }
+    if (comparison.a === comparison.b) {
+      issues.push({ path: [index, "b"], message: `compares "${comparison.a}" with itself` });
+      return;
+    }
+    if (!(comparison.value > 0) || !Number.isFinite(comparison.value)) {
+      issues.push({ path: [index, "value"], message: "must be a positive number" });
+    }
+    const key = pairKey(comparison.a, comparison.b);
+    const earlier = given.get(key);
+    if (earlier !== undefined) {
+      issues.push({ path: [index], message: `"${comparison.a}" and "${comparison.b}" are already compared at comparisons.${earlier}` });
+    } else {
+      given.set(key, index);
+    }
+  });
+  criterionIds.forEach((a, i) => {
+    for (const b of criterionIds.slice(i + 1)) {
+      if (a !== b && !given.has(pairKey(a, b))) issues.push({ path: [], message: `missing a comparison of "${a}" with "${b}"` });
+    }
+  });
+  return issues;
+}
+
+/** The same key for (a, b) and (b, a). */
+function pairKey(a: string, b: string): string {
+  return JSON.stringify(a < b ? [a, b] : [b, a]);
+}
+
+// ---------------------------------------------------------------- weights
+
+export interface AhpResult {
+  /** Priority vector by the principal eigenvector, summing to 1. */
+  weights: Record<string, number>;
+  /** The row geometric-mean approximation of the same vector, summing to 1. */
+  geometricMeanWeights: Record<string, number>;
+  /** Principal eigenvalue; equals n for perfectly consistent judgements. */
+  lambdaMax: number;
+  /** CI = (λmax − n) / (n − 1); 0 for n ≤ 2. */
+  consistencyIndex: number;
+  randomIndex: number;
+  /** CR = CI / RI; 0 for n ≤ 2, where any judgements are consistent. */
+  consistencyRatio: number;
+  /** CR ≤ 0.1. */
+  consistent: boolean;
+  /** Present when CR > 0.1: the judgements should be revisited. */
+  warning?: string;
+  /** The reciprocal matrix, rows and columns in criteria order. */
+  matrix: number[][];
+  iterations: number;
+}
+
+/**
+ * Weights from pairwise comparisons by Saaty's eigenvector method, with the
+ * consistency ratio. Throws `DecisionMatrixError` when a pair is missing,
+ * repeated or refers to an unknown criterion.
+ */
+export function ahpWeights(criteria: readonly Pick<Criterion, "id">[], comparisons: readonly Comparison[]): AhpResult {
+  const ids = criteria.map((criterion) => criterion.id);
+  const issues = [...duplicateIssues(ids, "criteria", "criterion"), ...comparisonIssues(ids, comparisons)];
+  if (ids.length > MAX_PAIRWISE_CRITERIA) issues.push({ path: [], message: `at most ${MAX_PAIRWISE_CRITERIA} criteria can be compared pairwise` });
+  if (ids.length === 0) issues.push({ path: [], message: "needs at least one criterion" });
+  if (issues.length > 0) {
+    throw new DecisionMatrixError(issues.map((issue) => (issue.path.length > 0 ? `comparisons.${issue.path.join(".")}: ` : "") + issue.message));
+  }
+
+  const judgement = new Map<string, number>();
+  for (const { a, b, value } of comparisons) {
+    judgement.set(JSON.stringify([a, b]), value);
+    judgement.set(JSON.stringify([b, a]), 1 / value);
+  }
+  const matrix = ids.map((a) => ids.map((b) => (a === b ? 1 : (judgement.get(JSON.stringify([a, b])) ?? 1))));
+  const n = ids.length;
+
+  const geometricMean = normalize(matrix.map((row) => Math.exp(row.reduce((sum, value) => sum + Math.log(value), 0) / n)));
+  // Power iteration from the geometric-mean estimate: the matrix is positive,
+  // so Perron-Frobenius guarantees convergence to the principal eigenvector.
+  let vector = geometricMean;
+  let iterations = 0;
+  while (iterations < POWER_ITERATION_LIMIT) {
+    iterations += 1;
+    const next = normalize(multiply(matrix, vector));
+    const change = next.reduce((sum, value, index) => sum + Math.abs(value - (vector[index] ?? 0)), 0);
+    vector = next;
+    if (change < POWER_ITERATION_TOLERANCE) break;
+  }
+  // Σ(Av) = λ Σv = λ for a normalised eigenvector v.
+  const lambdaMax = sum(multiply(matrix, vector));
+  // λmax ≥ n for positive reciprocal matrices; a negative CI is rounding.
+  const consistencyIndex = n <= 2 ? 0 : Math.max(0, (lambdaMax - n) / (n - 1));
+  const randomIndex = RANDOM_INDEX[n - 1] ?? 0;
+  const consistencyRatio = randomIndex > 0 ? consistencyIndex / randomIndex : 0;
+  const consistent = consistencyRatio <= CONSISTENCY_THRESHOLD;
+  const result: AhpResult = {
+    weights: byId(ids, vector),
+    geometricMeanWeights: byId(ids, geometricMean),
+    lambdaMax,
+    consistencyIndex,
+    randomIndex,
+    consistencyRatio,
+    consistent,
+    matrix,
+    iterations,
+  };
+  if (!consistent) {
+    result.warning = `The pairwise comparisons are inconsistent (consistency ratio ${consistencyRatio.toFixed(3)} > ${CONSISTENCY_THRESHOLD}); revisit the judgements.`;
+  }
+  return result;
+}
+
+/** Direct weights scaled to sum to 1. Throws on a negative or non-finite weight, or when all are zero. */
+export function normalizeDirectWeights(weights: Readonly<Record<string, number>>): Record<string, number> {
+  const issues = Object.entries(weights)
+    .filter(([, weight]) => !Number.isFinite(weight) || weight < 0)
+    .map(([criterionId]) => `weights.${criterionId}: must be a finite, non-negative number`);
+  const total = sum(Object.values(weights));
+  if (issues.length === 0 && !(total > 0)) issues.push("weights: must not all be zero");
+  if (issues.length > 0) throw new DecisionMatrixError(issues);
+  return Object.fromEntries(Object.entries(weights).map(([criterionId, weight]) => [criterionId, weight / total]));
+}
+
+export interface MatrixWeights {
+  /** Normalised weights, summing to 1, keyed by criterion id. */
+  weights: Record<string, number>;
+  /** The AHP details when the weights came from pairwise comparisons. */
+  ahp?: AhpResult;
+}
+
+/** The matrix's criterion weights, however they were given. */
+export function matrixWeights(matrix: DecisionMatrix): MatrixWeights {
+  if (matrix.weighting.mode === "pairwise") {
+    const ahp = ahpWeights(matrix.criteria, matrix.weighting.comparisons);
+    return { weights: ahp.weights, ahp };
+  }
+  const given = matrix.weighting.weights;
+  const missing = matrix.criteria.filter((criterion) => (given[criterion.id] ?? criterion.weight) === undefined);
+  if (missing.length > 0) throw new DecisionMatrixError(missing.map((criterion) => `weighting.weights.${criterion.id}: missing`));
+  const weights = Object.fromEntries(matrix.criteria.map((criterion) => [criterion.id, given[criterion.id] ?? criterion.weight ?? 0]));
+  return { weights: normalizeDirectWeights(weights) };
+}
+
+// ---------------------------------------------------------------- ranking
+
+export interface RankOptions {
+  /** "max" (default): each score divided by the best score on its criterion. "none": raw scores. */
+  normalization?: "max" | "none";
+}
+
+export interface RankedAlternative {
+  id: string;
+  name: string;
+  /** 1 for the best; tied alternatives share a rank. */
+  rank: number;
+  /** Σ weight × (normalised) score. */
+  score: number;
+  /** Each criterion's part of the score, keyed by criterion id. */
+  contributions: Record<string, number>;
+}
+
+export interface Ranking extends MatrixWeights {
+  normalization: "max" | "none";
+  ranking: RankedAlternative[];
+}
+
+/** Ranks the alternatives by weighted score, best first; ties keep input order. */
+export function rank(matrix: DecisionMatrix, options: RankOptions = {}): Ranking {
+  const normalization = options.normalization ?? "max";
+  const weights = matrixWeights(matrix);
+  const table = scoreTable(matrix, normalization);
+  return { ...weights, normalization, ranking: rankWith(matrix, table, weights.weights) };
+}
+
+/** scores[alternative][criterion], normalised as asked, in matrix order. */
+function scoreTable(matrix: DecisionMatrix, normalization: "max" | "none"): number[][] {
+  const raw = matrix.alternatives.map((alternative) =>
+    matrix.criteria.map((criterion) => {
+      const score = matrix.scores[alternative.id]?.[criterion.id];
+      if (score === undefined || !Number.isFinite(score) || score < 0) {
+        throw new DecisionMatrixError([`scores.${alternative.id}.${criterion.id}: ${score === undefined ? "missing score" : "must be a finite, non-negative number"}`]);
+      }
+      return score;
+    }),
+  );
+  if (normalization === "none") return raw;
+  const best = matrix.criteria.map((_, column) => Math.max(0, ...raw.map((row) => row[column] ?? 0)));
+  // A criterion on which everyone scores 0 separates no one: it contributes 0.
+  return raw.map((row) => row.map((score, column) => {
+    const max = best[column] ?? 0;
+    return max > 0 ? score / max : 0;
+  }));
+}
+
+function rankWith(matrix: DecisionMatrix, table: readonly (readonly number[])[], weights: Readonly<Record<string, number>>): RankedAlternative[] {
+  const scored = matrix.alternatives.map((alternative, row) => {
+    const contributions = Object.fromEntries(
+      matrix.criteria.map((criterion, column) => [criterion.id, (weights[criterion.id] ?? 0) * (table[row]?.[column] ?? 0)]),
+    );
+    return { id: alternative.id, name: alternative.name, score: sum(Object.values(contributions)), contributions };
+  });
+  // Array.prototype.sort is stable, so equal scores keep input order.
+  const ordered = scored.toSorted((x, y) => (tied(x.score, y.score) ? 0 : y.score - x.score));
+  const ranked: RankedAlternative[] = [];
+  ordered.forEach((alternative, position) => {
+    const previous = ranked[position - 1];
+    const rankNumber = previous !== undefined && tied(previous.score, alternative.score) ? previous.rank : position + 1;
+    ranked.push({ ...alternative, rank: rankNumber });
+  });
+  return ranked;
+}
+
+function tied(x: number, y: number): boolean {
+  return Math.abs(x - y) <= TIE_TOLERANCE * Math.max(1, Math.abs(x), Math.abs(y));
+}
+
+// ---------------------------------------------------------------- sensitivity
+
+export interface SensitivityStep {
+  /** The varied criterion's weight at this step, from 0 to 1. */
+  weight: number;
+  /** All weights at this step: the others keep their proportions and fill 1 − weight. */
+  weights: Record<string, number>;
+  /** Alternative ids, best first. */
+  order: string[];
+  ranking: RankedAlternative[];
+  /** The top-ranked alternative differs from the previous step's. */
+  topChanged: boolean;
+}
+
+export interface TopChange {
+  /** The exact weight of the varied criterion at which `to` overtakes `from`. */
+  weight: number;
+  from: string;
+  to: string;
+}
+
+export interface Sensitivity {
+  criterionId: string;
+  /** The criterion's weight in the matrix as given. */
+  baseWeight: number;
+  steps: SensitivityStep[];
+  /** Every point in [0, 1) where the leader changes, in increasing weight. */
+  topChanges: TopChange[];
+}
+
+/**
+ * How the ranking moves as one criterion's weight goes from 0 to 1 in
+ * `steps` even steps, the other weights rescaled to keep their proportions
+ * (spread equally if they were all zero). With a single criterion there is
+ * nothing to trade against: its weight stays 1 and the ranking never moves.
+ *
+ * Each weighted score is linear in the varied weight, so the points where
+ * the leader changes are computed exactly (the breakpoints of the upper
+ * envelope of those lines), including changes that fall between steps.
+ */
+export function sensitivity(matrix: DecisionMatrix, criterionId: string, steps = 11, options: RankOptions = {}): Sensitivity {
+  const column = matrix.criteria.findIndex((criterion) => criterion.id === criterionId);
+  if (column < 0) throw new DecisionMatrixError([`criterionId: unknown criterion "${criterionId}"`]);
+  if (!Number.isInteger(steps) || steps < 2) throw new DecisionMatrixError(["steps: must be a whole number of at least 2"]);
+  const base = matrixWeights(matrix).weights;
+  const table = scoreTable(matrix, options.normalization ?? "max");
+  const others = matrix.criteria.filter((criterion) => criterion.id !== criterionId);
+  const othersTotal = sum(others.map((criterion) => base[criterion.id] ?? 0));
+  // The others' shares of whatever weight the varied criterion leaves them.
+  const shares = Object.fromEntries(
+    others.map((criterion) => [criterion.id, othersTotal > 0 ? (base[criterion.id] ?? 0) / othersTotal : 1 / others.length]),
+  );
+  const weightsAt = (weight: number): Record<string, number> =>
+    others.length === 0
+      ? { [criterionId]: 1 }
+      : { ...Object.fromEntries(others.map((criterion) => [criterion.id, (1 - weight) * (shares[criterion.id] ?? 0)])), [criterionId]: weight };
+
+  const results: SensitivityStep[] = [];
+  for (let step = 0; step < steps; step += 1) {
+    const weight = step / (steps - 1);
+    const weights = weightsAt(weight);
+    const ranking = rankWith(matrix, table, weights);
+    const previousTop = results[step - 1]?.order[0];
+    const order = ranking.map((alternative) => alternative.id);
+    results.push({ weight, weights, order, ranking, topChanged: previousTop !== undefined && previousTop !== order[0] });
+  }
+
+  // score(w) = w·x + (1 − w)·rest = rest + (x − rest)·w, per alternative.
+  const lines = matrix.alternatives.map((alternative, row) => {
+    const values = table[row] ?? [];
+    const own = values[column] ?? 0;
+    const rest = others.length === 0 ? own : sum(matrix.criteria.map((criterion, index) => (index === column ? 0 : (shares[criterion.id] ?? 0) * (values[index] ?? 0))));
+    return { id: alternative.id, intercept: rest, slope: own - rest };
+  });
+  return { criterionId, baseWeight: base[criterionId] ?? 0, steps: results, topChanges: leaderChanges(lines, results[0]?.order[0]) };
+}
+
+interface Line {
+  id: string;
+  intercept: number;
+  slope: number;
+}
+
+/** Walks the upper envelope of the score lines from w = 0 to w = 1. */
+function leaderChanges(lines: readonly Line[], firstLeader: string | undefined): TopChange[] {
+  const changes: TopChange[] = [];
+  let current = lines.find((line) => line.id === firstLeader);
+  let weight = 0;
+  const valueAt = (line: Line, at: number): number => line.intercept + line.slope * at;
+  // Each change moves to a strictly steeper line, so this ends within lines.length rounds.
+  while (current !== undefined) {
+    const leader: Line = current;
+    let next: { line: Line; at: number } | undefined;
+    for (const line of lines) {
+      if (line.slope <= leader.slope + TIE_TOLERANCE) continue;
+      const gap = Math.max(0, valueAt(leader, weight) - valueAt(line, weight));
+      const at = weight + gap / (line.slope - leader.slope);
+      if (next === undefined || at < next.at - TIE_TOLERANCE || (tied(at, next.at) && line.slope > next.line.slope)) next = { line, at };
+    }
+    // A tie reached exactly at w = 1 is not a reversal within the range.
+    if (next === undefined || next.at >= 1 - TIE_TOLERANCE) break;
+    changes.push({ weight: next.at, from: leader.id, to: next.line.id });
+    weight = next.at;
+    current = next.line;
+  }
+  return changes;
+}
+
+// ---------------------------------------------------------------- groups
+
+/**
+ * Combines several researchers' pairwise judgements into one set by the
+ * geometric mean of their values for each pair (aggregation of individual
+ * judgements, which keeps the result reciprocal and on Saaty's scale). A
+ * judge may give a pair in either direction; a pair only some judges gave
+ * is the mean of those who gave it. Pairs come out in first-seen order and
+ * orientation.
+ */
+export function groupPairwise(judgementSets: readonly (readonly Comparison[])[]): Comparison[] {
+  const pairs = new Map<string, { a: string; b: string; logs: number[] }>();
+  const issues: string[] = [];
+  judgementSets.forEach((judgements, judge) => {
+    const seen = new Set<string>();
+    judgements.forEach(({ a, b, value }, index) => {
+      const key = pairKey(a, b);
+      if (a === b) issues.push(`judges.${judge}.${index}: compares "${a}" with itself`);
+      else if (!(value > 0) || !Number.isFinite(value)) issues.push(`judges.${judge}.${index}.value: must be a positive number`);
+      else if (seen.has(key)) issues.push(`judges.${judge}.${index}: "${a}" and "${b}" are compared twice`);
+      else {
+        seen.add(key);
+        const pair = pairs.get(key) ?? { a, b, logs: [] };
+        pair.logs.push(pair.a === a ? Math.log(value) : -Math.log(value));
+        pairs.set(key, pair);
+      }
+    });
+  });
+  if (issues.length > 0) throw new DecisionMatrixError(issues);
+  return [...pairs.values()].map(({ a, b, logs }) => ({ a, b, value: Math.exp(sum(logs) / logs.length) }));
+}
+
+// ---------------------------------------------------------------- helpers
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+function normalize(values: readonly number[]): number[] {
+  const total = sum(values);
+  return values.map((value) => value / total);
+}
+
+function multiply(matrix: readonly (readonly number[])[], vector: readonly number[]): number[] {
+  return matrix.map((row) => row.reduce((total, value, index) => total + value * (vector[index] ?? 0), 0));
+}
+
+function byId(ids: readonly string[], values: readonly number[]): Record<string, number> {
+  return Object.fromEntries(ids.map((criterionId, index) => [criterionId, values[index] ?? 0]));
+}

@@ -1,0 +1,176 @@
+/**
+ * Versioned migrations, defined in code so that they ship with the module
+ * and need no folder on disk. Kysely's Migrator runs the ones a database has
+ * not seen, in name order, and records them in `kysely_migration`.
+ *
+ * Each migration is written once and never edited afterwards: a change to
+ * the schema is a new migration. That is also why the value lists of the
+ * check constraints are spelled out here instead of imported from schema.ts
+ * (a later change to those lists must not rewrite history).
+ *
+ * Only portable column types are used (text, boolean, integer), so the same
+ * DDL runs on SQLite and PostgreSQL.
+ */
+import { sql, type Kysely, type RawBuilder } from "kysely";
+import type { Migration, MigrationProvider } from "kysely/migration";
+
+/** `column IN ('a', 'b')` for a check constraint. */
+function oneOf(column: string, values: readonly string[]): RawBuilder<unknown> {
+  return sql`${sql.ref(column)} in (${sql.join(values.map((value) => sql.lit(value)))})`;
+}
+
+const initialSchema: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("users")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("email", "text", (column) => column.notNull().unique())
+      .addColumn("name", "text", (column) => column.notNull())
+      .addColumn("role", "text", (column) => column.notNull())
+      .addColumn("password_hash", "text", (column) => column.notNull())
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addCheckConstraint("users_role_check", oneOf("role", ["admin", "editor", "viewer"]))
+      .execute();
+
+    await db.schema
+      .createTable("sessions")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("user_id", "text", (column) => column.notNull().references("users.id").onDelete("cascade"))
+      .addColumn("csrf_token", "text", (column) => column.notNull())
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("expires_at", "text", (column) => column.notNull())
+      .execute();
+
+    await db.schema
+      .createTable("audit_log")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("at", "text", (column) => column.notNull())
+      .addColumn("user_id", "text")
+      .addColumn("action", "text", (column) => column.notNull())
+      .addColumn("entity", "text", (column) => column.notNull())
+      .addColumn("entity_id", "text")
+      .addColumn("detail", "text")
+      .execute();
+
+    await db.schema
+      .createTable("institutions")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("name", "text", (column) => column.notNull())
+      .addColumn("kind", "text", (column) => column.notNull())
+      .addColumn("country", "text")
+      .addColumn("region", "text", (column) => column.notNull())
+      .addColumn("global_south", "boolean", (column) => column.notNull().defaultTo(false))
+      .addColumn("sector", "text")
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("updated_at", "text", (column) => column.notNull())
+      .addCheckConstraint(
+        "institutions_kind_check",
+        oneOf("kind", ["government", "intergovernmental", "regulator", "standards-body", "private-company", "civil-society", "academia"]),
+      )
+      .execute();
+
+    await db.schema
+      .createTable("policies")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      // Restrict: deleting an institution must not silently take its coded policies with it.
+      .addColumn("institution_id", "text", (column) => column.notNull().references("institutions.id").onDelete("restrict"))
+      .addColumn("title", "text", (column) => column.notNull())
+      .addColumn("type", "text", (column) => column.notNull())
+      .addColumn("status", "text", (column) => column.notNull())
+      .addColumn("adopted_on", "text")
+      .addColumn("source_url", "text")
+      .addColumn("language", "text")
+      .addColumn("covers_internet", "boolean", (column) => column.notNull().defaultTo(false))
+      .addColumn("security_text", "text")
+      .addColumn("security_tags", "text", (column) => column.notNull().defaultTo("[]"))
+      .addColumn("cites_standards", "boolean", (column) => column.notNull().defaultTo(false))
+      .addColumn("other_standards", "text")
+      .addColumn("evidence", "text", (column) => column.notNull().defaultTo("[]"))
+      .addColumn("best_practice_tags", "text", (column) => column.notNull().defaultTo("[]"))
+      .addColumn("barrier_tags", "text", (column) => column.notNull().defaultTo("[]"))
+      .addColumn("global_south_tags", "text", (column) => column.notNull().defaultTo("[]"))
+      .addColumn("review_state", "text", (column) => column.notNull().defaultTo("draft"))
+      .addColumn("reviewed_by", "text", (column) => column.references("users.id").onDelete("set null"))
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("updated_at", "text", (column) => column.notNull())
+      .addCheckConstraint(
+        "policies_type_check",
+        oneOf("type", ["law", "regulation", "policy", "guideline", "tender-template", "model-contract", "standard"]),
+      )
+      .addCheckConstraint("policies_status_check", oneOf("status", ["draft", "in-force", "repealed"]))
+      .addCheckConstraint("policies_review_state_check", oneOf("review_state", ["draft", "reviewed", "published"]))
+      .execute();
+
+    await db.schema
+      .createTable("policy_categories")
+      .addColumn("policy_id", "text", (column) => column.notNull().references("policies.id").onDelete("cascade"))
+      .addColumn("category_id", "text", (column) => column.notNull())
+      .addPrimaryKeyConstraint("policy_categories_pk", ["policy_id", "category_id"])
+      .execute();
+
+    await db.schema
+      .createTable("policy_standards")
+      .addColumn("policy_id", "text", (column) => column.notNull().references("policies.id").onDelete("cascade"))
+      .addColumn("standard_id", "text", (column) => column.notNull())
+      .addPrimaryKeyConstraint("policy_standards_pk", ["policy_id", "standard_id"])
+      .execute();
+
+    await db.schema
+      .createTable("decision_matrices")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("name", "text", (column) => column.notNull())
+      .addColumn("owner_id", "text", (column) => column.notNull().references("users.id").onDelete("cascade"))
+      .addColumn("definition", "text", (column) => column.notNull())
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("updated_at", "text", (column) => column.notNull())
+      .execute();
+
+    // For the list pages and filters, the matrix GROUP BYs and the cleanup of old sessions.
+    const indexes: [name: string, table: string, columns: string[]][] = [
+      ["sessions_user_id", "sessions", ["user_id"]],
+      ["sessions_expires_at", "sessions", ["expires_at"]],
+      ["audit_log_at", "audit_log", ["at"]],
+      ["audit_log_entity", "audit_log", ["entity", "entity_id"]],
+      ["institutions_region", "institutions", ["region"]],
+      ["institutions_kind", "institutions", ["kind"]],
+      ["institutions_sector", "institutions", ["sector"]],
+      ["institutions_country", "institutions", ["country"]],
+      ["policies_review_state", "policies", ["review_state"]],
+      ["policies_institution_id", "policies", ["institution_id"]],
+      // The primary keys lead with policy_id; these serve "which policies cite X".
+      ["policy_standards_standard_id", "policy_standards", ["standard_id", "policy_id"]],
+      ["policy_categories_category_id", "policy_categories", ["category_id", "policy_id"]],
+      ["decision_matrices_owner_id", "decision_matrices", ["owner_id"]],
+    ];
+    for (const [name, table, columns] of indexes) {
+      await db.schema.createIndex(name).on(table).columns(columns).execute();
+    }
+  },
+
+  async down(db: Kysely<unknown>) {
+    for (const table of [
+      "decision_matrices",
+      "policy_standards",
+      "policy_categories",
+      "policies",
+      "institutions",
+      "audit_log",
+      "sessions",
+      "users",
+    ]) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
+/** Every migration by name; names sort in the order they run. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  "0001-initial-schema": initialSchema,
+};
+
+/** The name of the newest migration: the schema version a backup records. */
+export const LATEST_MIGRATION: string = Object.keys(MIGRATIONS).sort().at(-1) ?? "";
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
+};

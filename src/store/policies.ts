@@ -1,0 +1,348 @@
+/**
+ * Policy documents and the researcher's coding of them, with the catalog
+ * categories they cover and the catalog standards they cite. A policy and
+ * its two lists are written in one transaction: a reader never sees a policy
+ * without its standards, and a failure leaves nothing half-saved.
+ *
+ * Reading is safe by default: every query shows published policies only,
+ * unless the caller (an editor's page) asks for other review states.
+ *
+ * @example
+ *   const policy = await createPolicy(db, { institutionId, title: "BOD 18-01", type: "policy", status: "in-force", standards: ["https", "hsts", "dmarc"] }, user.id);
+ *   const { items, total } = await listPolicies(db, { standard: "dnssec", region: "150" }); // published only
+ */
+import type { Kysely } from "kysely";
+import { audit, changedFields } from "./audit.ts";
+import {
+  policyFromRow,
+  policyInput,
+  unknownCatalogIds,
+  type Institution,
+  type KnownIds,
+  type Policy,
+  type PolicyInput,
+  type ValidPolicy,
+} from "./records.ts";
+import { REVIEW_STATES, type InstitutionKind, type PolicyStatus, type PolicyType, type ReviewState, type Schema } from "./schema.ts";
+import { NotFoundError, ValidationError, containsText, inTransaction, newId, pageOf, parseInput, timestamp } from "./support.ts";
+
+/** What anonymous visitors may see; the default of every read. */
+export const PUBLIC_REVIEW_STATES: readonly ReviewState[] = ["published"];
+
+export type InstitutionSummary = Pick<Institution, "id" | "name" | "kind" | "country" | "region" | "globalSouth" | "sector">;
+
+export interface PolicyWithInstitution extends Policy {
+  institution: InstitutionSummary;
+}
+
+export type PolicySort = "title" | "adoptedOn" | "updatedAt" | "institution";
+
+export interface PolicyFilter {
+  /** Part of the title or of the security text, any case. */
+  search?: string;
+  /** Cites this catalog standard. */
+  standard?: string;
+  /** Covers this catalog category. */
+  category?: string;
+  type?: PolicyType;
+  status?: PolicyStatus;
+  /** Which review states to show; published only unless given (anonymous visitors must not see drafts). */
+  reviewStates?: readonly ReviewState[];
+  institutionId?: string;
+  /** Of the institution; for country and sector, null asks for institutions without one. */
+  region?: string;
+  country?: string | null;
+  sector?: string | null;
+  kind?: InstitutionKind;
+  globalSouth?: boolean;
+  citesStandards?: boolean;
+  sort?: PolicySort;
+  direction?: "asc" | "desc";
+  limit?: number;
+  offset?: number;
+}
+
+export interface WriteOptions {
+  /** The catalog's ids: when given, a policy citing an unknown standard or category is refused. */
+  known?: KnownIds;
+}
+
+export async function createPolicy(db: Kysely<Schema>, input: PolicyInput, actorId: string | null, options: WriteOptions = {}): Promise<Policy> {
+  const valid = validatePolicy(input, options.known);
+  return inTransaction(db, async (trx) => {
+    const policy = await insertPolicy(trx, valid);
+    await audit(trx, { userId: actorId, action: "create", entity: "policy", entityId: policy.id, detail: valid });
+    return policy;
+  });
+}
+
+/** Replaces every field, and the category and standard lists, with those of `input`. */
+export async function updatePolicy(
+  db: Kysely<Schema>,
+  id: string,
+  input: PolicyInput,
+  actorId: string | null,
+  options: WriteOptions = {},
+): Promise<Policy> {
+  const valid = validatePolicy(input, options.known);
+  return inTransaction(db, async (trx) => {
+    const before = await getPolicy(trx, id, { reviewStates: REVIEW_STATES });
+    if (!before) throw new NotFoundError(`no policy with id ${id}`);
+    const after = await replacePolicy(trx, id, valid);
+    await audit(trx, { userId: actorId, action: "update", entity: "policy", entityId: id, detail: changedFields<Policy>(before, after) });
+    return after;
+  });
+}
+
+/** Moves a policy between draft, reviewed and published; the reviewer is recorded (and cleared on a return to draft). */
+export async function setReviewState(
+  db: Kysely<Schema>,
+  id: string,
+  state: ReviewState,
+  actorId: string | null,
+): Promise<PolicyWithInstitution> {
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .updateTable("policies")
+      .set({ review_state: state, reviewed_by: state === "draft" ? null : actorId, updated_at: timestamp() })
+      .where("id", "=", id)
+      .returning("review_state")
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError(`no policy with id ${id}`);
+    await audit(trx, { userId: actorId, action: "review", entity: "policy", entityId: id, detail: { reviewState: state } });
+    const policy = await getPolicy(trx, id, { reviewStates: [state] });
+    if (!policy) throw new NotFoundError(`no policy with id ${id}`);
+    return policy;
+  });
+}
+
+export async function deletePolicy(db: Kysely<Schema>, id: string, actorId: string | null): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    const row = await trx.deleteFrom("policies").where("id", "=", id).returning("title").executeTakeFirst();
+    if (!row) throw new NotFoundError(`no policy with id ${id}`);
+    await audit(trx, { userId: actorId, action: "delete", entity: "policy", entityId: id, detail: { title: row.title } });
+  });
+}
+
+/** One policy with its institution, if it exists in one of `reviewStates` (published only by default). */
+export async function getPolicy(
+  db: Kysely<Schema>,
+  id: string,
+  options: { reviewStates?: readonly ReviewState[] } = {},
+): Promise<PolicyWithInstitution | undefined> {
+  const page = await listPage(db, { reviewStates: options.reviewStates ?? PUBLIC_REVIEW_STATES, policyIds: [id], limit: 1 });
+  return page.items[0];
+}
+
+/** One page of policies matching `filter` (published only unless it says otherwise), and how many match in all. */
+export async function listPolicies(db: Kysely<Schema>, filter: PolicyFilter = {}): Promise<{ items: PolicyWithInstitution[]; total: number }> {
+  return listPage(db, filter);
+}
+
+async function listPage(
+  db: Kysely<Schema>,
+  filter: PolicyFilter & { policyIds?: readonly string[] },
+): Promise<{ items: PolicyWithInstitution[]; total: number }> {
+  let query = matchingPolicies(db, filter);
+  if (filter.policyIds) query = query.where("p.id", "in", filter.policyIds.length > 0 ? filter.policyIds : [""]);
+  const { limit, offset } = pageOf(filter.limit, filter.offset);
+  const direction = filter.direction ?? (filter.sort === "updatedAt" || filter.sort === "adoptedOn" ? "desc" : "asc");
+  let ordered = query.selectAll("p").select([
+    "i.name as institution_name",
+    "i.kind as institution_kind",
+    "i.country as institution_country",
+    "i.region as institution_region",
+    "i.global_south as institution_global_south",
+    "i.sector as institution_sector",
+  ]);
+  switch (filter.sort ?? "title") {
+    case "title":
+      ordered = ordered.orderBy((eb) => eb.fn("lower", ["p.title"]), direction);
+      break;
+    case "institution":
+      ordered = ordered.orderBy((eb) => eb.fn("lower", ["i.name"]), direction).orderBy((eb) => eb.fn("lower", ["p.title"]));
+      break;
+    case "adoptedOn":
+      // Undated policies last either way: SQLite and PostgreSQL disagree on where NULL sorts.
+      ordered = ordered
+        .orderBy((eb) => eb.case().when("p.adopted_on", "is", null).then(1).else(0).end())
+        .orderBy("p.adopted_on", direction);
+      break;
+    case "updatedAt":
+      ordered = ordered.orderBy("p.updated_at", direction);
+      break;
+  }
+  const [rows, count] = await Promise.all([
+    ordered.orderBy("p.id").limit(limit).offset(offset).execute(),
+    query.select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow(),
+  ]);
+  const links = await linksOf(db, rows.map((row) => row.id));
+  const items = rows.map((row) => {
+    const { categories, standards } = links.get(row.id) ?? { categories: [], standards: [] };
+    return {
+      ...policyFromRow(row, categories, standards),
+      institution: {
+        id: row.institution_id,
+        name: row.institution_name,
+        kind: row.institution_kind,
+        country: row.institution_country,
+        region: row.institution_region,
+        globalSouth: Boolean(row.institution_global_south),
+        sector: row.institution_sector,
+      },
+    };
+  });
+  return { items, total: Number(count.total) };
+}
+
+/**
+ * Policies joined with their institution (`p`, `i`), narrowed by `filter`:
+ * the one definition of "which policies match" that the list, its count and
+ * the matrix cells share.
+ */
+export function matchingPolicies(db: Kysely<Schema>, filter: PolicyFilter) {
+  const states = filter.reviewStates ?? PUBLIC_REVIEW_STATES;
+  let query = db
+    .selectFrom("policies as p")
+    .innerJoin("institutions as i", "i.id", "p.institution_id")
+    .where((eb) => (states.length > 0 ? eb("p.review_state", "in", states) : eb.lit(false)));
+  const search = filter.search?.trim();
+  if (search) {
+    query = query.where((eb) => eb.or([containsText(eb.ref("p.title"), search), containsText(eb.ref("p.security_text"), search)]));
+  }
+  const { standard, category } = filter;
+  if (standard !== undefined) {
+    query = query.where((eb) =>
+      eb.exists(eb.selectFrom("policy_standards as ps").select("ps.policy_id").whereRef("ps.policy_id", "=", "p.id").where("ps.standard_id", "=", standard)),
+    );
+  }
+  if (category !== undefined) {
+    query = query.where((eb) =>
+      eb.exists(eb.selectFrom("policy_categories as pc").select("pc.policy_id").whereRef("pc.policy_id", "=", "p.id").where("pc.category_id", "=", category)),
+    );
+  }
+  if (filter.type !== undefined) query = query.where("p.type", "=", filter.type);
+  if (filter.status !== undefined) query = query.where("p.status", "=", filter.status);
+  if (filter.institutionId !== undefined) query = query.where("p.institution_id", "=", filter.institutionId);
+  if (filter.region !== undefined) query = query.where("i.region", "=", filter.region);
+  if (filter.kind !== undefined) query = query.where("i.kind", "=", filter.kind);
+  if (filter.globalSouth !== undefined) query = query.where("i.global_south", "=", filter.globalSouth);
+  if (filter.citesStandards !== undefined) query = query.where("p.cites_standards", "=", filter.citesStandards);
+  if (filter.country !== undefined) {
+    const country = filter.country;
+    query = query.where((eb) => (country === null ? eb("i.country", "is", null) : eb("i.country", "=", country.toUpperCase())));
+  }
+  if (filter.sector !== undefined) {
+    const sector = filter.sector;
+    query = query.where((eb) => (sector === null ? eb("i.sector", "is", null) : eb("i.sector", "=", sector)));
+  }
+  return query;
+}
+
+/** The category and standard ids of each policy, sorted. */
+export async function linksOf(db: Kysely<Schema>, policyIds: readonly string[]): Promise<Map<string, { categories: string[]; standards: string[] }>> {
+  const links = new Map<string, { categories: string[]; standards: string[] }>(policyIds.map((id) => [id, { categories: [], standards: [] }]));
+  // Bounded `IN` lists: SQLite caps the number of parameters of one statement.
+  for (let start = 0; start < policyIds.length; start += 500) {
+    const ids = policyIds.slice(start, start + 500);
+    const [categories, standards] = await Promise.all([
+      db.selectFrom("policy_categories").select(["policy_id", "category_id"]).where("policy_id", "in", ids).orderBy("category_id").execute(),
+      db.selectFrom("policy_standards").select(["policy_id", "standard_id"]).where("policy_id", "in", ids).orderBy("standard_id").execute(),
+    ]);
+    for (const row of categories) links.get(row.policy_id)?.categories.push(row.category_id);
+    for (const row of standards) links.get(row.policy_id)?.standards.push(row.standard_id);
+  }
+  return links;
+}
+
+// ---- without audit: for callers that audit themselves (import) ----
+
+export function validatePolicy(input: unknown, known: KnownIds | undefined): ValidPolicy {
+  const valid = parseInput(policyInput, input, "policy");
+  const problems = unknownCatalogIds(valid, known);
+  if (problems.length > 0) throw new ValidationError("policy", problems);
+  return valid;
+}
+
+/** Inserts a validated policy with its categories and standards; call inside a transaction. */
+export async function insertPolicy(
+  db: Kysely<Schema>,
+  valid: ValidPolicy,
+  known: { id?: string | undefined; createdAt?: string | undefined } = {},
+): Promise<Policy> {
+  await checkReferences(db, valid);
+  const now = timestamp();
+  const row = { id: known.id ?? newId(), ...policyColumns(valid), created_at: known.createdAt ?? now, updated_at: now };
+  await db.insertInto("policies").values(row).execute();
+  await insertLinks(db, row.id, valid);
+  return policyFromRow(row, [...valid.categories].sort(), [...valid.standards].sort());
+}
+
+/** Replaces a validated policy's fields and lists; call inside a transaction. */
+export async function replacePolicy(db: Kysely<Schema>, id: string, valid: ValidPolicy): Promise<Policy> {
+  await checkReferences(db, valid);
+  const row = await db
+    .updateTable("policies")
+    .set({ ...policyColumns(valid), updated_at: timestamp() })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError(`no policy with id ${id}`);
+  await db.deleteFrom("policy_categories").where("policy_id", "=", id).execute();
+  await db.deleteFrom("policy_standards").where("policy_id", "=", id).execute();
+  await insertLinks(db, id, valid);
+  return policyFromRow(row, [...valid.categories].sort(), [...valid.standards].sort());
+}
+
+function policyColumns(valid: ValidPolicy) {
+  return {
+    institution_id: valid.institutionId,
+    title: valid.title,
+    type: valid.type,
+    status: valid.status,
+    adopted_on: valid.adoptedOn,
+    source_url: valid.sourceUrl,
+    language: valid.language,
+    covers_internet: valid.coversInternet,
+    security_text: valid.securityText,
+    security_tags: JSON.stringify(valid.securityTags),
+    // Listing a catalog standard is citing one, whatever the checkbox said.
+    cites_standards: valid.citesStandards || valid.standards.length > 0,
+    other_standards: valid.otherStandards,
+    evidence: JSON.stringify(valid.evidence),
+    best_practice_tags: JSON.stringify(valid.bestPracticeTags),
+    barrier_tags: JSON.stringify(valid.barrierTags),
+    global_south_tags: JSON.stringify(valid.globalSouthTags),
+    review_state: valid.reviewState,
+    reviewed_by: valid.reviewedBy,
+  };
+}
+
+async function insertLinks(db: Kysely<Schema>, policyId: string, valid: ValidPolicy): Promise<void> {
+  if (valid.categories.length > 0) {
+    await db
+      .insertInto("policy_categories")
+      .values(valid.categories.map((category_id) => ({ policy_id: policyId, category_id })))
+      .execute();
+  }
+  if (valid.standards.length > 0) {
+    await db
+      .insertInto("policy_standards")
+      .values(valid.standards.map((standard_id) => ({ policy_id: policyId, standard_id })))
+      .execute();
+  }
+}
+
+/** The foreign keys would refuse these too, but with a message that names neither the field nor the value. */
+async function checkReferences(db: Kysely<Schema>, valid: ValidPolicy): Promise<void> {
+  const exists = async (table: "institutions" | "users", id: string) =>
+    (await db.selectFrom(table).select("id").where("id", "=", id).executeTakeFirst()) !== undefined;
+  const issues = [];
+  if (!(await exists("institutions", valid.institutionId))) {
+    issues.push({ path: "institutionId", message: `no institution with id ${valid.institutionId}` });
+  }
+  if (valid.reviewedBy !== null && !(await exists("users", valid.reviewedBy))) {
+    issues.push({ path: "reviewedBy", message: `no user with id ${valid.reviewedBy}` });
+  }
+  if (issues.length > 0) throw new ValidationError("policy", issues);
+}

@@ -1,0 +1,261 @@
+/**
+ * The observatory's records as the rest of Baseline sees them (camelCase,
+ * booleans as booleans, lists as arrays), the zod schemas that every write
+ * and every imported row goes through, and the mapping from database rows.
+ *
+ * Forms and imports send text: blank optional fields become null, country
+ * codes are upper-cased, repeated ids and tags are dropped. Anything else
+ * that does not fit is a ValidationError naming the field.
+ */
+import type { Selectable } from "kysely";
+import { z } from "zod";
+import type { Catalog } from "../catalog/catalog.ts";
+import type { Issue } from "./support.ts";
+import {
+  INSTITUTION_KINDS,
+  POLICY_STATUSES,
+  POLICY_TYPES,
+  REVIEW_STATES,
+  ROLES,
+  type InstitutionKind,
+  type InstitutionsTable,
+  type PoliciesTable,
+  type PolicyStatus,
+  type PolicyType,
+  type ReviewState,
+  type Role,
+} from "./schema.ts";
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface Institution {
+  id: string;
+  name: string;
+  kind: InstitutionKind;
+  country: string | null;
+  region: string;
+  globalSouth: boolean;
+  sector: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Policy {
+  id: string;
+  institutionId: string;
+  title: string;
+  type: PolicyType;
+  status: PolicyStatus;
+  adoptedOn: string | null;
+  sourceUrl: string | null;
+  language: string | null;
+  coversInternet: boolean;
+  securityText: string | null;
+  securityTags: string[];
+  citesStandards: boolean;
+  otherStandards: string | null;
+  evidence: string[];
+  bestPracticeTags: string[];
+  barrierTags: string[];
+  globalSouthTags: string[];
+  reviewState: ReviewState;
+  reviewedBy: string | null;
+  /** Catalog category ids: what the policy covers. */
+  categories: string[];
+  /** Catalog standard ids the policy cites. */
+  standards: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+// ---- field schemas ----
+
+const blankToNull = (value: string): string | null => (value === "" ? null : value);
+
+function requiredText(max: number) {
+  return z.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
+}
+
+function optionalText(max: number) {
+  return z.string().trim().max(max, `must be at most ${max} characters`).transform(blankToNull).nullable().default(null);
+}
+
+/** An optional field whose non-blank value must also pass `check`. */
+function optionalChecked(check: z.ZodType<string, string>, normalize: (value: string) => string = (value) => value) {
+  return z
+    .string()
+    .trim()
+    .transform((value) => blankToNull(normalize(value)))
+    .pipe(check.nullable())
+    .nullable()
+    .default(null);
+}
+
+/** Our own record ids: random UUIDs, or readable slugs in seed and import files. */
+export const recordId = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "must be an id of letters, digits, dots, hyphens or underscores");
+
+/** Catalog ids ("dnssec", "web-hosting"), spelled as the catalog spells them. */
+const catalogId = z.string().trim().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be a catalog id (lower-case words joined by hyphens)");
+
+function uniqueList<T extends z.ZodType<string>>(item: T, max: number) {
+  return z
+    .array(item)
+    .max(max, `must have at most ${max} entries`)
+    .transform((list) => [...new Set(list)])
+    .default([]);
+}
+
+const tagList = uniqueList(requiredText(100), 50);
+const catalogIdList = uniqueList(catalogId, 100);
+const isoTimestamp = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date and time" });
+
+// ---- inputs ----
+
+export const roleSchema = z.enum(ROLES);
+export const reviewStateSchema = z.enum(REVIEW_STATES);
+
+export const userInput = z.strictObject({
+  email: z.string().trim().toLowerCase().pipe(z.email("must be an e-mail address")),
+  name: requiredText(200),
+  role: roleSchema,
+  /** Hashed by the caller (a memory-hard function): the store never sees a password. */
+  passwordHash: requiredText(1000),
+});
+export type UserInput = z.input<typeof userInput>;
+
+export const institutionInput = z.strictObject({
+  name: requiredText(300),
+  kind: z.enum(INSTITUTION_KINDS),
+  country: optionalChecked(z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as NL"), (value) => value.toUpperCase()),
+  region: z.string().trim().regex(/^\d{3}$/, "must be a UN M49 area code of three digits, such as 150 for Europe"),
+  globalSouth: z.boolean().default(false),
+  sector: optionalText(200),
+});
+export type InstitutionInput = z.input<typeof institutionInput>;
+export type ValidInstitution = z.output<typeof institutionInput>;
+
+export const policyInput = z.strictObject({
+  institutionId: recordId,
+  title: requiredText(500),
+  type: z.enum(POLICY_TYPES),
+  status: z.enum(POLICY_STATUSES),
+  // Many policies carry only a month or a year; the text sorts correctly either way.
+  adoptedOn: optionalChecked(
+    z
+      .string()
+      .regex(/^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/, "must be a date as YYYY-MM-DD, YYYY-MM or YYYY")
+      .refine((value) => value.length < 10 || new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), "must be a real calendar date"),
+  ),
+  sourceUrl: optionalChecked(z.url({ protocol: /^https?$/, error: "must be an http or https address" })),
+  language: optionalChecked(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en or pt-BR")),
+  coversInternet: z.boolean().default(false),
+  securityText: optionalText(20_000),
+  securityTags: tagList,
+  citesStandards: z.boolean().default(false),
+  otherStandards: optionalText(2_000),
+  evidence: z.array(requiredText(5_000)).max(200, "must have at most 200 quotes").default([]),
+  bestPracticeTags: tagList,
+  barrierTags: tagList,
+  globalSouthTags: tagList,
+  reviewState: reviewStateSchema.default("draft"),
+  reviewedBy: optionalChecked(recordId),
+  categories: catalogIdList,
+  standards: catalogIdList,
+});
+export type PolicyInput = z.input<typeof policyInput>;
+export type ValidPolicy = z.output<typeof policyInput>;
+
+export const decisionMatrixInput = z.strictObject({
+  name: requiredText(200),
+  /** Criteria, weights and scores; the decision module gives it its shape, the store keeps it as JSON. */
+  definition: z.record(z.string(), z.json()),
+});
+export type DecisionMatrixInput = z.input<typeof decisionMatrixInput>;
+
+/** Rows of an import (and of an export): the inputs, plus the id and creation time when they are known. */
+const importedFields = { id: recordId.optional(), createdAt: isoTimestamp.optional(), updatedAt: isoTimestamp.optional() };
+export const institutionRow = institutionInput.extend(importedFields);
+export const policyRow = policyInput.extend(importedFields);
+
+// ---- catalog ids ----
+
+/** The catalog's ids, to refuse a policy that cites a standard or category the catalog does not know. */
+export interface KnownIds {
+  standards: ReadonlySet<string>;
+  categories: ReadonlySet<string>;
+}
+
+export function knownIdsOf(catalog: Pick<Catalog, "standards" | "categories">): KnownIds {
+  return {
+    standards: new Set(catalog.standards.map((standard) => standard.id)),
+    categories: new Set(catalog.categories.map((category) => category.id)),
+  };
+}
+
+/** Problems with the catalog ids of a policy, one per unknown id. */
+export function unknownCatalogIds(policy: Pick<ValidPolicy, "standards" | "categories">, known: KnownIds | undefined): Issue[] {
+  if (!known) return [];
+  return [
+    ...policy.standards.filter((id) => !known.standards.has(id)).map((id) => ({ path: "standards", message: `"${id}" is not a standard in the catalog` })),
+    ...policy.categories.filter((id) => !known.categories.has(id)).map((id) => ({ path: "categories", message: `"${id}" is not a category in the catalog` })),
+  ];
+}
+
+// ---- rows to records ----
+
+const stringArray = z.array(z.string());
+
+/** A JSON-text list column; the store wrote it, so anything else is a broken database worth stopping for. */
+export function parseList(text: string, column: string): string[] {
+  const parsed = stringArray.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`column ${column} does not hold a JSON list of strings: ${text.slice(0, 80)}`);
+  return parsed.data;
+}
+
+export function institutionFromRow(row: Selectable<InstitutionsTable>): Institution {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    country: row.country,
+    region: row.region,
+    globalSouth: Boolean(row.global_south),
+    sector: row.sector,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function policyFromRow(row: Selectable<PoliciesTable>, categories: string[], standards: string[]): Policy {
+  return {
+    id: row.id,
+    institutionId: row.institution_id,
+    title: row.title,
+    type: row.type,
+    status: row.status,
+    adoptedOn: row.adopted_on,
+    sourceUrl: row.source_url,
+    language: row.language,
+    coversInternet: Boolean(row.covers_internet),
+    securityText: row.security_text,
+    securityTags: parseList(row.security_tags, "security_tags"),
+    citesStandards: Boolean(row.cites_standards),
+    otherStandards: row.other_standards,
+    evidence: parseList(row.evidence, "evidence"),
+    bestPracticeTags: parseList(row.best_practice_tags, "best_practice_tags"),
+    barrierTags: parseList(row.barrier_tags, "barrier_tags"),
+    globalSouthTags: parseList(row.global_south_tags, "global_south_tags"),
+    reviewState: row.review_state,
+    reviewedBy: row.reviewed_by,
+    categories,
+    standards,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Kysely on Node's built-in SQLite (`node:sqlite`), so that the embedded
+ * database needs no native addon (none can be built on our machines).
+ *
+ * Kysely's SqliteDialect is written for better-sqlite3: it calls
+ * `prepare(sql)` and asks the statement's `reader` flag whether to fetch rows
+ * (`all`) or to run it for its changes (`run`), and it passes parameters as
+ * one array. node:sqlite's StatementSync has no `reader` flag and takes
+ * parameters as separate arguments. This adapter supplies both: a statement
+ * is a reader when it has result columns (`columns()`, i.e.
+ * sqlite3_column_count > 0, which is what better-sqlite3 reports too, and
+ * which holds for `INSERT ... RETURNING`). The rest of the dialect (query
+ * compiler, introspection, the one-connection mutex, transactions) is
+ * Kysely's own.
+ *
+ * @example
+ *   const db = new Kysely<Schema>({ dialect: new NodeSqliteDialect(new DatabaseSync(path)) });
+ */
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import { SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase, type SqliteStatement } from "kysely";
+import { LRUCache } from "lru-cache";
+
+/** Statements prepared once and reused: list and matrix pages run the same few queries over and over. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/** Kysely's SQLite dialect over a node:sqlite database, with DDL in transactions. */
+export class NodeSqliteDialect extends SqliteDialect {
+  constructor(database: DatabaseSync) {
+    super({ database: kyselySqliteDatabase(database) });
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+/**
+ * SQLite runs CREATE TABLE and friends inside transactions, but Kysely's
+ * adapter says it does not, and its Migrator then applies migrations
+ * statement by statement. Saying so makes a failed (or interrupted)
+ * migration leave the database as it was.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/** The better-sqlite3-shaped view of a node:sqlite database that Kysely's SQLite driver expects. */
+export function kyselySqliteDatabase(database: DatabaseSync): SqliteDatabase {
+  const statements = new LRUCache<string, SqliteStatement>({ max: STATEMENT_CACHE_SIZE });
+  return {
+    close: () => {
+      statements.clear();
+      database.close();
+    },
+    prepare: (sqlText) => {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        statement = adaptStatement(database.prepare(sqlText));
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+function adaptStatement(statement: StatementSync): SqliteStatement {
+  return {
+    reader: statement.columns().length > 0,
+    all: (parameters) => statement.all(...toSqliteValues(parameters)),
+    run: (parameters) => statement.run(...toSqliteValues(parameters)),
+    iterate: (parameters) => statement.iterate(...toSqliteValues(parameters)),
+  };
+}
+
+/** SQLite has no boolean type: true/false are stored as 1/0, as SQLite's own TRUE and FALSE are. */
+function toSqliteValues(parameters: readonly unknown[]): SQLInputValue[] {
+  return parameters.map((value, index) => {
+    if (value === null || typeof value === "string" || typeof value === "number" || typeof value === "bigint") return value;
+    if (typeof value === "boolean") return value ? 1 : 0;
+    if (value === undefined) return null;
+    if (value instanceof Uint8Array) return value;
+    throw new TypeError(`SQLite parameter ${index + 1} is a ${typeof value}, which SQLite cannot store; convert it first (JSON text, ISO date)`);
+  });
+}
