@@ -14,6 +14,7 @@ import { DnsInputError } from "../dns/resolver.ts";
 import { registerCatalogCommands } from "./commands/catalog.ts";
 import { registerDnsCommand } from "./commands/dns.ts";
 import { registerRequirementsCommand } from "./commands/requirements.ts";
+import { registerServerCommands } from "./commands/server.ts";
 import { registerTenderCommands } from "./commands/tender.ts";
 import { UsageError } from "./output.ts";
 
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRequirementsCommand(program, version);
   registerDnsCommand(program);
   registerTenderCommands(program);
+  registerServerCommands(program);
   const overrideExits = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(overrideExits);

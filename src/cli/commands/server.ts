@@ -1,0 +1,123 @@
+/**
+ * `baseline serve`, `baseline admin create`, `baseline backup` and
+ * `baseline restore`: the observatory's database and web server.
+ * The database defaults to a SQLite file under data/local/ in the project.
+ */
+import { createInterface } from "node:readline/promises";
+import { fileURLToPath } from "node:url";
+import { serve } from "@hono/node-server";
+import type { Command } from "commander";
+import { loadCatalog } from "../../catalog/load.ts";
+import { backupDatabase, countUsers, createUser, DatabaseOpenError, DatabaseUrlError, openDatabase, restoreDatabase, ValidationError, type Store } from "../../store/index.ts";
+import { hashPassword, LoginLimiter } from "../../server/auth.ts";
+import { createApp } from "../../server/app.ts";
+import { seedIfEmpty } from "../../server/seed.ts";
+import { UsageError } from "../output.ts";
+
+export const DEFAULT_DATABASE = `sqlite:${fileURLToPath(new URL("../../../data/local/baseline.sqlite", import.meta.url))}`;
+const MIN_PASSWORD_LENGTH = 12;
+
+async function open(url: string): Promise<Store> {
+  try {
+    return await openDatabase(url);
+  } catch (error) {
+    if (error instanceof DatabaseUrlError || error instanceof DatabaseOpenError) throw new UsageError(error.message.split("\n")[0] ?? error.message);
+    throw error;
+  }
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command("serve")
+    .description("start the observatory web app")
+    .option("--db <url>", "sqlite:PATH or postgres://USER@HOST/DB", DEFAULT_DATABASE)
+    .option("--port <n>", "port to listen on", "8080")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--secure-cookies", "mark the session cookie Secure (when served over HTTPS)")
+    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number from 0 to 65535`);
+      const catalog = loadCatalog();
+      const store = await open(options.db);
+      const seeded = await seedIfEmpty(store, catalog);
+      if (seeded) console.error(`baseline: first start: loaded ${seeded.policies} policies of ${seeded.institutions} institutions from the starter dataset`);
+      if ((await countUsers(store.db)) === 0) console.error("baseline: no account yet: create the first admin with `baseline admin create --email ADDRESS --name NAME` (password on standard input)");
+      const app = createApp({ store, catalog, limiter: new LoginLimiter(), secureCookies: options.secureCookies ?? false });
+      const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
+        console.log(`Baseline observatory on http://${options.host}:${info.port}/ (database ${store.url})`);
+      });
+      const stop = (): void => {
+        server.close();
+        void store.close();
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+
+  program
+    .command("admin")
+    .description("manage accounts")
+    .command("create")
+    .description("create an account (the first one is the admin); the password is read from standard input")
+    .requiredOption("--email <address>", "e-mail address to log in with")
+    .requiredOption("--name <name>", "display name")
+    .option("--role <role>", "admin, editor or viewer", "admin")
+    .option("--db <url>", "database", DEFAULT_DATABASE)
+    .action(async (options: { email: string; name: string; role: string; db: string }) => {
+      const password = await readPassword();
+      if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
+      const store = await open(options.db);
+      try {
+        const user = await createUser(store.db, { email: options.email, name: options.name, role: options.role as "admin", passwordHash: await hashPassword(password) }, null);
+        console.error(`baseline: created ${user.role} ${user.email}`);
+      } catch (error) {
+        if (error instanceof ValidationError) throw new UsageError(error.issues.map((issue) => `--${issue.path || "input"}: ${issue.message}`).join("; "));
+        throw new UsageError(error instanceof Error ? error.message : String(error));
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command("backup")
+    .description("write every table of the database to a JSON file")
+    .argument("<file>", "backup file to write")
+    .option("--db <url>", "database", DEFAULT_DATABASE)
+    .action(async (file: string, options: { db: string }) => {
+      const store = await open(options.db);
+      try {
+        const summary = await backupDatabase(store, file);
+        console.error(`baseline: backup written to ${file} (${JSON.stringify(summary)})`);
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command("restore")
+    .description("replace the database's content with a backup file")
+    .argument("<file>", "backup file to read")
+    .option("--db <url>", "database", DEFAULT_DATABASE)
+    .action(async (file: string, options: { db: string }) => {
+      const store = await open(options.db);
+      try {
+        const summary = await restoreDatabase(store, file);
+        console.error(`baseline: restored ${file} (${JSON.stringify(summary)})`);
+      } catch (error) {
+        throw new UsageError(`${file}: ${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)}`);
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+/** The first line of standard input (a pipe in scripts, or typed at a prompt). */
+async function readPassword(): Promise<string> {
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  if (process.stdin.isTTY) process.stderr.write("password: ");
+  for await (const line of lines) {
+    lines.close();
+    return line;
+  }
+  return "";
+}

@@ -1,0 +1,180 @@
+// Route tests of the observatory app for every role, on SQLite and, when it
+// is reachable, PostgreSQL: requests go through Hono's fetch handler, no
+// network in between.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import pg from "pg";
+import { loadCatalog } from "../catalog/load.ts";
+import { createPolicy, createUser, listAudit, listInstitutions, openDatabase, type Store } from "../store/index.ts";
+import { createApp } from "./app.ts";
+import { hashPassword, LoginLimiter } from "./auth.ts";
+import { seedIfEmpty } from "./seed.ts";
+
+const catalog = loadCatalog();
+const PASSWORD = "a long enough password";
+const POSTGRES = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+for (const dialect of ["sqlite", "postgres"] as const) {
+  describe(`web app on ${dialect}`, () => {
+    let store: Store;
+    let app: ReturnType<typeof createApp>;
+    let schema = "";
+    let skip = false;
+
+    before(async () => {
+      if (dialect === "postgres") {
+        if (!(await postgresReachable())) {
+          skip = true;
+          return;
+        }
+        schema = `web_test_${process.pid}_${Date.now()}`;
+        const admin = new pg.Client({ connectionString: POSTGRES });
+        await admin.connect();
+        await admin.query(`CREATE SCHEMA ${schema}`);
+        await admin.end();
+        store = await openDatabase(POSTGRES, { postgres: { options: `-c search_path=${schema}` } });
+      } else {
+        store = await openDatabase("sqlite::memory:");
+      }
+      await seedIfEmpty(store, catalog);
+      for (const role of ["admin", "editor", "viewer"] as const) {
+        await createUser(store.db, { email: `${role}@example.org`, name: `The ${role}`, role, passwordHash: await hashPassword(PASSWORD) }, null);
+      }
+      app = createApp({ store, catalog, limiter: new LoginLimiter(), secureCookies: false });
+    });
+
+    after(async () => {
+      if (skip) return;
+      await store.close();
+      if (schema) {
+        const admin = new pg.Client({ connectionString: POSTGRES });
+        await admin.connect();
+        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+        await admin.end();
+      }
+    });
+
+    /** A browser of one user: keeps the session cookie. */
+    function browser(): { get: (path: string) => Promise<Response>; post: (path: string, form: Record<string, string | string[]>) => Promise<Response>; login: (role: string, password?: string) => Promise<Response>; csrf: (path: string) => Promise<string> } {
+      let cookie = "";
+      const remember = (response: Response): Response => {
+        const set = response.headers.get("set-cookie");
+        const session = set?.match(/baseline_session=([^;]*)/)?.[1];
+        if (session !== undefined) cookie = session ? `baseline_session=${session}` : "";
+        return response;
+      };
+      const get = async (path: string): Promise<Response> => remember(await app.request(path, { headers: { cookie } }));
+      const post = async (path: string, form: Record<string, string | string[]>): Promise<Response> => {
+        const body = new URLSearchParams();
+        for (const [key, value] of Object.entries(form)) for (const item of [value].flat()) body.append(key, item);
+        return remember(await app.request(path, { method: "POST", body, headers: { cookie, "content-type": "application/x-www-form-urlencoded" } }));
+      };
+      return {
+        get,
+        post,
+        login: (role, password = PASSWORD) => post("/login", { email: `${role}@example.org`, password }),
+        csrf: async (path) => {
+          const page = await (await get(path)).text();
+          return page.match(/name="csrf" value="([^"]+)"/)?.[1] ?? "";
+        },
+      };
+    }
+
+    it("shows a newcomer the starter dataset, published", async (t) => {
+      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      const home = await (await app.request("/")).text();
+      assert.match(home, /Published policies<\/a>: <strong>(\d{2,})<\/strong>/);
+      assert.match(home, /<html lang="en">/);
+      assert.match(await (await app.request("/?lang=es")).text(), /Políticas publicadas/);
+    });
+
+    it("hides drafts from anonymous visitors and shows them to signed-in users", async (t) => {
+      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      const { items } = await listInstitutions(store.db, { limit: 1 });
+      const draft = await createPolicy(store.db, { institutionId: items[0]?.id ?? "", title: "Secret draft policy", type: "policy", status: "draft", reviewState: "draft", categories: [], standards: [] }, null);
+      assert.doesNotMatch(await (await app.request("/policies")).text(), /Secret draft policy/);
+      assert.equal((await app.request(`/policies/${draft.id}`)).status, 404);
+      const viewer = browser();
+      assert.equal((await viewer.login("viewer")).status, 303);
+      assert.match(await (await viewer.get("/policies")).text(), /Secret draft policy/);
+      assert.equal((await viewer.get(`/policies/${draft.id}`)).status, 200);
+    });
+
+    it("refuses wrong passwords, then rate limits", async (t) => {
+      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      const visitor = browser();
+      for (let attempt = 0; attempt < 5; attempt++) assert.equal((await visitor.login("admin", "wrong password")).status, 401);
+      const limited = await visitor.login("admin", "wrong password");
+      assert.equal(limited.status, 429);
+      assert.match(await limited.text(), /Too many failed attempts/);
+    });
+
+    it("lets a viewer read but not edit, and sends anonymous editors to log in", async (t) => {
+      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      assert.equal((await app.request("/institutions/new")).headers.get("location"), "/login");
+      const viewer = browser();
+      await viewer.login("viewer");
+      assert.equal((await viewer.get("/institutions/new")).status, 403);
+      assert.equal((await viewer.get("/policies/new")).status, 403);
+      const csrf = await viewer.csrf("/");
+      assert.ok(csrf, "the logout form carries the CSRF token");
+      assert.equal((await viewer.post("/institutions/new", { csrf, name: "X", kind: "government", region: "150" })).status, 403);
+    });
+
+    it("lets an editor add an institution with the CSRF token only, escapes it, and audits it", async (t) => {
+      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      const editor = browser();
+      await editor.login("editor");
+      const form = { name: '<script>alert("x")</script> Ministry', kind: "government", country: "ke", region: "014", globalSouth: "on", sector: "ICT" };
+      assert.equal((await editor.post("/institutions/new", form)).status, 403, "no CSRF token");
+      const csrf = await editor.csrf("/institutions/new");
+      const invalid = await editor.post("/institutions/new", { ...form, csrf, region: "Europe" });
+      assert.equal(invalid.status, 400);
+      assert.match(await invalid.text(), /must be a UN M49 area code/);
+      const saved = await editor.post("/institutions/new", { ...form, csrf });
+      assert.equal(saved.status, 303);
+      const list = await (await app.request("/institutions")).text();
+      assert.doesNotMatch(list, /<script>alert/);
+      assert.match(list, /&#60;script&#62;alert\(&#34;x&#34;\)&#60;\/script&#62; Ministry/);
+      const { items } = await listAudit(store.db, { limit: 50 });
+      assert.ok(items.some((entry) => entry.action === "create" && entry.entity === "institution"));
+    });
+
+    it("shows a new published policy in the matrix", async (t) => {
+      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      const before = await (await app.request("/matrix?rows=region&columns=standard")).text();
+      const editor = browser();
+      await editor.login("editor");
+      const csrf = await editor.csrf("/institutions/new");
+      await editor.post("/institutions/new", { csrf, name: "Antarctic Treaty Secretariat", kind: "intergovernmental", region: "010" });
+      const institution = (await listInstitutions(store.db, { search: "Antarctic", limit: 1 })).items[0];
+      assert.ok(institution);
+      const created = await editor.post("/policies/new", { csrf, institutionId: institution.id, title: "Polar DNS policy", type: "policy", status: "in-force", standards: ["dnssec"], categories: ["dns-hosting"], reviewState: "published" });
+      assert.equal(created.status, 303, await created.text());
+      const after = await (await app.request("/matrix?rows=region&columns=standard")).text();
+      assert.doesNotMatch(before, /<th scope="row">010<\/th>/);
+      assert.match(after, /<th scope="row">010<\/th>.*?<a href="\/policies\?standard=dnssec&#38;region=010">1<\/a>/s);
+    });
+
+    it("builds a requirements annex to download", async (t) => {
+      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      const docx = await app.request("/requirements/download?category=web-hosting&format=docx&lang=fr");
+      assert.equal(docx.status, 200);
+      assert.equal(Buffer.from(await docx.arrayBuffer()).subarray(0, 2).toString(), "PK");
+      const bad = await app.request("/requirements/download?category=nope&format=md");
+      assert.equal(bad.status, 400);
+      assert.match(await bad.text(), /unknown category &#34;nope&#34;/);
+    });
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * The observatory web app (Hono): server-rendered pages usable without
+ * JavaScript. Middleware picks the UI language, finds the session from its
+ * cookie, and refuses any state-changing request without the session's
+ * CSRF token. Routes live in routes/*.ts; pages never build SQL, they call
+ * the store.
+ *
+ * @example
+ *   const app = createApp({ store, catalog, limiter: new LoginLimiter(), secureCookies: false });
+ *   serve({ fetch: app.fetch, port: 8080 });
+ */
+import { Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { findSession } from "../store/index.ts";
+import { sameToken } from "./auth.ts";
+import { canEdit, pageContext, type AppEnv, type AppServices } from "./context.ts";
+import { html } from "./html.ts";
+import { pickLanguage, translator } from "./i18n.ts";
+import { page } from "./layout.ts";
+import { registerAuthRoutes, SESSION_COOKIE } from "./routes/auth.ts";
+import { registerCatalogRoutes } from "./routes/catalog.ts";
+import { registerEditRoutes } from "./routes/edit.ts";
+import { registerObservatoryRoutes } from "./routes/observatory.ts";
+
+/** Form bodies above this are refused before parsing. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createApp(services: AppServices): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const language = pickLanguage(c.req.query("lang"), getCookie(c, "lang"), c.req.header("accept-language"));
+    if (c.req.query("lang") === language) setCookie(c, "lang", language, { path: "/", sameSite: "Lax", maxAge: 365 * 24 * 3600 });
+    c.set("services", services);
+    c.set("language", language);
+    c.set("t", translator(language));
+    const token = getCookie(c, SESSION_COOKIE);
+    const session = token ? await findSession(services.store.db, token) : undefined;
+    c.set("user", session?.user ?? null);
+    c.set("csrfToken", session?.csrfToken ?? null);
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("X-Frame-Options", "DENY");
+    c.header("Referrer-Policy", "same-origin");
+    c.header("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+    await next();
+  });
+
+  // Every state-changing request needs the session's CSRF token (login has its own pre-session check).
+  app.use(async (c, next) => {
+    if (c.req.method !== "POST" || new URL(c.req.url).pathname === "/login") return next();
+    if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) return c.text("request too large", 413);
+    const body = await c.req.parseBody();
+    const expected = c.get("csrfToken");
+    const given = typeof body.csrf === "string" ? body.csrf : "";
+    if (!expected || !sameToken(given, expected)) {
+      c.status(403);
+      return c.html(page(pageContext(c), c.get("t")("error.forbidden"), html`<p>${c.get("t")("error.csrf")}</p>`));
+    }
+    return next();
+  });
+
+  registerAuthRoutes(app);
+  // Before the reading routes, so that /institutions/new is not taken for an institution called "new".
+  registerEditRoutes(app);
+  registerObservatoryRoutes(app);
+  registerCatalogRoutes(app);
+
+  app.notFound((c) => {
+    c.status(404);
+    return c.html(page(pageContext(c), c.get("t")("error.notFound"), html``));
+  });
+  app.onError((error, c) => {
+    console.error(error);
+    c.status(500);
+    return c.html(page(pageContext(c), "Error", html`<p>${canEdit(c.get("user")) ? error.message : "Something went wrong."}</p>`));
+  });
+  return app;
+}
