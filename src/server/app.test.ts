@@ -92,7 +92,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     }
 
     it("shows a newcomer the starter dataset, published", async (t) => {
-      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
       const home = await (await app.request("/")).text();
       assert.match(home, /Published policies<\/a>: <strong>(\d{2,})<\/strong>/);
       assert.match(home, /<html lang="en">/);
@@ -100,7 +100,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
 
     it("hides drafts from anonymous visitors and shows them to signed-in users", async (t) => {
-      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
       const { items } = await listInstitutions(store.db, { limit: 1 });
       const draft = await createPolicy(store.db, { institutionId: items[0]?.id ?? "", title: "Secret draft policy", type: "policy", status: "draft", reviewState: "draft", categories: [], standards: [] }, null);
       assert.doesNotMatch(await (await app.request("/policies")).text(), /Secret draft policy/);
@@ -112,7 +112,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
 
     it("refuses wrong passwords, then rate limits", async (t) => {
-      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
       const visitor = browser();
       for (let attempt = 0; attempt < 5; attempt++) assert.equal((await visitor.login("admin", "wrong password")).status, 401);
       const limited = await visitor.login("admin", "wrong password");
@@ -121,7 +121,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
 
     it("lets a viewer read but not edit, and sends anonymous editors to log in", async (t) => {
-      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
       assert.equal((await app.request("/institutions/new")).headers.get("location"), "/login");
       const viewer = browser();
       await viewer.login("viewer");
@@ -133,7 +133,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
 
     it("lets an editor add an institution with the CSRF token only, escapes it, and audits it", async (t) => {
-      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
       const editor = browser();
       await editor.login("editor");
       const form = { name: '<script>alert("x")</script> Ministry', kind: "government", country: "ke", region: "014", globalSouth: "on", sector: "ICT" };
@@ -152,7 +152,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
 
     it("shows a new published policy in the matrix", async (t) => {
-      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
       const before = await (await app.request("/matrix?rows=region&columns=standard")).text();
       const editor = browser();
       await editor.login("editor");
@@ -168,7 +168,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
 
     it("builds a requirements annex to download", async (t) => {
-      if (skip) return t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
       const docx = await app.request("/requirements/download?category=web-hosting&format=docx&lang=fr");
       assert.equal(docx.status, 200);
       assert.equal(Buffer.from(await docx.arrayBuffer()).subarray(0, 2).toString(), "PK");
