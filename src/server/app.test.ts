@@ -167,6 +167,37 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.match(after, /<th scope="row">010<\/th>.*?<a href="\/policies\?standard=dnssec&#38;region=010">1<\/a>/s);
     });
 
+    it("ranks with the decision matrix and warns about inconsistent judgements", async (t) => {
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+      const form = await (await app.request("/decision")).text();
+      assert.match(form, /Consistency ratio \(AHP\): <strong>0\.00\d<\/strong>/);
+      const editor = browser();
+      await editor.login("editor");
+      const csrf = await editor.csrf("/decision");
+      const matrix = {
+        name: "Circular",
+        criteria: [{ id: "a", name: "A" }, { id: "b", name: "B" }, { id: "c", name: "C" }],
+        weighting: { mode: "pairwise", comparisons: [{ a: "a", b: "b", value: 5 }, { a: "b", b: "c", value: 5 }, { a: "c", b: "a", value: 5 }] },
+        alternatives: [{ id: "x", name: "Ministry X" }, { id: "y", name: "Agency Y" }],
+        scores: { x: { a: 9, b: 1, c: 1 }, y: { a: 1, b: 9, c: 9 } },
+      };
+      const ranked = await editor.post("/decision", { csrf, definition: JSON.stringify(matrix), save: "1" });
+      const text = await ranked.text();
+      assert.equal(ranked.status, 200, text);
+      assert.match(text, /role="alert">[^<]*consisten/i);
+      assert.match(text, /<ol><li>(Ministry X|Agency Y)/);
+      assert.match(text, /Saved\. \/decision\/[\w-]+/);
+      const bad = await editor.post("/decision", { csrf, definition: "{ not json" });
+      assert.equal(bad.status, 400);
+    });
+
+    it("exports what the visitor may see as JSON", async (t) => {
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+      const data = (await (await app.request("/export.json")).json()) as { institutions: unknown[]; policies: { reviewState: string }[] };
+      assert.ok(data.institutions.length > 0);
+      assert.ok(data.policies.every((policy) => policy.reviewState === "published"));
+    });
+
     it("builds a requirements annex to download", async (t) => {
       if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
       const docx = await app.request("/requirements/download?category=web-hosting&format=docx&lang=fr");

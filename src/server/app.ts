@@ -19,6 +19,7 @@ import { pickLanguage, translator } from "./i18n.ts";
 import { page } from "./layout.ts";
 import { registerAuthRoutes, SESSION_COOKIE } from "./routes/auth.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
+import { registerDecisionRoutes } from "./routes/decision.ts";
 import { registerEditRoutes } from "./routes/edit.ts";
 import { registerObservatoryRoutes } from "./routes/observatory.ts";
 
@@ -64,6 +65,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   registerEditRoutes(app);
   registerObservatoryRoutes(app);
   registerCatalogRoutes(app);
+  registerDecisionRoutes(app);
 
   app.notFound((c) => {
     c.status(404);

@@ -7,6 +7,7 @@
 import type { Hono } from "hono";
 import {
   coverageBy,
+  exportObservatory,
   getInstitution,
   getPolicy,
   INSTITUTION_KINDS,
@@ -177,6 +178,12 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
         })}</tr>`)}</tbody>
       </table></div>`;
     return c.html(page(pageContext(c), t("matrix.title"), body));
+  });
+
+  app.get("/export.json", async (c) => {
+    const data = await exportObservatory(c.get("services").store.db, { reviewStates: visibleStates(c) });
+    c.header("Content-Disposition", 'attachment; filename="observatory.json"');
+    return c.json(data);
   });
 
   app.get("/gaps", async (c) => {
