@@ -66,7 +66,13 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
 
     /** A browser of one user: keeps the session cookie. */
-    function browser(): { get: (path: string) => Promise<Response>; post: (path: string, form: Record<string, string | string[]>) => Promise<Response>; login: (role: string, password?: string) => Promise<Response>; csrf: (path: string) => Promise<string> } {
+    function browser(): {
+      get: (path: string) => Promise<Response>;
+      post: (path: string, form: Record<string, string | string[]>) => Promise<Response>;
+      upload: (path: string, form: FormData) => Promise<Response>;
+      login: (role: string, password?: string) => Promise<Response>;
+      csrf: (path: string) => Promise<string>;
+    } {
       let cookie = "";
       const remember = (response: Response): Response => {
         const set = response.headers.get("set-cookie");
@@ -83,6 +89,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       return {
         get,
         post,
+        upload: async (path, form) => remember(await app.request(path, { method: "POST", body: form, headers: { cookie } })),
         login: (role, password = PASSWORD) => post("/login", { email: `${role}@example.org`, password }),
         csrf: async (path) => {
           const page = await (await get(path)).text();
@@ -196,6 +203,35 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       const data = (await (await app.request("/export.json")).json()) as { institutions: unknown[]; policies: { reviewState: string }[] };
       assert.ok(data.institutions.length > 0);
       assert.ok(data.policies.every((policy) => policy.reviewState === "published"));
+    });
+
+    it("pre-fills a policy's standards from an uploaded document, and refuses other file types", async (t) => {
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+      const editor = browser();
+      await editor.login("editor");
+      const csrf = await editor.csrf("/policies/prefill");
+      const upload = (name: string, content: string): Promise<Response> => {
+        const form = new FormData();
+        form.set("csrf", csrf);
+        form.set("file", new File([content], name));
+        return editor.upload("/policies/prefill", form);
+      };
+      const read = await upload("policy.txt", "Government websites shall use HTTPS with HSTS and sign their domains with DNSSEC.");
+      assert.equal(read.status, 303);
+      const location = read.headers.get("location") ?? "";
+      assert.match(location, /^\/policies\/new\?/);
+      assert.deepEqual(new URLSearchParams(location.split("?")[1]).getAll("standard").sort(), ["dnssec", "hsts", "https"]);
+      const refused = await upload("tool.exe", "MZ");
+      assert.equal(refused.status, 400);
+      assert.match(await refused.text(), /only .pdf, .docx/);
+    });
+
+    it("compares institutions side by side", async (t) => {
+      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+      const { items } = await listInstitutions(store.db, { limit: 2 });
+      const page = await (await app.request(`/compare?institution=${items[0]?.id ?? ""}&institution=${items[1]?.id ?? ""}`)).text();
+      assert.equal(page.match(/<th scope="col"><a href="\/institutions\//g)?.length, 2);
+      assert.match(page, /<th scope="row">dnssec<\/th>/);
     });
 
     it("builds a requirements annex to download", async (t) => {

@@ -21,10 +21,11 @@ import { registerAuthRoutes, SESSION_COOKIE } from "./routes/auth.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
 import { registerDecisionRoutes } from "./routes/decision.ts";
 import { registerEditRoutes } from "./routes/edit.ts";
+import { MAX_UPLOAD_BYTES, registerExchangeRoutes } from "./routes/exchange.ts";
 import { registerObservatoryRoutes } from "./routes/observatory.ts";
 
-/** Form bodies above this are refused before parsing. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Request bodies above this are refused before parsing (uploads included). */
+const MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024;
 
 export function createApp(services: AppServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -63,6 +64,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   registerAuthRoutes(app);
   // Before the reading routes, so that /institutions/new is not taken for an institution called "new".
   registerEditRoutes(app);
+  registerExchangeRoutes(app);
   registerObservatoryRoutes(app);
   registerCatalogRoutes(app);
   registerDecisionRoutes(app);

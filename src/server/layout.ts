@@ -51,6 +51,7 @@ export function page(context: PageContext, title: string, body: SafeHtml, status
     ["/institutions", t("nav.institutions")],
     ["/matrix", t("nav.matrix")],
     ["/gaps", t("nav.gaps")],
+    ["/compare", "Compare"],
     ["/decision", t("nav.decision")],
     ["/standards", t("nav.catalog")],
     ["/requirements", t("nav.requirements")],

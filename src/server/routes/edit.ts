@@ -43,7 +43,8 @@ export function registerEditRoutes(app: Hono<AppEnv>): void {
   app.post("/institutions/new", (c) => saveInstitution(c, undefined));
   app.post("/institutions/:id/edit", (c) => saveInstitution(c, c.req.param("id")));
 
-  app.get("/policies/new", async (c) => policyForm(c, "/policies/new", { institutionId: c.req.query("institution") ?? "" }));
+  // Pre-filled from the query: an institution, or the title and standards a document upload detected.
+  app.get("/policies/new", async (c) => policyForm(c, "/policies/new", { institutionId: c.req.query("institution") ?? "", title: c.req.query("title") ?? "", standards: c.req.queries("standard") ?? [] }));
   app.get("/policies/:id/edit", async (c) => {
     const policy = await getPolicy(c.get("services").store.db, c.req.param("id"), { reviewStates: REVIEW_STATES });
     return policy ? policyForm(c, `/policies/${policy.id}/edit`, policyValues(policy)) : c.notFound();
