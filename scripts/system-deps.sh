@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Baseline's tests use, once: LibreOffice Writer
-# (headless) opens generated Word files in the slow test group.
+# (headless) opens generated Word files in the slow test group, and Chromium
+# runs the observatory's end-to-end tests (playwright-core drives it).
 # Idempotent: does nothing when the tools are already there.
 set -euo pipefail
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "system-deps: please install ${missing[*]} (needs apt-get as root); the tests that need it will fail without it" >&2
+  echo "system-deps: please install ${missing[*]} (needs apt-get as root); the tests that need them fail or skip without them" >&2
   exit 0
 fi
 echo "system-deps: installing ${missing[*]} with apt-get" >&2
