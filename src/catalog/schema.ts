@@ -63,21 +63,18 @@ export const evidenceItem = z.strictObject({
   description: localizedText,
 });
 
+/** Lists of phrases per language; "any" holds language-neutral ones where a field allows it. */
+function listsPerLanguage(withAny: boolean) {
+  const list = z.array(text).optional();
+  const languages = { en: list, fr: list, es: list, nl: list, de: list, pt: list };
+  return z.strictObject(withAny ? { any: list, ...languages } : languages).default({});
+}
+
 export const lexicon = z.strictObject({
   /** Case-sensitive tokens matched as whole words (abbreviations: "DNSSEC", "HSTS"). */
   tokens: z.array(text).default([]),
   /** Case-insensitive phrases, per language; "any" holds language-neutral names. */
-  phrases: z
-    .strictObject({
-      any: z.array(text).optional(),
-      en: z.array(text).optional(),
-      fr: z.array(text).optional(),
-      es: z.array(text).optional(),
-      nl: z.array(text).optional(),
-      de: z.array(text).optional(),
-      pt: z.array(text).optional(),
-    })
-    .default({}),
+  phrases: listsPerLanguage(true),
   /** RFC numbers whose citation implies this standard. */
   rfcs: z.array(z.int().positive()).default([]),
   /** Guidelines whose citation implies this standard ("NCSC TLS guidelines", "BSI TR-02102-2"). */
@@ -145,16 +142,7 @@ export const categorySchema = z.strictObject({
    * Phrases that show a tender buys this, for documents without CPV codes
    * (case-insensitive, whole words), per language.
    */
-  keywords: z
-    .strictObject({
-      en: z.array(text).optional(),
-      fr: z.array(text).optional(),
-      es: z.array(text).optional(),
-      nl: z.array(text).optional(),
-      de: z.array(text).optional(),
-      pt: z.array(text).optional(),
-    })
-    .default({}),
+  keywords: listsPerLanguage(false),
   /** CPV codes that belong to this category; their descendants in the CPV tree belong too. */
   cpv: z.array(cpvCode).min(1),
   standards: z

@@ -5,6 +5,8 @@
  * strings, easy to test, with no JSX build step.)
  */
 
+import { escapeHtml } from "../requirements/render/html.ts";
+
 const SAFE = Symbol("safe-html");
 
 export interface SafeHtml {
@@ -22,9 +24,7 @@ export function isSafe(value: unknown): value is SafeHtml {
   return typeof value === "object" && value !== null && SAFE in value;
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-}
+export { escapeHtml };
 
 function render(value: Interpolation): string {
   if (value === null || value === undefined || value === false) return "";
