@@ -17,6 +17,7 @@ import { canEdit, pageContext, type AppEnv, type AppServices } from "./context.t
 import { html } from "./html.ts";
 import { pickLanguage, translator } from "./i18n.ts";
 import { page } from "./layout.ts";
+import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerAuthRoutes, SESSION_COOKIE } from "./routes/auth.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
 import { registerDecisionRoutes } from "./routes/decision.ts";
@@ -62,6 +63,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   });
 
   registerAuthRoutes(app);
+  registerAdminRoutes(app);
   // Before the reading routes, so that /institutions/new is not taken for an institution called "new".
   registerEditRoutes(app);
   registerExchangeRoutes(app);
