@@ -294,7 +294,8 @@ export async function replacePolicy(db: Kysely<Schema>, id: string, valid: Valid
   return policyFromRow(row, [...valid.categories].sort(), [...valid.standards].sort());
 }
 
-function policyColumns(valid: ValidPolicy) {
+/** A validated policy as its row's columns (without id and times): the one mapping of fields to columns. */
+export function policyColumns(valid: ValidPolicy) {
   return {
     institution_id: valid.institutionId,
     title: valid.title,
