@@ -1,15 +1,14 @@
 /**
- * Passwords, session tokens, CSRF tokens and login rate limiting.
+ * Passwords, CSRF token comparison and login rate limiting.
  *
  * - Passwords are hashed with scrypt (memory-hard; RFC 7914), N=2^15,
  *   r=8, p=1 (32 MiB per hash), a random 16-byte salt, stored as
  *   "scrypt$N$r$p$salt$hash" so parameters can be raised later.
- * - The session cookie holds a random 32-byte token; the database keeps only
- *   its SHA-256, so a leaked database does not leak live sessions.
- * - Each session has its own CSRF token, put in every form and checked on
- *   every state-changing request.
+ * - Session and CSRF tokens are made and stored by the store (src/store/users.ts:
+ *   the database keeps only a session token's SHA-256); this module only
+ *   compares a submitted CSRF token with the session's.
  */
-import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 32 };
 /** scrypt needs 128·N·r bytes; allow some headroom over that. */
@@ -35,16 +34,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-/** A new random token for a cookie or a form, URL-safe. */
-export function newToken(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-/** What the database stores for a session token. */
-export function tokenDigest(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
-
+/** Compares a submitted CSRF token with the session's in constant time. */
 export function sameToken(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
