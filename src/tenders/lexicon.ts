@@ -10,7 +10,12 @@ import type { Catalog } from "../catalog/catalog.ts";
 
 export interface StandardMatcher {
   standard: string;
-  /** Abbreviations, names, phrasings, implying guidelines: any hit is a mention. */
+  /**
+   * Abbreviations, names, phrasings, implying guidelines: any hit is a
+   * mention. Detection scans with the combined expressions below; these
+   * per-standard ones serve callers that ask about one standard (the
+   * benchmark's naive peer).
+   */
   mention: RegExp[];
   /** Legacy protocols: a hit is a request only when the clause asks to switch them off. */
   legacy: RegExp | undefined;
