@@ -45,5 +45,6 @@ export async function seedIfEmpty(store: Store, catalog: Catalog): Promise<{ ins
       { known },
     );
   }
+  await store.optimize();
   return { institutions: dataset.institutions.length, policies: dataset.policies.length };
 }

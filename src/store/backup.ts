@@ -135,6 +135,7 @@ export async function restoreDatabase(store: Store, file: string, options: { act
       detail: { file, createdAt: backup.createdAt, rows: countRows(backup.tables) },
     });
   });
+  await store.optimize();
   return { file, tables: countRows(backup.tables) };
 }
 

@@ -32,6 +32,17 @@ export interface Store {
   dialect: DialectName;
   /** The URL it was opened with, password hidden: safe to print. */
   url: string;
+  /**
+   * Refreshes the query planner's statistics where the data has grown or
+   * shrunk a lot since they were taken. SQLite keeps none unless asked, and
+   * without them it takes "review state = published" (85% of the rows) for
+   * a selective condition and reads lists through the wrong index: 10 times
+   * slower filtered lists on 10,000 policies. Cheap when nothing changed
+   * (SQLite's `pragma optimize` checks first); nothing to do on PostgreSQL,
+   * whose autovacuum analyses on its own. Called on open, after seeding and
+   * restoring, and every few minutes by `baseline serve`.
+   */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,6 +102,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
       : openPostgres(location.connectionString, shown, options.postgres ?? {});
   try {
     await migrate(store);
+    await store.optimize();
   } catch (error) {
     await store.close().catch(() => undefined);
     throw new DatabaseOpenError(`cannot open database ${shown}: ${describeError(error)}`, { cause: error });
@@ -108,7 +120,16 @@ async function openSqlite(path: string, shown: string): Promise<Store> {
     throw new DatabaseOpenError(`cannot open database ${shown}: ${describeError(error)}`, { cause: error });
   }
   const db = new Kysely<Schema>({ dialect: new NodeSqliteDialect(database) });
-  const store: Store = { db, dialect: "sqlite", url: shown, close: () => db.destroy() };
+  const store: Store = {
+    db,
+    dialect: "sqlite",
+    url: shown,
+    // 0x10000: every table, not only those this connection has used; 0x02: ANALYZE where needed.
+    optimize: async () => {
+      await sql`pragma optimize = 0x10002`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
   try {
     await sql`pragma foreign_keys = on`.execute(db);
     if (!inMemory) {
@@ -133,7 +154,7 @@ function openPostgres(connectionString: string, shown: string, poolConfig: Omit<
   // the next query gets a new one, so there is nothing else to do here.
   pool.on("error", () => undefined);
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: "postgres", url: shown, close: () => db.destroy() };
+  return { db, dialect: "postgres", url: shown, optimize: () => Promise.resolve(), close: () => db.destroy() };
 }
 
 async function migrate(store: Store): Promise<void> {

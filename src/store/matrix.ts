@@ -12,6 +12,7 @@
  */
 import type { Kysely } from "kysely";
 import { listPolicies, matchingPolicies, type PolicyFilter, type PolicyWithInstitution } from "./policies.ts";
+import { cachedRead } from "./read-cache.ts";
 import { parseList } from "./records.ts";
 import { INSTITUTION_KINDS, type InstitutionKind, type Schema } from "./schema.ts";
 
@@ -45,6 +46,10 @@ const ROW_COLUMN = { region: "i.region", sector: "i.sector", kind: "i.kind", cou
 
 /** The non-empty cells, ordered by row (null last) then column. */
 export async function matrixCounts(db: Kysely<Schema>, query: MatrixQuery): Promise<MatrixCell[]> {
+  return cachedRead(db, `matrix:${JSON.stringify(query)}`, () => countMatrix(db, query));
+}
+
+async function countMatrix(db: Kysely<Schema>, query: MatrixQuery): Promise<MatrixCell[]> {
   // count(*) counts distinct policies: a policy meets a standard (category)
   // once (the link tables' primary keys), and the filter narrows with EXISTS,
   // never with a join that could repeat a policy. Half the time of
@@ -133,6 +138,10 @@ export interface Coverage {
 
 /** Policies and standard-citing policies per region, sector, kind or country: the world map and the comparisons. */
 export async function coverageBy(db: Kysely<Schema>, by: MatrixRows, filter: MatrixFilter = {}): Promise<Coverage[]> {
+  return cachedRead(db, `coverage:${by}:${JSON.stringify(filter)}`, () => countCoverage(db, by, filter));
+}
+
+async function countCoverage(db: Kysely<Schema>, by: MatrixRows, filter: MatrixFilter): Promise<Coverage[]> {
   const keyColumn = ROW_COLUMN[by];
   const rows = await matchingPolicies(db, filter)
     .select((eb) => [
@@ -166,6 +175,10 @@ export interface TagSummary {
  * differently, so they are counted here rather than in SQL.
  */
 export async function tagCounts(db: Kysely<Schema>, filter: MatrixFilter = {}): Promise<TagSummary> {
+  return cachedRead(db, `tags:${JSON.stringify(filter)}`, () => countTags(db, filter));
+}
+
+async function countTags(db: Kysely<Schema>, filter: MatrixFilter): Promise<TagSummary> {
   const rows = await matchingPolicies(db, filter)
     .select(["p.security_tags", "p.best_practice_tags", "p.barrier_tags", "p.global_south_tags"])
     .execute();

@@ -163,9 +163,49 @@ const initialSchema: Migration = {
   },
 };
 
+/**
+ * Read speed at scale (issue 5: list and matrix pages under 150 ms at p95
+ * with 10,000 policies and 50 clients):
+ * - the list's default order (title, any case) and the home page's "latest"
+ *   as indexes that lead with the review state every read filters on, so a
+ *   page of 50 is read in index order instead of sorting every match;
+ * - `data_revision`, one counter that every audited write raises in its own
+ *   transaction (see audit.ts): readers compare it to decide whether an
+ *   aggregate they computed before (a matrix, the tag counts) still holds.
+ *   It lives in the database, not in the process, so that a second server
+ *   or a `baseline restore` on the same database invalidates it as well.
+ */
+const readSpeed: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Expression indexes: same syntax in SQLite and PostgreSQL; Kysely's
+    // builder takes columns or one expression, not both.
+    await sql`create index policies_state_title on policies (review_state, lower(title), id)`.execute(db);
+    await sql`create index policies_state_updated on policies (review_state, updated_at)`.execute(db);
+    // Filtered lists start from the link tables or the institutions and look
+    // policies up by id; with the review state, the institution and the sort
+    // key in the index, counting and ordering those never read the (wide)
+    // policy rows: a filtered count went from 3.5 ms to 1.1 ms on 10,000.
+    await sql`create index policies_lookup on policies (id, review_state, institution_id, lower(title))`.execute(db);
+    await db.schema
+      .createTable("data_revision")
+      .addColumn("id", "integer", (column) => column.primaryKey())
+      .addColumn("revision", "integer", (column) => column.notNull())
+      .execute();
+    await sql`insert into data_revision (id, revision) values (1, 0)`.execute(db);
+  },
+
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable("data_revision").execute();
+    await db.schema.dropIndex("policies_lookup").execute();
+    await db.schema.dropIndex("policies_state_updated").execute();
+    await db.schema.dropIndex("policies_state_title").execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial-schema": initialSchema,
+  "0002-read-speed": readSpeed,
 };
 
 /** The name of the newest migration: the schema version a backup records. */

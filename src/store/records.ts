@@ -209,13 +209,17 @@ export function unknownCatalogIds(policy: Pick<ValidPolicy, "standards" | "categ
 
 // ---- rows to records ----
 
-const stringArray = z.array(z.string());
-
-/** A JSON-text list column; the store wrote it, so anything else is a broken database worth stopping for. */
+/**
+ * A JSON-text list column; the store wrote it, so anything else is a broken
+ * database worth stopping for. Checked by hand rather than with zod: a list
+ * page reads 250 of these, and zod's parse was a tenth of its time.
+ */
 export function parseList(text: string, column: string): string[] {
-  const parsed = stringArray.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`column ${column} does not hold a JSON list of strings: ${text.slice(0, 80)}`);
-  return parsed.data;
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === "string")) {
+    throw new Error(`column ${column} does not hold a JSON list of strings: ${text.slice(0, 80)}`);
+  }
+  return parsed;
 }
 
 export function institutionFromRow(row: Selectable<InstitutionsTable>): Institution {

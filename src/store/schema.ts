@@ -135,7 +135,22 @@ export interface DecisionMatricesTable {
   updated_at: string;
 }
 
-export interface Schema {
+/**
+ * One row (id 1): raised by every audited write, read by caches of
+ * aggregates to tell whether what they hold is still current. Not data:
+ * backups leave it out.
+ */
+export interface DataRevisionTable {
+  id: number;
+  revision: number;
+}
+
+/** The tables that hold data (and go into backups). */
+export interface Schema extends DataTables {
+  data_revision: DataRevisionTable;
+}
+
+export interface DataTables {
   users: UsersTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
@@ -146,7 +161,7 @@ export interface Schema {
   decision_matrices: DecisionMatricesTable;
 }
 
-export type TableName = keyof Schema;
+export type TableName = keyof DataTables;
 
 /**
  * Every table with its columns, parents before the tables that refer to them

@@ -76,6 +76,13 @@ function inline(content: readonly Inline[]): string {
     .join("");
 }
 
+const HTML_SPECIAL = /[&<>"']/;
+const HTML_SPECIALS = /[&<>"']/g;
+
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+  // Most values (ids, counts, names) have nothing to escape; testing first
+  // spares them the replace and its callback, which web pages call thousands
+  // of times (a matrix page escapes every cell).
+  if (!HTML_SPECIAL.test(text)) return text;
+  return text.replace(HTML_SPECIALS, (character) => `&#${character.charCodeAt(0)};`);
 }
