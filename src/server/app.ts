@@ -23,6 +23,7 @@ import { registerCatalogRoutes } from "./routes/catalog.ts";
 import { registerDecisionRoutes } from "./routes/decision.ts";
 import { registerEditRoutes } from "./routes/edit.ts";
 import { MAX_UPLOAD_BYTES, registerExchangeRoutes } from "./routes/exchange.ts";
+import { registerMapRoutes } from "./routes/map.ts";
 import { registerObservatoryRoutes } from "./routes/observatory.ts";
 
 /** Request bodies above this are refused before parsing (uploads included). */
@@ -51,7 +52,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   // Every state-changing request needs the session's CSRF token (login has its own pre-session check).
   app.use(async (c, next) => {
     if (c.req.method !== "POST" || new URL(c.req.url).pathname === "/login") return next();
-    if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) return c.text("request too large", 413);
+    if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) return c.text(c.get("t")("error.tooLarge"), 413);
     const body = await c.req.parseBody();
     const expected = c.get("csrfToken");
     const given = typeof body.csrf === "string" ? body.csrf : "";
@@ -68,6 +69,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   registerEditRoutes(app);
   registerExchangeRoutes(app);
   registerObservatoryRoutes(app);
+  registerMapRoutes(app);
   registerCatalogRoutes(app);
   registerDecisionRoutes(app);
 
@@ -78,7 +80,8 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   app.onError((error, c) => {
     console.error(error);
     c.status(500);
-    return c.html(page(pageContext(c), "Error", html`<p>${canEdit(c.get("user")) ? error.message : "Something went wrong."}</p>`));
+    const t = c.get("t");
+    return c.html(page(pageContext(c), t("error.title"), html`<p>${canEdit(c.get("user")) ? error.message : t("error.unexpected")}</p>`));
   });
   return app;
 }

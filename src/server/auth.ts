@@ -20,6 +20,21 @@ function scryptAsync(password: string, salt: Buffer, keyLength: number, options:
   });
 }
 
+/**
+ * The one password rule, for `baseline admin create` and the account forms:
+ * length is what resists guessing (NIST SP 800-63B: no composition rules).
+ * The upper bound only keeps a form from sending megabytes to hash.
+ */
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 1000;
+
+/** Why `password` is refused, or undefined when it is acceptable. */
+export function passwordProblem(password: string): "short" | "long" | undefined {
+  if (password.length < MIN_PASSWORD_LENGTH) return "short";
+  if (password.length > MAX_PASSWORD_LENGTH) return "long";
+  return undefined;
+}
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await scryptAsync(password, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: MAX_MEMORY });

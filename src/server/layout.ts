@@ -50,8 +50,9 @@ export function page(context: PageContext, title: string, body: SafeHtml, status
     ["/policies", t("nav.policies")],
     ["/institutions", t("nav.institutions")],
     ["/matrix", t("nav.matrix")],
+    ["/map", t("nav.map")],
     ["/gaps", t("nav.gaps")],
-    ["/compare", "Compare"],
+    ["/compare", t("nav.compare")],
     ["/decision", t("nav.decision")],
     ["/standards", t("nav.catalog")],
     ["/requirements", t("nav.requirements")],
@@ -73,8 +74,8 @@ export function page(context: PageContext, title: string, body: SafeHtml, status
   <div class="brand"><a href="/">${t("app.name")}</a></div>
   <nav aria-label="main"><ul>
     ${nav.map(([href, label]) => html`<li><a href="${href}"${context.path === href ? html` aria-current="page"` : ""}>${label}</a></li>`)}
-    ${user?.role === "admin" ? html`<li><a href="/admin/users">Admin</a></li>` : ""}
-    <li>${user ? html`${user.name} (${user.role}) <form method="post" action="/logout" style="display:inline"><input type="hidden" name="csrf" value="${context.csrfToken ?? ""}"><button type="submit">${t("nav.logout")}</button></form>` : html`<a href="/login">${t("nav.login")}</a>`}</li>
+    ${user?.role === "admin" ? html`<li><a href="/admin/users">${t("nav.admin")}</a></li>` : ""}
+    <li>${user ? html`<a href="/account/password" title="${t("nav.account")}">${user.name}</a> (${t(`role.${user.role}`)}) <form method="post" action="/logout" style="display:inline"><input type="hidden" name="csrf" value="${context.csrfToken ?? ""}"><button type="submit">${t("nav.logout")}</button></form>` : html`<a href="/login">${t("nav.login")}</a>`}</li>
     <li>${languageLinks.map((link, index) => html`${index ? " · " : ""}${link}`)}</li>
   </ul></nav>
 </header>

@@ -56,7 +56,7 @@ export async function exportObservatory(
 
 export interface ImportError {
   table: "institutions" | "policies";
-  /** Position in its list, from 1. */
+  /** Position in its list, from 1 (JSON); the line the row starts on, header included (CSV). */
   row: number;
   message: string;
 }
@@ -90,25 +90,55 @@ export async function importObservatory(
   options: { known?: KnownIds } = {},
 ): Promise<ImportReport> {
   const file = parseInput(importFile, data, "import file");
+  return importRows(
+    db,
+    [
+      ...file.institutions.map((value, index): ImportRow => ({ table: "institutions", row: index + 1, value })),
+      ...file.policies.map((value, index): ImportRow => ({ table: "policies", row: index + 1, value })),
+    ],
+    actorId,
+    options,
+  );
+}
+
+/**
+ * One row of an import file: where it is (for the report), and either the
+ * record as read, or why it could not even be read (a CSV cell that is not
+ * a boolean, say), which is reported like a row the store refused.
+ */
+export type ImportRow = { table: ImportError["table"]; row: number } & ({ value: unknown } | { error: string });
+
+/**
+ * The import itself, whatever the file's format: `rows` in the order given
+ * (institutions first, for policies that refer to them), in one
+ * transaction, each row inside its own savepoint, and one audit entry with
+ * the counts (and `auditDetail`, such as the format). A row with an id that
+ * exists replaces that record; other rows are added. `db` must not already
+ * be a transaction.
+ */
+export async function importRows(
+  db: Kysely<Schema>,
+  rows: readonly ImportRow[],
+  actorId: string | null,
+  options: { known?: KnownIds; auditDetail?: Record<string, unknown> } = {},
+): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, institutions: 0, policies: 0, errors: [] };
   const trx = await db.startTransaction().execute();
   try {
-    for (const [index, raw] of file.institutions.entries()) {
-      const message = await inSavepoint(trx, (rowDb) => importInstitution(rowDb, raw));
-      if (message === undefined) report.institutions++;
-      else report.errors.push({ table: "institutions", row: index + 1, message });
-    }
-    for (const [index, raw] of file.policies.entries()) {
-      const message = await inSavepoint(trx, (rowDb) => importPolicy(rowDb, raw, options.known));
-      if (message === undefined) report.policies++;
-      else report.errors.push({ table: "policies", row: index + 1, message });
+    for (const row of rows) {
+      const message =
+        "error" in row
+          ? row.error
+          : await inSavepoint(trx, (rowDb) => (row.table === "institutions" ? importInstitution(rowDb, row.value) : importPolicy(rowDb, row.value, options.known)));
+      if (message === undefined) report[row.table]++;
+      else report.errors.push({ table: row.table, row: row.row, message });
     }
     report.imported = report.institutions + report.policies;
     await audit(trx, {
       userId: actorId,
       action: "import",
       entity: "observatory",
-      detail: { institutions: report.institutions, policies: report.policies, errors: report.errors.length },
+      detail: { ...options.auditDetail, institutions: report.institutions, policies: report.policies, errors: report.errors.length },
     });
     await trx.commit().execute();
   } catch (error) {

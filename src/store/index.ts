@@ -11,6 +11,7 @@
  */
 export * from "./audit.ts";
 export * from "./backup.ts";
+export * from "./csv.ts";
 export * from "./database.ts";
 export * from "./decision-matrices.ts";
 export * from "./exchange.ts";

@@ -73,12 +73,40 @@ const userChanges = z.strictObject({
 });
 export type UserChanges = z.input<typeof userChanges>;
 
-/** Changes name, role or password; a new password or role ends the user's sessions. */
+/** Thrown when a change would leave the installation without any admin. */
+export class LastAdminError extends ConflictError {
+  override name = "LastAdminError";
+}
+
+/**
+ * Refuses to take the admin role from `id` when no other admin would be left
+ * (nobody could then manage accounts except on the command line).
+ * The no-op update first locks every admin row: on PostgreSQL two concurrent
+ * demotions of the last two admins would otherwise each count the other one
+ * and both commit; with the lock the second waits and then counts again.
+ * On SQLite the update takes the database's write lock, to the same effect.
+ */
+async function keepAnAdmin(trx: Kysely<Schema>, id: string): Promise<void> {
+  await trx.updateTable("users").set((eb) => ({ role: eb.ref("role") })).where("role", "=", "admin").execute();
+  const { others } = await trx
+    .selectFrom("users")
+    .select((eb) => eb.fn.countAll().as("others"))
+    .where("role", "=", "admin")
+    .where("id", "<>", id)
+    .executeTakeFirstOrThrow();
+  if (Number(others) === 0) throw new LastAdminError("the last admin cannot lose the admin role");
+}
+
+/**
+ * Changes name, role or password; a new password or role ends the user's
+ * sessions. Taking the admin role from the last admin is a LastAdminError.
+ */
 export async function updateUser(db: Kysely<Schema>, id: string, changes: UserChanges, actorId: string | null): Promise<User> {
   const valid = parseInput(userChanges, changes, "user");
   return inTransaction(db, async (trx) => {
     const before = await trx.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
     if (!before) throw new NotFoundError(`no user with id ${id}`);
+    if (before.role === "admin" && valid.role !== undefined && valid.role !== "admin") await keepAnAdmin(trx, id);
     const after = {
       ...before,
       name: valid.name ?? before.name,

@@ -9,13 +9,12 @@ import { serve } from "@hono/node-server";
 import type { Command } from "commander";
 import { loadCatalog } from "../../catalog/load.ts";
 import { backupDatabase, countUsers, createUser, DatabaseOpenError, DatabaseUrlError, openDatabase, restoreDatabase, ValidationError, type Store } from "../../store/index.ts";
-import { hashPassword, LoginLimiter } from "../../server/auth.ts";
+import { hashPassword, LoginLimiter, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from "../../server/auth.ts";
 import { createApp } from "../../server/app.ts";
 import { seedIfEmpty } from "../../server/seed.ts";
 import { UsageError } from "../output.ts";
 
 export const DEFAULT_DATABASE = `sqlite:${fileURLToPath(new URL("../../../data/local/baseline.sqlite", import.meta.url))}`;
-const MIN_PASSWORD_LENGTH = 12;
 
 async function open(url: string): Promise<Store> {
   try {
@@ -25,6 +24,9 @@ async function open(url: string): Promise<Store> {
     throw error;
   }
 }
+
+/** How often `serve` refreshes the planner's statistics (a no-op when little changed). */
+const OPTIMIZE_EVERY_MS = 5 * 60 * 1000;
 
 export function registerServerCommands(program: Command): void {
   program
@@ -46,7 +48,12 @@ export function registerServerCommands(program: Command): void {
       const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
         console.log(`Baseline observatory on http://${options.host}:${info.port}/ (database ${store.url})`);
       });
+      // Imports and a day's editing change the data's shape; fresh planner
+      // statistics keep the list pages on the right indexes (Store.optimize).
+      const optimizer = setInterval(() => void store.optimize().catch((error: unknown) => console.error(`baseline: optimize: ${String(error)}`)), OPTIMIZE_EVERY_MS);
+      optimizer.unref();
       const stop = (): void => {
+        clearInterval(optimizer);
         server.close();
         void store.close();
       };
@@ -65,7 +72,9 @@ export function registerServerCommands(program: Command): void {
     .option("--db <url>", "database", DEFAULT_DATABASE)
     .action(async (options: { email: string; name: string; role: string; db: string }) => {
       const password = await readPassword();
-      if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
+      const problem = passwordProblem(password);
+      if (problem === "short") throw new UsageError(`password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
+      if (problem === "long") throw new UsageError(`password: must be at most ${MAX_PASSWORD_LENGTH} characters`);
       const store = await open(options.db);
       try {
         const user = await createUser(store.db, { email: options.email, name: options.name, role: options.role as "admin", passwordHash: await hashPassword(password) }, null);

@@ -24,7 +24,7 @@ export function registerCatalogRoutes(app: Hono<AppEnv>, version = "0.1.0"): voi
   app.get("/standards", (c) => {
     const { catalog } = c.get("services");
     const language = c.get("language");
-    const body = html`<table><thead><tr><th scope="col">id</th><th scope="col">${c.get("t")("field.name")}</th></tr></thead>
+    const body = html`<table><thead><tr><th scope="col">${c.get("t")("field.id")}</th><th scope="col">${c.get("t")("field.name")}</th></tr></thead>
       <tbody>${catalog.standards.map((standard) => html`<tr><td><a href="/standards/${standard.id}">${standard.id}</a></td><td>${standard.name[language]}: ${standard.fullName[language]}</td></tr>`)}</tbody></table>`;
     return c.html(page(pageContext(c), c.get("t")("nav.catalog"), body));
   });
@@ -53,10 +53,10 @@ export function registerCatalogRoutes(app: Hono<AppEnv>, version = "0.1.0"): voi
         <fieldset><legend>${t("field.categories")}</legend>
           ${catalog.categories.map((category) => html`<label style="font-weight:400"><input type="checkbox" name="category" value="${category.id}"> ${category.name[language]}</label>`)}
         </fieldset>
-        <label for="cpv">CPV</label><input id="cpv" name="cpv" type="text" placeholder="72415000-2, 64200000-8">
-        <label for="level">Level</label><select id="level" name="level"><option value="all">all</option><option value="mandatory">mandatory</option></select>
+        <label for="cpv">${t("field.cpv")}</label><input id="cpv" name="cpv" type="text" placeholder="72415000-2, 64200000-8">
+        <label for="level">${t("field.level")}</label><select id="level" name="level"><option value="all">${t("level.all")}</option><option value="mandatory">${t("level.mandatory")}</option></select>
         <label for="doclang">${t("field.language")}</label><select id="doclang" name="lang">${(["en", "fr", "es", "nl"] as const).map((code) => html`<option value="${code}"${code === language ? html` selected` : ""}>${code}</option>`)}</select>
-        <label for="format">Format</label><select id="format" name="format">${FORMATS.map((format) => html`<option value="${format}">${format}</option>`)}</select>
+        <label for="format">${t("field.format")}</label><select id="format" name="format">${FORMATS.map((format) => html`<option value="${format}">${format}</option>`)}</select>
         <p><button type="submit">${t("action.download")}</button></p>
       </form>`;
     return c.html(page(pageContext(c), t("nav.requirements"), body));

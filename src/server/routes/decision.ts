@@ -7,7 +7,7 @@
  * Editors save matrices; anyone can export one as JSON.
  */
 import type { Hono } from "hono";
-import { rank, sensitivity, validateDecisionMatrix, type DecisionMatrix } from "../../observatory/decision.ts";
+import { CONSISTENCY_THRESHOLD, rank, sensitivity, validateDecisionMatrix, type DecisionMatrix } from "../../observatory/decision.ts";
 import { getDecisionMatrix, listDecisionMatrices, listInstitutions, saveDecisionMatrix, type DecisionMatrixInput } from "../../store/index.ts";
 import { canEdit, pageContext, type AppContext, type AppEnv } from "../context.ts";
 import { html, type SafeHtml } from "../html.ts";
@@ -34,16 +34,18 @@ export function registerDecisionRoutes(app: Hono<AppEnv>): void {
   });
 }
 
+/** An example in the reader's language: its names are data once saved, but a first look should read naturally. */
 async function exampleMatrix(c: AppContext): Promise<DecisionMatrix> {
+  const t = c.get("t");
   const { items } = await listInstitutions(c.get("services").store.db, { limit: 3 });
   const alternatives = items.map((institution) => ({ id: institution.id, name: institution.name }));
   const criteria = [
-    { id: "influence", name: "Influence on procurement rules" },
-    { id: "readiness", name: "Readiness to adopt standards" },
-    { id: "reach", name: "Reach (spending, followers)" },
+    { id: "influence", name: t("decision.example.influence") },
+    { id: "readiness", name: t("decision.example.readiness") },
+    { id: "reach", name: t("decision.example.reach") },
   ];
   return {
-    name: "Whom to engage first",
+    name: t("decision.example.name"),
     criteria,
     weighting: { mode: "pairwise", comparisons: [{ a: "influence", b: "readiness", value: 3 }, { a: "influence", b: "reach", value: 5 }, { a: "readiness", b: "reach", value: 2 }] },
     alternatives,
@@ -77,26 +79,27 @@ async function decisionPage(c: AppContext, definition: string, save = false): Pr
         const saved = await saveDecisionMatrix(store.db, { name: matrix.name, definition: JSON.parse(JSON.stringify(matrix)) as DecisionMatrixInput["definition"] }, user.id);
         notice = `${t("saved")} /decision/${saved.id}`;
       }
-      result = html`<h2>Weights</h2>
-        <table><thead><tr><th scope="col">Criterion</th><th scope="col">Weight</th></tr></thead>
+      // The module's warning is English; the page says the same in the reader's language.
+      result = html`<h2>${t("decision.weights")}</h2>
+        <table><thead><tr><th scope="col">${t("decision.criterion")}</th><th scope="col">${t("decision.weight")}</th></tr></thead>
         <tbody>${matrix.criteria.map((criterion) => html`<tr><td>${criterion.name}</td><td class="count">${(ranking.weights[criterion.id] ?? 0).toFixed(3)}</td></tr>`)}</tbody></table>
-        ${ranking.ahp ? html`<p>Consistency ratio (AHP): <strong>${ranking.ahp.consistencyRatio.toFixed(3)}</strong>${ranking.ahp.warning ? html` <span class="error" role="alert">${ranking.ahp.warning}</span>` : ""}</p>` : ""}
-        <h2>Ranking</h2>
+        ${ranking.ahp ? html`<p>${t("decision.consistency")} <strong>${ranking.ahp.consistencyRatio.toFixed(3)}</strong>${ranking.ahp.warning ? html` <span class="error" role="alert">${t("decision.inconsistent", { ratio: ranking.ahp.consistencyRatio.toFixed(3), threshold: CONSISTENCY_THRESHOLD })}</span>` : ""}</p>` : ""}
+        <h2>${t("decision.ranking")}</h2>
         <ol>${ranking.ranking.map((entry) => html`<li>${entry.name}: ${entry.score.toFixed(3)}</li>`)}</ol>
-        ${moves && first ? html`<h2>Sensitivity to “${first.name}”</h2>
-          <table><thead><tr><th scope="col">Weight</th><th scope="col">Order</th></tr></thead>
+        ${moves && first ? html`<h2>${t("decision.sensitivity", { criterion: first.name })}</h2>
+          <table><thead><tr><th scope="col">${t("decision.weight")}</th><th scope="col">${t("decision.order")}</th></tr></thead>
           <tbody>${moves.steps.map((step) => html`<tr${step.topChanged ? html` class="gap"` : ""}><td class="count">${(step.weight).toFixed(1)}</td><td>${step.order.map((id) => matrix.alternatives.find((alternative) => alternative.id === id)?.name ?? id).join(" > ")}</td></tr>`)}</tbody></table>` : ""}`;
     }
   }
   const saved = await listDecisionMatrices(store.db);
   const body = html`<form method="post" action="/decision">
       <input type="hidden" name="csrf" value="${c.get("csrfToken") ?? ""}">
-      <label for="definition">Criteria, weights (direct or pairwise) and scores, as JSON</label>
+      <label for="definition">${t("decision.definition")}</label>
       <textarea id="definition" name="definition" rows="18" spellcheck="false">${definition}</textarea>
-      <p><button type="submit">Rank</button> ${canEdit(user) ? html`<button type="submit" name="save" value="1">${t("action.save")}</button>` : ""}</p>
+      <p><button type="submit">${t("decision.rank")}</button> ${canEdit(user) ? html`<button type="submit" name="save" value="1">${t("action.save")}</button>` : ""}</p>
     </form>
     ${result}
-    ${saved.length ? html`<h2>Saved</h2><ul>${saved.map((matrix) => html`<li><a href="/decision/${matrix.id}">${matrix.name}</a> (<a href="/decision/${matrix.id}?format=json">JSON</a>)</li>`)}</ul>` : ""}`;
+    ${saved.length ? html`<h2>${t("decision.saved")}</h2><ul>${saved.map((matrix) => html`<li><a href="/decision/${matrix.id}">${matrix.name}</a> (<a href="/decision/${matrix.id}?format=json">JSON</a>)</li>`)}</ul>` : ""}`;
   if (error) c.status(400);
   return c.html(page(pageContext(c), t("nav.decision"), body, { ...(error ? { error } : {}), ...(notice ? { notice } : {}) }));
 }

@@ -169,8 +169,9 @@ function input(issues: readonly Issue[], form: Form, name: string, label: string
   return html`<label for="${name}">${label}</label>${errorFor(issues, name)}<input id="${name}" name="${name}" type="${type}" value="${text(form, name)}"${issues.some((issue) => issue.path === name) ? html` aria-invalid="true" aria-describedby="${name}-error"` : ""}>`;
 }
 
-function select(issues: readonly Issue[], form: Form, name: string, label: string, values: readonly string[]): SafeHtml {
-  return html`<label for="${name}">${label}</label>${errorFor(issues, name)}<select id="${name}" name="${name}">${values.map((value) => html`<option value="${value}"${text(form, name) === value ? html` selected` : ""}>${value}</option>`)}</select>`;
+/** Options carry the stored value; `labelOf` shows it in the reader's language. */
+function select<V extends string>(issues: readonly Issue[], form: Form, name: string, label: string, values: readonly V[], labelOf: (value: V) => string): SafeHtml {
+  return html`<label for="${name}">${label}</label>${errorFor(issues, name)}<select id="${name}" name="${name}">${values.map((value) => html`<option value="${value}"${text(form, name) === value ? html` selected` : ""}>${labelOf(value)}</option>`)}</select>`;
 }
 
 function institutionForm(c: AppContext, action: string, form: Form, issues: readonly Issue[] = []): Response | Promise<Response> {
@@ -179,7 +180,7 @@ function institutionForm(c: AppContext, action: string, form: Form, issues: read
   const body = html`<form method="post" action="${action}">
     <input type="hidden" name="csrf" value="${c.get("csrfToken") ?? ""}">
     ${input(issues, form, "name", t("field.name"))}
-    ${select(issues, form, "kind", t("field.kind"), INSTITUTION_KINDS)}
+    ${select(issues, form, "kind", t("field.kind"), INSTITUTION_KINDS, (kind) => t(`kind.${kind}`))}
     ${input(issues, form, "country", t("field.country"))}
     ${input(issues, form, "region", t("field.region"))}
     <label><input type="checkbox" name="globalSouth"${text(form, "globalSouth") === "on" ? html` checked` : ""}> ${t("field.globalSouth")}</label>
@@ -201,8 +202,8 @@ async function policyForm(c: AppContext, action: string, form: Form, issues: rea
     ${input(issues, form, "title", t("field.title"))}
     <label for="institutionId">${t("field.institution")}</label>${errorFor(issues, "institutionId")}
     <select id="institutionId" name="institutionId">${institutions.map((institution) => html`<option value="${institution.id}"${text(form, "institutionId") === institution.id ? html` selected` : ""}>${institution.name}</option>`)}</select>
-    ${select(issues, form, "type", t("field.type"), POLICY_TYPES)}
-    ${select(issues, form, "status", t("field.status"), POLICY_STATUSES)}
+    ${select(issues, form, "type", t("field.type"), POLICY_TYPES, (type) => t(`type.${type}`))}
+    ${select(issues, form, "status", t("field.status"), POLICY_STATUSES, (status) => t(`status.${status}`))}
     ${input(issues, form, "adoptedOn", t("field.adoptedOn"))}
     ${input(issues, form, "sourceUrl", t("field.sourceUrl"), "url")}
     ${input(issues, form, "language", t("field.language"))}
@@ -215,12 +216,12 @@ async function policyForm(c: AppContext, action: string, form: Form, issues: rea
     <fieldset><legend>${t("field.categories")}</legend>${errorFor(issues, "categories")}
       ${catalog.categories.map((category) => html`<label style="font-weight:400;display:inline-block;margin-right:1rem"><input type="checkbox" name="categories" value="${category.id}"${checked("categories", category.id)}> ${category.name[language]}</label>`)}
     </fieldset>
-    <label for="evidence">Evidence (one quote per line)</label><textarea id="evidence" name="evidence" rows="3">${text(form, "evidence")}</textarea>
-    ${input(issues, form, "securityTags", "Security tags")}
-    ${input(issues, form, "bestPracticeTags", "Best-practice tags")}
-    ${input(issues, form, "barrierTags", "Barrier tags")}
-    ${input(issues, form, "globalSouthTags", "Global South tags")}
-    ${select(issues, form, "reviewState", t("field.reviewState"), REVIEW_STATES)}
+    <label for="evidence">${t("field.evidence")}</label><textarea id="evidence" name="evidence" rows="3">${text(form, "evidence")}</textarea>
+    ${input(issues, form, "securityTags", t("field.securityTags"))}
+    ${input(issues, form, "bestPracticeTags", t("field.bestPracticeTags"))}
+    ${input(issues, form, "barrierTags", t("field.barrierTags"))}
+    ${input(issues, form, "globalSouthTags", t("field.globalSouthTags"))}
+    ${select(issues, form, "reviewState", t("field.reviewState"), REVIEW_STATES, (state) => t(`review.${state}`))}
     <p><button type="submit">${t("action.save")}</button></p>
   </form>`;
   return c.html(page(pageContext(c), t("nav.policies"), body, issues.length ? { error: t("error.invalid") } : undefined));

@@ -1,18 +1,31 @@
 /**
- * Comparing institutions side by side, importing observatory data, and
- * pre-filling a policy's cited standards from an uploaded document with
- * the tender monitor's detector (the researcher confirms in the form).
- * Uploads are capped in size and limited to known document types.
+ * Comparing institutions side by side, the CSV exports, importing
+ * observatory data (JSON or CSV), and pre-filling a policy's cited
+ * standards from an uploaded document with the tender monitor's detector
+ * (the researcher confirms in the form). Uploads are capped in size and
+ * limited to known document types.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Hono } from "hono";
-import { getInstitution, importObservatory, knownIdsOf, listPolicies, REVIEW_STATES, PUBLIC_REVIEW_STATES } from "../../store/index.ts";
+import {
+  exportCsv,
+  getInstitution,
+  importCsv,
+  importObservatory,
+  knownIdsOf,
+  listPolicies,
+  REVIEW_STATES,
+  PUBLIC_REVIEW_STATES,
+  ValidationError,
+  type CsvTable,
+  type ImportReport,
+} from "../../store/index.ts";
 import { detectRequests } from "../../tenders/detect.ts";
 import { ingestPaths } from "../../tenders/ingest/index.ts";
 import { canEdit, pageContext, type AppContext, type AppEnv } from "../context.ts";
-import { html } from "../html.ts";
+import { html, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
 
 /** Upload limits: observatory files and policy documents. */
@@ -34,35 +47,57 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
     );
     const present = columns.filter((column) => column !== undefined);
     const body = html`<form method="get" action="/compare" class="inline">
-        ${[0, 1, 2].map((index) => html`<div><label for="i${index}">${t("field.institution")} ${index + 1}</label><input id="i${index}" name="institution" type="text" value="${ids[index] ?? ""}" placeholder="id"></div>`)}
+        ${[0, 1, 2].map((index) => html`<div><label for="i${index}">${t("field.institution")} ${index + 1}</label><input id="i${index}" name="institution" type="text" value="${ids[index] ?? ""}" placeholder="${t("field.id")}"></div>`)}
         <div><button type="submit">${t("action.filter")}</button></div>
       </form>
       ${present.length === 0 ? html`<p>${t("list.empty")}</p>` : html`<table>
         <thead><tr><th scope="col">${t("field.standards")}</th>${present.map((column) => html`<th scope="col"><a href="/institutions/${column.institution.id}">${column.institution.name}</a> (${column.policies})</th>`)}</tr></thead>
         <tbody>${catalog.standards.map((standard) => html`<tr><th scope="row">${standard.id}</th>${present.map((column) => (column.standards.has(standard.id) ? html`<td>✓</td>` : html`<td class="gap"></td>`))}</tr>`)}</tbody>
       </table>`}`;
-    return c.html(page(pageContext(c), "Compare", body));
+    return c.html(page(pageContext(c), t("nav.compare"), body));
   });
+
+  // What the visitor may see, like /export.json: published policies for anonymous visitors, all for signed-in users.
+  for (const table of ["institutions", "policies"] as const) {
+    app.get(`/export/${table}.csv`, async (c) => {
+      const text = await exportCsv(c.get("services").store.db, table, { reviewStates: c.get("user") ? REVIEW_STATES : PUBLIC_REVIEW_STATES });
+      c.header("Content-Type", "text/csv; charset=utf-8");
+      c.header("Content-Disposition", `attachment; filename="${table}.csv"`);
+      // A signed-in user's file holds drafts: no shared cache may hand it to anyone else.
+      if (c.get("user")) c.header("Cache-Control", "private, no-store");
+      return c.body(text);
+    });
+  }
 
   app.get("/import", (c) => importPage(c));
   app.post("/import", async (c) => {
     if (!canEdit(c.get("user"))) return forbidden(c);
+    const t = c.get("t");
     const body = await c.req.parseBody();
     const file = body.file;
-    if (!(file instanceof File) || file.size === 0) return importPage(c, "choose a JSON file exported from an observatory");
-    if (file.size > MAX_UPLOAD_BYTES) return importPage(c, `${file.name}: larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`);
-    let data: unknown;
-    try {
-      data = JSON.parse(await file.text());
-    } catch (error) {
-      return importPage(c, `${file.name}: not JSON (${error instanceof Error ? error.message : String(error)})`);
-    }
+    if (!(file instanceof File) || file.size === 0) return importPage(c, t("import.noFile"));
+    if (file.size > MAX_UPLOAD_BYTES) return importPage(c, t("import.tooLarge", { name: file.name, size: MAX_UPLOAD_BYTES / 1024 / 1024 }));
     const { store, catalog } = c.get("services");
-    const report = await importObservatory(store.db, data, c.get("user")?.id ?? null, { known: knownIdsOf(catalog) });
-    const rows = html`<p class="notice" role="status">${report.imported} imported (${report.institutions} institutions, ${report.policies} policies).</p>
-      ${report.errors.length ? html`<table><thead><tr><th scope="col">table</th><th scope="col">row</th><th scope="col">problem</th></tr></thead><tbody>${report.errors.map((error) => html`<tr><td>${error.table}</td><td>${error.row}</td><td>${error.message}</td></tr>`)}</tbody></table>` : ""}`;
-    if (report.errors.length) c.status(400);
-    return c.html(page(pageContext(c), "Import", rows));
+    const actorId = c.get("user")?.id ?? null;
+    const known = knownIdsOf(catalog);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    try {
+      if (isCsv(file, bytes)) {
+        const table = CSV_TABLES.find((value) => value === body.table);
+        return await reportPage(c, await importCsv(store.db, bytes, actorId, { table, known }), "csv");
+      }
+      let data: unknown;
+      try {
+        data = JSON.parse(new TextDecoder().decode(bytes));
+      } catch (error) {
+        return await importPage(c, t("import.notJson", { name: file.name, reason: error instanceof Error ? error.message : String(error) }));
+      }
+      return await reportPage(c, await importObservatory(store.db, data, actorId, { known }), "json");
+    } catch (error) {
+      // The file as a whole is not an export (unknown CSV header, not CSV at all, not the JSON shape): nothing was imported.
+      if (error instanceof ValidationError) return await importPage(c, `${file.name}: ${error.message}`);
+      throw error;
+    }
   });
 
   app.get("/policies/prefill", (c) => (canEdit(c.get("user")) ? prefillPage(c) : forbidden(c)));
@@ -70,10 +105,11 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
     if (!canEdit(c.get("user"))) return forbidden(c);
     const body = await c.req.parseBody();
     const file = body.file;
-    if (!(file instanceof File) || file.size === 0) return prefillPage(c, "choose a document");
+    const t = c.get("t");
+    if (!(file instanceof File) || file.size === 0) return prefillPage(c, t("prefill.choose"));
     const extension = file.name.toLowerCase().match(/\.[a-z]+$/)?.[0] ?? "";
-    if (!DOCUMENT_TYPES.includes(extension)) return prefillPage(c, `${file.name}: only ${DOCUMENT_TYPES.join(", ")} documents are read`);
-    if (file.size > MAX_UPLOAD_BYTES) return prefillPage(c, `${file.name}: larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`);
+    if (!DOCUMENT_TYPES.includes(extension)) return prefillPage(c, t("prefill.wrongType", { file: file.name, types: DOCUMENT_TYPES.join(", ") }));
+    if (file.size > MAX_UPLOAD_BYTES) return prefillPage(c, t("import.tooLarge", { name: file.name, size: MAX_UPLOAD_BYTES / 1024 / 1024 }));
     const folder = mkdtempSync(join(tmpdir(), "baseline-upload-"));
     try {
       const path = join(folder, `document${extension}`);
@@ -86,7 +122,7 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
         if (item.title) query.set("title", item.title);
         return c.redirect(`/policies/new?${query.toString()}`, 303);
       }
-      return await prefillPage(c, `${file.name}: nothing could be read`);
+      return await prefillPage(c, t("prefill.nothing", { file: file.name }));
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
@@ -98,22 +134,59 @@ function forbidden(c: AppContext): Response | Promise<Response> {
   return c.html(page(pageContext(c), c.get("t")("error.forbidden"), html``));
 }
 
+const CSV_TABLES: readonly CsvTable[] = ["institutions", "policies"];
+
+/** CSV by its name or type; otherwise by its content, since a JSON export starts with "{" and a CSV file with its header row. */
+function isCsv(file: File, bytes: Uint8Array): boolean {
+  const name = file.name.toLowerCase();
+  if (name.endsWith(".csv") || file.type.startsWith("text/csv")) return true;
+  if (name.endsWith(".json") || file.type.startsWith("application/json")) return false;
+  const start = new TextDecoder().decode(bytes.subarray(0, 64)).replace(/^\uFEFF/, "").trimStart();
+  return !start.startsWith("{") && !start.startsWith("[");
+}
+
+function exportLinks(c: AppContext): SafeHtml {
+  const t = c.get("t");
+  return html`<p>${t("action.export")}: <a href="/export.json">JSON</a> · <a href="/export/institutions.csv">${t("nav.institutions")} (CSV)</a> · <a href="/export/policies.csv">${t("nav.policies")} (CSV)</a></p>`;
+}
+
 function importPage(c: AppContext, error?: string): Response | Promise<Response> {
   if (error) c.status(400);
-  const body = html`<p>JSON as exported from <a href="/export.json">/export.json</a>. Each bad row is reported; good rows are imported.</p>
+  const t = c.get("t");
+  const body = html`<p>${t("import.intro")}</p>
+    <p>${t("import.csvFormat")}</p>
+    ${exportLinks(c)}
     ${canEdit(c.get("user")) ? html`<form method="post" action="/import" enctype="multipart/form-data">
       <input type="hidden" name="csrf" value="${c.get("csrfToken") ?? ""}">
-      <label for="file">File</label><input id="file" name="file" type="file" accept="application/json,.json" required>
-      <p><button type="submit">Import</button></p></form>` : html`<p>${c.get("t")("error.forbidden")}</p>`}`;
-  return c.html(page(pageContext(c), "Import", body, error ? { error } : undefined));
+      <label for="file">${t("import.file")}</label><input id="file" name="file" type="file" accept="application/json,.json,text/csv,.csv" required>
+      <label for="table">${t("import.table")}</label><select id="table" name="table">
+        <option value="">${t("import.tableFromHeader")}</option>
+        <option value="institutions">${t("nav.institutions")}</option>
+        <option value="policies">${t("nav.policies")}</option>
+      </select>
+      <p><button type="submit">${t("import.submit")}</button></p></form>` : html`<p>${t("error.forbidden")}</p>`}`;
+  return c.html(page(pageContext(c), t("import.title"), body, error ? { error } : undefined));
+}
+
+/** The outcome of an import: the counts, and each bad row with where it is (its line, for CSV) and why. */
+function reportPage(c: AppContext, report: ImportReport, format: "csv" | "json"): Response | Promise<Response> {
+  const t = c.get("t");
+  const tableName = (table: ImportReport["errors"][number]["table"]): string => t(table === "institutions" ? "nav.institutions" : "nav.policies");
+  const body = html`<p class="notice" role="status">${t("import.done", { imported: report.imported, institutions: report.institutions, policies: report.policies })}</p>
+    ${report.errors.length ? html`<table><thead><tr><th scope="col">${t("import.where")}</th><th scope="col">${t(format === "csv" ? "import.line" : "import.row")}</th><th scope="col">${t("import.problem")}</th></tr></thead>
+      <tbody>${report.errors.map((error) => html`<tr><td>${tableName(error.table)}</td><td>${error.row}</td><td>${error.message}</td></tr>`)}</tbody></table>` : ""}
+    <p><a href="/import">${t("import.again")}</a></p>`;
+  if (report.errors.length) c.status(400);
+  return c.html(page(pageContext(c), t("import.title"), body));
 }
 
 function prefillPage(c: AppContext, error?: string): Response | Promise<Response> {
   if (error) c.status(400);
-  const body = html`<p>Upload the policy document (${DOCUMENT_TYPES.join(", ")}, at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB): the standards it cites are pre-filled in a new policy form for you to confirm.</p>
+  const t = c.get("t");
+  const body = html`<p>${t("prefill.intro", { types: DOCUMENT_TYPES.join(", "), size: MAX_UPLOAD_BYTES / 1024 / 1024 })}</p>
     <form method="post" action="/policies/prefill" enctype="multipart/form-data">
       <input type="hidden" name="csrf" value="${c.get("csrfToken") ?? ""}">
-      <label for="file">Document</label><input id="file" name="file" type="file" required>
-      <p><button type="submit">Read</button></p></form>`;
-  return c.html(page(pageContext(c), "Pre-fill from a document", body, error ? { error } : undefined));
+      <label for="file">${t("prefill.document")}</label><input id="file" name="file" type="file" required>
+      <p><button type="submit">${t("prefill.read")}</button></p></form>`;
+  return c.html(page(pageContext(c), t("prefill.title"), body, error ? { error } : undefined));
 }

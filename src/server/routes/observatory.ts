@@ -91,11 +91,11 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
       <div><label for="q">${t("field.search")}</label><input id="q" name="q" type="text" value="${filter.search ?? ""}"></div>
       <div><label for="standard">${t("field.standards")}</label><select id="standard" name="standard">${option("", t("any"), filter.standard)}${catalog.standards.map((standard) => option(standard.id, standard.name[langOf(c)], filter.standard))}</select></div>
       <div><label for="category">${t("field.categories")}</label><select id="category" name="category">${option("", t("any"), filter.category)}${catalog.categories.map((category) => option(category.id, category.name[langOf(c)], filter.category))}</select></div>
-      <div><label for="type">${t("field.type")}</label><select id="type" name="type">${option("", t("any"), filter.type)}${POLICY_TYPES.map((type) => option(type, type, filter.type))}</select></div>
+      <div><label for="type">${t("field.type")}</label><select id="type" name="type">${option("", t("any"), filter.type)}${POLICY_TYPES.map((type) => option(type, t(`type.${type}`), filter.type))}</select></div>
       <div><label for="region">${t("field.region")}</label><input id="region" name="region" type="text" size="4" value="${filter.region ?? ""}"></div>
       <div><button type="submit">${t("action.filter")}</button></div>
     </form>
-    <p>${t("list.count", { count: total })} · <a href="/export.json">${t("action.export")} JSON</a>${canEdit(c.get("user")) ? html` · <a href="/policies/new">${t("action.new")}</a>` : ""}</p>
+    <p>${t("list.count", { count: total })} · <a href="/export.json">${t("action.export")} JSON</a> · <a href="/export/policies.csv">${t("action.export")} CSV</a>${canEdit(c.get("user")) ? html` · <a href="/policies/new">${t("action.new")}</a>` : ""}</p>
     ${policyTable(c, items)}
     ${pager(c, total, filter.offset ?? 0)}`;
     return c.html(page(pageContext(c), t("nav.policies"), form));
@@ -110,8 +110,8 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
     const standardName = (id: string): string => (catalog.hasStandard(id) ? catalog.standard(id).name[langOf(c)] : id);
     const body = html`<dl>
       <dt>${t("field.institution")}</dt><dd>${institution ? html`<a href="/institutions/${institution.id}">${institution.name}</a>` : policy.institutionId}</dd>
-      <dt>${t("field.type")}</dt><dd>${policy.type}</dd>
-      <dt>${t("field.status")}</dt><dd>${policy.status}</dd>
+      <dt>${t("field.type")}</dt><dd>${t(`type.${policy.type}`)}</dd>
+      <dt>${t("field.status")}</dt><dd>${t(`status.${policy.status}`)}</dd>
       <dt>${t("field.adoptedOn")}</dt><dd>${policy.adoptedOn ?? "-"}</dd>
       <dt>${t("field.sourceUrl")}</dt><dd>${policy.sourceUrl ? html`<a href="${policy.sourceUrl}" rel="noopener">${policy.sourceUrl}</a>` : "-"}</dd>
       <dt>${t("field.coversInternet")}</dt><dd>${policy.coversInternet ? t("yes") : t("no")}</dd>
@@ -119,7 +119,7 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
       <dt>${t("field.standards")}</dt><dd>${policy.standards.length ? policy.standards.map((id, index) => html`${index ? ", " : ""}<a href="/standards/${id}">${standardName(id)}</a>`) : "-"}</dd>
       <dt>${t("field.otherStandards")}</dt><dd>${policy.otherStandards ?? "-"}</dd>
       <dt>${t("field.categories")}</dt><dd>${policy.categories.join(", ") || "-"}</dd>
-      <dt>${t("field.reviewState")}</dt><dd>${policy.reviewState}</dd>
+      <dt>${t("field.reviewState")}</dt><dd>${t(`review.${policy.reviewState}`)}</dd>
     </dl>
     ${canEdit(c.get("user")) ? html`<p><a href="/policies/${policy.id}/edit">${t("action.edit")}</a></p>` : ""}`;
     return c.html(page(pageContext(c), policy.title, body));
@@ -134,9 +134,9 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
       <div><label for="q">${t("field.search")}</label><input id="q" name="q" type="text" value="${search ?? ""}"></div>
       <div><button type="submit">${t("action.filter")}</button></div>
     </form>
-    <p>${t("list.count", { count: total })}${canEdit(c.get("user")) ? html` · <a href="/institutions/new">${t("action.new")}</a>` : ""}</p>
+    <p>${t("list.count", { count: total })} · <a href="/export/institutions.csv">${t("action.export")} CSV</a>${canEdit(c.get("user")) ? html` · <a href="/institutions/new">${t("action.new")}</a>` : ""}</p>
     <table><thead><tr><th scope="col">${t("field.name")}</th><th scope="col">${t("field.kind")}</th><th scope="col">${t("field.country")}</th><th scope="col">${t("field.region")}</th><th scope="col">${t("field.globalSouth")}</th><th scope="col">${t("field.sector")}</th></tr></thead>
-    <tbody>${items.map((institution) => html`<tr><td><a href="/institutions/${institution.id}">${institution.name}</a></td><td>${institution.kind}</td><td>${institution.country ?? "-"}</td><td>${institution.region}</td><td>${institution.globalSouth ? t("yes") : t("no")}</td><td>${institution.sector ?? "-"}</td></tr>`)}</tbody></table>`;
+    <tbody>${items.map((institution) => html`<tr><td><a href="/institutions/${institution.id}">${institution.name}</a></td><td>${t(`kind.${institution.kind}`)}</td><td>${institution.country ?? "-"}</td><td>${institution.region}</td><td>${institution.globalSouth ? t("yes") : t("no")}</td><td>${institution.sector ?? "-"}</td></tr>`)}</tbody></table>`;
     return c.html(page(pageContext(c), t("nav.institutions"), body));
   });
 
@@ -146,7 +146,7 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
     const institution = await getInstitution(store.db, c.req.param("id"));
     if (!institution) return c.notFound();
     const { items } = await listPolicies(store.db, { institutionId: institution.id, reviewStates: visibleStates(c), limit: 200 });
-    const body = html`<p>${institution.kind} · ${institution.country ?? "-"} · M49 ${institution.region} · ${institution.sector ?? ""}</p>
+    const body = html`<p>${t(`kind.${institution.kind}`)} · ${institution.country ?? "-"} · M49 ${institution.region} · ${institution.sector ?? ""}</p>
       ${canEdit(c.get("user")) ? html`<p><a href="/institutions/${institution.id}/edit">${t("action.edit")}</a></p>` : ""}
       <h2>${t("nav.policies")}</h2>${policyTable(c, items)}`;
     return c.html(page(pageContext(c), institution.name, body));
@@ -160,19 +160,24 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
     const cells = await matrixCounts(store.db, { rows, columns, filter: { reviewStates: visibleStates(c) } });
     const rowValues = [...new Set(cells.map((cell) => cell.row))];
     const columnValues = columns === "standard" ? catalog.standards.map((standard) => standard.id) : catalog.categories.map((category) => category.id);
-    const count = (row: string | null, column: string): number => cells.find((cell) => cell.row === row && cell.column === column)?.count ?? 0;
-    const linkFor = (row: string | null, column: string): string => {
-      const params = new URLSearchParams({ [columns]: column });
-      const field = rows === "kind" ? "kind" : rows;
-      if (row !== null) params.set(field, row);
-      return `/policies?${params.toString()}`;
+    // A map, not a search per cell: the sector matrix has thousands of cells.
+    const counts = new Map(cells.map((cell) => [`${cell.row ?? ""}\u0000${cell.column}`, cell.count]));
+    const count = (row: string | null, column: string): number => counts.get(`${row ?? ""}\u0000${column}`) ?? 0;
+    // Built by hand rather than with URLSearchParams: one link per cell, and
+    // the object per cell was a tenth of the page's time.
+    const linkFor = (row: string | null, column: string): string =>
+      `/policies?${columns}=${encodeURIComponent(column)}${row === null ? "" : `&${rows}=${encodeURIComponent(row)}`}`;
+    // Kind rows hold the stored kind ids; regions (M49 codes) and sectors (free text) are shown as they are.
+    const rowLabel = (row: string | null): string => {
+      const kind = rows === "kind" ? INSTITUTION_KINDS.find((value) => value === row) : undefined;
+      return kind ? t(`kind.${kind}`) : (row ?? "-");
     };
     const views: [MatrixRows, MatrixColumns, string][] = [["region", "standard", t("matrix.regionStandard")], ["sector", "standard", t("matrix.sectorStandard")], ["kind", "category", t("matrix.kindCategory")]];
     const body = html`<p>${t("matrix.explain")}</p>
       <p>${views.map(([r, col, label], index) => html`${index ? " · " : ""}${r === rows ? html`<strong>${label}</strong>` : html`<a href="/matrix?rows=${r}&amp;columns=${col}">${label}</a>`}`)}</p>
       <div style="overflow-x:auto"><table>
-        <thead><tr><th scope="col">${rows}</th>${columnValues.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>
-        <tbody>${rowValues.map((row) => html`<tr><th scope="row">${row ?? "-"}</th>${columnValues.map((column) => {
+        <thead><tr><th scope="col">${t(rows === "region" ? "field.region" : rows === "sector" ? "field.sector" : "field.kind")}</th>${columnValues.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>
+        <tbody>${rowValues.map((row) => html`<tr><th scope="row">${rowLabel(row)}</th>${columnValues.map((column) => {
           const value = count(row, column);
           return value === 0 ? html`<td class="count gap">0</td>` : html`<td class="count"><a href="${linkFor(row, column)}">${value}</a></td>`;
         })}</tr>`)}</tbody>
@@ -191,7 +196,7 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
     const t = c.get("t");
     const tags = await tagCounts(store.db, { reviewStates: visibleStates(c) });
     const list = (title: string, items: { tag: string; count: number }[]): SafeHtml => html`<h2>${title}</h2>${items.length ? html`<ol>${items.slice(0, 15).map((item) => html`<li>${item.tag} (${item.count})</li>`)}</ol>` : html`<p>${t("list.empty")}</p>`}`;
-    const body = html`${list("Best practice", tags.bestPracticeTags)}${list("Barriers", tags.barrierTags)}${list("Global South", tags.globalSouthTags)}${list("Security", tags.securityTags)}`;
+    const body = html`${list(t("gaps.bestPractice"), tags.bestPracticeTags)}${list(t("gaps.barriers"), tags.barrierTags)}${list(t("gaps.globalSouth"), tags.globalSouthTags)}${list(t("gaps.security"), tags.securityTags)}`;
     return c.html(page(pageContext(c), t("nav.gaps"), body));
   });
 }
@@ -204,7 +209,7 @@ function policyTable(c: AppContext, items: Awaited<ReturnType<typeof listPolicie
   const t = c.get("t");
   if (items.length === 0) return html`<p>${t("list.empty")}</p>`;
   return html`<table><thead><tr><th scope="col">${t("field.title")}</th><th scope="col">${t("field.institution")}</th><th scope="col">${t("field.type")}</th><th scope="col">${t("field.adoptedOn")}</th><th scope="col">${t("field.standards")}</th>${c.get("user") ? html`<th scope="col">${t("field.reviewState")}</th>` : ""}</tr></thead>
-    <tbody>${items.map((policy) => html`<tr><td><a href="/policies/${policy.id}">${policy.title}</a></td><td>${policy.institution.name}</td><td>${policy.type}</td><td>${policy.adoptedOn ?? "-"}</td><td>${policy.standards.join(", ")}</td>${c.get("user") ? html`<td>${policy.reviewState}</td>` : ""}</tr>`)}</tbody></table>`;
+    <tbody>${items.map((policy) => html`<tr><td><a href="/policies/${policy.id}">${policy.title}</a></td><td>${policy.institution.name}</td><td>${t(`type.${policy.type}`)}</td><td>${policy.adoptedOn ?? "-"}</td><td>${policy.standards.join(", ")}</td>${c.get("user") ? html`<td>${t(`review.${policy.reviewState}`)}</td>` : ""}</tr>`)}</tbody></table>`;
 }
 
 function pager(c: AppContext, total: number, offset: number): SafeHtml {
