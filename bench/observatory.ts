@@ -24,7 +24,7 @@
  *
  * Pages: the policies list, a filtered list, the region x standard and
  * sector x standard matrices, the home page, and the list page through a
- * few thousand different addresses (pages and filters) in turn: the cost
+ * few ten thousand different addresses (pages, filters and orders) in turn: the cost
  * of a list that no cache has seen.
  *
  * The peer, measured in the same run by the same server: the /policies page
@@ -35,13 +35,15 @@
  * SQLite runs on a temporary file (WAL, as `baseline serve`), PostgreSQL on
  * a fresh schema that is dropped afterwards, and is skipped when it cannot
  * be reached. After the bulk load both get fresh planner statistics, as
- * they would within minutes in a running app: PostgreSQL an ANALYZE, as
- * autovacuum does on its own; SQLite `store.optimize()`, as `baseline
+ * they would within minutes in a running app: PostgreSQL a VACUUM ANALYZE,
+ * as autovacuum does on its own after many inserts (the vacuum also lets
+ * counts read the index alone); SQLite `store.optimize()`, as `baseline
  * serve` runs on start and every five minutes.
  *
  * Run: `node bench/observatory.ts [--seconds 10] [--connections 50]
- * [--postgres URL | --no-postgres] [--keep-sqlite FILE]` (about 2.5
- * minutes; --keep-sqlite leaves the generated SQLite database at FILE for
+ * [--postgres URL | --no-postgres] [--keep-sqlite FILE] [--keep-postgres]`
+ * (about 2.5 minutes; --keep-postgres leaves the PostgreSQL schema in place
+ * and prints its name; --keep-sqlite leaves the generated SQLite database at FILE for
  * EXPLAIN and profiling). Not part of the test suite.
  */
 import { randomUUID } from "node:crypto";
@@ -101,6 +103,8 @@ interface LoadResult {
   autocannonP97_5: number;
   autocannonP99: number;
   completed: number;
+  /** Requests sent through the path list, warm-up included (0 for a single path). */
+  requested: number;
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -178,6 +182,7 @@ async function load(job: LoadJob): Promise<LoadResult> {
     autocannonP97_5: latency.p97_5,
     autocannonP99: latency.p99,
     completed: sorted.length,
+    requested: turn,
     errors: raw.errors,
     timeouts: raw.timeouts,
     non2xx: raw.non2xx,
@@ -392,18 +397,24 @@ async function insertData(store: Store, data: GeneratedData): Promise<void> {
     for (const rows of chunks(data.categoryLinks)) await trx.insertInto("policy_categories").values(rows).execute();
   });
   // What autovacuum does on its own a little later; SQLite's statistics are the app's business (Store.optimize).
-  if (store.dialect === "postgres") await sql`analyze`.execute(store.db);
+  if (store.dialect === "postgres") await sql`vacuum analyze`.execute(store.db);
   else await store.optimize();
 }
 
-/** 100 pages of the whole list, and the first page of every standard x region x type filter, in a fixed shuffled order. */
+/**
+ * 100 pages of the whole list and the first page of every standard x region
+ * x type filter, each in every order the list offers, in a fixed shuffled
+ * order: more addresses than a run sends, so that every request is one no
+ * cache has seen (the report says so if a run ever wraps around).
+ */
 function variedListPaths(catalog: Catalog): string[] {
-  const paths = Array.from({ length: 100 }, (_, page) => `/policies?offset=${page * 50}`);
+  const lists = Array.from({ length: 100 }, (_, page) => `offset=${page * 50}`);
   for (const standard of catalog.standards) {
     for (const region of M49_IN_USE) {
-      for (const type of ["", "law", "policy", "guideline", "tender-template"]) paths.push(`/policies?standard=${standard.id}&region=${region}${type ? `&type=${type}` : ""}`);
+      for (const type of ["", "law", "policy", "guideline", "tender-template"]) lists.push(`standard=${standard.id}&region=${region}${type ? `&type=${type}` : ""}`);
     }
   }
+  const paths = lists.flatMap((list) => ["title", "adoptedOn", "updatedAt", "institution"].map((sort) => `/policies?${list}&sort=${sort}`));
   return chooser(5).shuffle(paths);
 }
 
@@ -461,7 +472,7 @@ async function fetchPage(base: string, path: string): Promise<string> {
 
 const COLUMNS = `${"page".padEnd(26)} ${"req/s".padStart(8)} ${"p50".padStart(7)} ${"p95".padStart(7)} ${"p99".padStart(7)}  ${"ac p97.5".padStart(8)} ${"ac p99".padStart(7)} ${"KiB".padStart(5)} ${"x static".padStart(8)}  p95 < ${TARGET_P95_MS}`;
 
-function reportRow(label: string, result: LoadResult, staticRate: number | undefined): string {
+function reportRow(label: string, result: LoadResult, staticRate: number | undefined, paths = 1): string {
   const ms = (value: number): string => (Number.isNaN(value) ? "-" : value.toFixed(1)).padStart(7);
   const ratio = staticRate === undefined ? "peer" : result.completed === 0 ? "-" : (staticRate / result.requestsPerSecond).toFixed(1);
   // NaN (nothing completed) is over the target too.
@@ -469,6 +480,7 @@ function reportRow(label: string, result: LoadResult, staticRate: number | undef
   const failures = result.errors + result.timeouts + result.non2xx;
   const notes = [
     ...(result.completed === 0 ? ["no response completed"] : []),
+    ...(paths > 1 && result.requested > paths ? [`${result.requested - paths} of ${result.requested} requests repeated an address (cache hits possible)`] : []),
     ...(failures > 0 ? [`${result.errors} errors, ${result.timeouts} timeouts (10 s), ${result.non2xx} non-2xx`] : []),
   ];
   return [
@@ -495,6 +507,7 @@ async function main(): Promise<void> {
       postgres: { type: "string", default: process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test" },
       "no-postgres": { type: "boolean", default: false },
       "keep-sqlite": { type: "string" },
+      "keep-postgres": { type: "boolean", default: false },
     },
   });
   const seconds = Number(args.seconds);
@@ -541,7 +554,7 @@ async function main(): Promise<void> {
       }
       for (const [pageLabel, paths] of pages) {
         await server.idle();
-        console.log(reportRow(pageLabel, await runLoad(server.base, paths), staticRate));
+        console.log(reportRow(pageLabel, await runLoad(server.base, paths), staticRate, paths.length));
       }
     } finally {
       await server.close();
@@ -559,15 +572,15 @@ async function main(): Promise<void> {
     } finally {
       await sqlite.close();
     }
-    if (!args["no-postgres"]) await benchmarkPostgres(args.postgres, benchmark);
+    if (!args["no-postgres"]) await benchmarkPostgres(args.postgres, benchmark, args["keep-postgres"]);
   } finally {
     await loader.terminate();
     rmSync(temporary, { recursive: true, force: true });
   }
 }
 
-/** Runs `benchmark` on a fresh schema of the database at `url`, dropped afterwards; says so and returns when it cannot be reached. */
-async function benchmarkPostgres(url: string, benchmark: (label: string, store: Store) => Promise<void>): Promise<void> {
+/** Runs `benchmark` on a fresh schema of the database at `url`, dropped afterwards unless `keep`; says so and returns when it cannot be reached. */
+async function benchmarkPostgres(url: string, benchmark: (label: string, store: Store) => Promise<void>, keep: boolean): Promise<void> {
   const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await admin.connect();
@@ -585,7 +598,8 @@ async function benchmarkPostgres(url: string, benchmark: (label: string, store: 
       await store.close();
     }
   } finally {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    if (keep) console.log(`PostgreSQL schema ${schema} kept (--keep-postgres); drop it with DROP SCHEMA ${schema} CASCADE`);
+    else await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
   }
 }

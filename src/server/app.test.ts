@@ -172,7 +172,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.equal(created.status, 303, await created.text());
       const after = await (await app.request("/matrix?rows=region&columns=standard")).text();
       assert.doesNotMatch(before, /<th scope="row">010<\/th>/);
-      assert.match(after, /<th scope="row">010<\/th>.*?<a href="\/policies\?standard=dnssec&#38;region=010">1<\/a>/s);
+      assert.match(after, /<th scope="row">010<\/th>.*?<a href="\/policies\?standard=dnssec&(?:amp|#38);region=010">1<\/a>/s);
     });
 
     it("ranks with the decision matrix and warns about inconsistent judgements", async (t) => {

@@ -30,7 +30,8 @@ function render(value: Interpolation): string {
   if (value === null || value === undefined || value === false) return "";
   if (isSafe(value)) return value.value;
   if (typeof value === "string") return escapeHtml(value);
-  if (typeof value === "number" || typeof value === "boolean") return escapeHtml(String(value));
+  // A number or boolean has no character to escape.
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
   return value.map(render).join("");
 }
 

@@ -3,7 +3,7 @@
  * one small stylesheet (no external resources, light for slow connections,
  * contrast above WCAG AA, visible focus).
  */
-import { html, type SafeHtml } from "./html.ts";
+import { html, raw, type SafeHtml } from "./html.ts";
 import type { Translate, UiLanguage } from "./i18n.ts";
 
 export interface PageContext {
@@ -29,7 +29,7 @@ const STYLE = `
   table{border-collapse:collapse;width:100%;margin:.5rem 0}
   th,td{border:1px solid #9aa5b1;padding:.3rem .5rem;text-align:left;vertical-align:top}
   th{background:#e8eef5}
-  td.count{text-align:right}
+  td.count,table.matrix td{text-align:right}
   td.gap{background:#fff4e5}
   label{display:block;font-weight:600;margin-top:.6rem}
   input,select,textarea{font:inherit;padding:.3rem;max-width:100%}
@@ -42,6 +42,11 @@ const STYLE = `
   form.inline label{margin:0}
   footer{max-width:72rem;margin:2rem auto;padding:0 1rem;color:#555;font-size:.9rem}
 `;
+
+// The stylesheet is our own constant; escaped like a value it would turn the
+// quotes of font names into character references, which a <style> element
+// does not decode.
+const STYLE_HTML = raw(STYLE);
 
 export function page(context: PageContext, title: string, body: SafeHtml, status?: { notice?: string; error?: string }): string {
   const { t, user } = context;
@@ -66,7 +71,7 @@ export function page(context: PageContext, title: string, body: SafeHtml, status
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${t("app.name")}</title>
-<style>${STYLE}</style>
+<style>${STYLE_HTML}</style>
 </head>
 <body>
 <a class="skip" href="#content">${t("nav.skip")}</a>

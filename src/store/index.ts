@@ -22,3 +22,4 @@ export * from "./records.ts";
 export * from "./schema.ts";
 export { ConflictError, NotFoundError, ValidationError, type Issue } from "./support.ts";
 export * from "./users.ts";
+export { cachedRead, dataRevision, type CacheSpace } from "./read-cache.ts";

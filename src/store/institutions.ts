@@ -8,6 +8,7 @@
  */
 import type { Kysely } from "kysely";
 import { audit, changedFields } from "./audit.ts";
+import { cachedRead } from "./read-cache.ts";
 import { institutionFromRow, institutionInput, type Institution, type InstitutionInput, type ValidInstitution } from "./records.ts";
 import type { InstitutionKind, Schema } from "./schema.ts";
 import { ConflictError, NotFoundError, containsText, inTransaction, newId, pageOf, parseInput, timestamp } from "./support.ts";
@@ -67,8 +68,12 @@ export async function deleteInstitution(db: Kysely<Schema>, id: string, actorId:
   });
 }
 
-/** One page of institutions by name, and how many match in all. */
+/** One page of institutions by name, and how many match in all (kept under the data revision, read-cache.ts). */
 export async function listInstitutions(db: Kysely<Schema>, filter: InstitutionFilter = {}): Promise<{ items: Institution[]; total: number }> {
+  return cachedRead(db, "list", `institutions:${JSON.stringify(filter)}`, () => readInstitutions(db, filter));
+}
+
+async function readInstitutions(db: Kysely<Schema>, filter: InstitutionFilter): Promise<{ items: Institution[]; total: number }> {
   let query = db.selectFrom("institutions");
   if (filter.search?.trim()) {
     const needle = filter.search.trim();

@@ -46,7 +46,7 @@ const ROW_COLUMN = { region: "i.region", sector: "i.sector", kind: "i.kind", cou
 
 /** The non-empty cells, ordered by row (null last) then column. */
 export async function matrixCounts(db: Kysely<Schema>, query: MatrixQuery): Promise<MatrixCell[]> {
-  return cachedRead(db, `matrix:${JSON.stringify(query)}`, () => countMatrix(db, query));
+  return cachedRead(db, "aggregate", `matrix:${JSON.stringify(query)}`, () => countMatrix(db, query));
 }
 
 async function countMatrix(db: Kysely<Schema>, query: MatrixQuery): Promise<MatrixCell[]> {
@@ -138,7 +138,7 @@ export interface Coverage {
 
 /** Policies and standard-citing policies per region, sector, kind or country: the world map and the comparisons. */
 export async function coverageBy(db: Kysely<Schema>, by: MatrixRows, filter: MatrixFilter = {}): Promise<Coverage[]> {
-  return cachedRead(db, `coverage:${by}:${JSON.stringify(filter)}`, () => countCoverage(db, by, filter));
+  return cachedRead(db, "aggregate", `coverage:${by}:${JSON.stringify(filter)}`, () => countCoverage(db, by, filter));
 }
 
 async function countCoverage(db: Kysely<Schema>, by: MatrixRows, filter: MatrixFilter): Promise<Coverage[]> {
@@ -175,7 +175,7 @@ export interface TagSummary {
  * differently, so they are counted here rather than in SQL.
  */
 export async function tagCounts(db: Kysely<Schema>, filter: MatrixFilter = {}): Promise<TagSummary> {
-  return cachedRead(db, `tags:${JSON.stringify(filter)}`, () => countTags(db, filter));
+  return cachedRead(db, "aggregate", `tags:${JSON.stringify(filter)}`, () => countTags(db, filter));
 }
 
 async function countTags(db: Kysely<Schema>, filter: MatrixFilter): Promise<TagSummary> {

@@ -13,6 +13,7 @@
  */
 import type { Kysely } from "kysely";
 import { audit, changedFields } from "./audit.ts";
+import { cachedRead } from "./read-cache.ts";
 import {
   policyFromRow,
   policyInput,
@@ -139,7 +140,21 @@ export async function listPolicies(db: Kysely<Schema>, filter: PolicyFilter = {}
   return listPage(db, filter);
 }
 
+/**
+ * A list page changes only with the data, and the same pages (the first
+ * page, a matrix cell's policies) are asked for again and again, so pages
+ * are kept under the data revision like the matrices (read-cache.ts). One
+ * policy by id is cheap and not worth an entry.
+ */
 async function listPage(
+  db: Kysely<Schema>,
+  filter: PolicyFilter & { policyIds?: readonly string[] },
+): Promise<{ items: PolicyWithInstitution[]; total: number }> {
+  if (filter.policyIds) return readListPage(db, filter);
+  return cachedRead(db, "list", `policies:${JSON.stringify(filter)}`, () => readListPage(db, filter));
+}
+
+async function readListPage(
   db: Kysely<Schema>,
   filter: PolicyFilter & { policyIds?: readonly string[] },
 ): Promise<{ items: PolicyWithInstitution[]; total: number }> {
@@ -170,23 +185,35 @@ async function listPage(
         ordered = ordered.orderBy((eb) => eb.fn("lower", ["p.title"]), direction);
         break;
       case "adoptedOn":
-        // Undated policies last either way: SQLite and PostgreSQL disagree on where NULL sorts.
-        ordered = ordered
-          .orderBy((eb) => eb.case().when("p.adopted_on", "is", null).then(1).else(0).end())
-          .orderBy("p.adopted_on", direction);
+        // Undated policies last either way: SQLite and PostgreSQL disagree on
+        // where NULL sorts unless told. NULLS LAST (rather than a CASE on
+        // null) lets both read the newest first from an index.
+        ordered = ordered.orderBy("p.adopted_on", (order) => (direction === "desc" ? order.desc() : order.asc()).nullsLast());
         break;
       case "updatedAt":
         ordered = ordered.orderBy("p.updated_at", direction);
         break;
     }
-    return ordered.orderBy("p.id").limit(limit).offset(offset).execute();
+    // The id breaks ties in the same direction, so that the order is the
+    // index's own, read forwards or backwards.
+    return ordered.orderBy("p.id", direction).limit(limit).offset(offset).execute();
   };
   const counted = policiesMatching(db, filter);
-  const [pageIds, count] = await Promise.all([
-    pageIdsQuery(),
-    (ids ? counted.where("p.id", "in", ids) : counted).select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow(),
-  ]);
-  const order = pageIds.map((row) => row.id);
+  const countQuery = async (): Promise<number> => {
+    const row = await (ids ? counted.where("p.id", "in", ids) : counted).select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow();
+    return Number(row.total);
+  };
+  // Every order and page of one filter has the same count, and counting is
+  // the costly half of a page nobody asked for yet: kept apart.
+  const counting: PolicyFilter = { ...filter, sort: undefined, direction: undefined, limit: undefined, offset: undefined };
+  const readPage = async (): Promise<{ order: string[]; total: number }> => {
+    const [pageIds, total] = await Promise.all([
+      pageIdsQuery(),
+      ids ? countQuery() : cachedRead(db, "list", `policy-count:${JSON.stringify(counting)}`, countQuery),
+    ]);
+    return { order: pageIds.map((row) => row.id), total };
+  };
+  const { order, total } = await readPage();
   const [rows, links] = await Promise.all([order.length > 0 ? policyRows(db, order) : Promise.resolve([]), linksOf(db, order)]);
   const byId = new Map(rows.map((row) => [row.id, row]));
   const items = order.flatMap((id) => {
@@ -209,7 +236,7 @@ async function listPage(
       },
     ];
   });
-  return { items, total: Number(count.total) };
+  return { items, total };
 }
 
 /** Whole policy rows with their institution's fields, for the ids of one page. */

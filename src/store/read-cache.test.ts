@@ -48,29 +48,29 @@ describe("cachedRead", () => {
   it("computes once while nothing is written", async () => {
     let computed = 0;
     const compute = () => Promise.resolve(++computed);
-    assert.equal(await cachedRead(store.db, "test:once", compute), 1);
-    assert.equal(await cachedRead(store.db, "test:once", compute), 1);
+    assert.equal(await cachedRead(store.db, "aggregate", "test:once", compute), 1);
+    assert.equal(await cachedRead(store.db, "aggregate", "test:once", compute), 1);
     assert.equal(computed, 1);
   });
 
-  it("computes again after an audited write raised the revision", async () => {
+  it("computes again after a write raised the revision", async () => {
     let computed = 0;
     const compute = () => Promise.resolve(++computed);
-    await cachedRead(store.db, "test:write", compute);
+    await cachedRead(store.db, "aggregate", "test:write", compute);
     const before = await dataRevision(store.db);
     await createPolicy(store.db, publishedPolicy("Raises the revision"), null);
     assert.ok((await dataRevision(store.db)) > before);
-    assert.equal(await cachedRead(store.db, "test:write", compute), 2);
+    assert.equal(await cachedRead(store.db, "aggregate", "test:write", compute), 2);
   });
 
   it("keeps the stores apart and the keys apart", async () => {
-    assert.equal(await cachedRead(store.db, "test:apart", () => Promise.resolve("this store")), "this store");
-    assert.equal(await cachedRead(other.db, "test:apart", () => Promise.resolve("other store")), "other store");
-    assert.equal(await cachedRead(store.db, "test:apart-2", () => Promise.resolve("other key")), "other key");
+    assert.equal(await cachedRead(store.db, "aggregate", "test:apart", () => Promise.resolve("this store")), "this store");
+    assert.equal(await cachedRead(other.db, "aggregate", "test:apart", () => Promise.resolve("other store")), "other store");
+    assert.equal(await cachedRead(store.db, "aggregate", "test:apart-2", () => Promise.resolve("other key")), "other key");
   });
 
   it("hands out a frozen value, so that no caller can change another's page", async () => {
-    const value = await cachedRead(store.db, "test:frozen", () => Promise.resolve({ cells: [{ count: 1 }] }));
+    const value = await cachedRead(store.db, "aggregate", "test:frozen", () => Promise.resolve({ cells: [{ count: 1 }] }));
     assert.throws(() => {
       (value.cells as { count: number }[]).push({ count: 2 });
     }, TypeError);
@@ -82,14 +82,28 @@ describe("cachedRead", () => {
   it("does not cache inside a transaction, which may see its own uncommitted writes", async () => {
     let computed = 0;
     await store.db.transaction().execute(async (trx) => {
-      await cachedRead(trx, "test:transaction", () => Promise.resolve(++computed));
-      await cachedRead(trx, "test:transaction", () => Promise.resolve(++computed));
+      await cachedRead(trx, "aggregate", "test:transaction", () => Promise.resolve(++computed));
+      await cachedRead(trx, "aggregate", "test:transaction", () => Promise.resolve(++computed));
     });
     assert.equal(computed, 2);
   });
 });
 
 describe("cached matrices", () => {
+  it("count a policy written with plain SQL, past every repository", async () => {
+    const before = await dnssecInEurope(store.db);
+    await dnssecInEurope(store.db);
+    const id = "plain-sql-policy";
+    await store.db
+      .insertInto("policies")
+      .values({ id, institution_id: institutionId, title: "Plain SQL", type: "policy", status: "in-force", adopted_on: null, source_url: null, language: null, covers_internet: true, security_text: null, security_tags: "[]", cites_standards: true, other_standards: null, evidence: "[]", best_practice_tags: "[]", barrier_tags: "[]", global_south_tags: "[]", review_state: "published", reviewed_by: null, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" })
+      .execute();
+    await store.db.insertInto("policy_standards").values({ policy_id: id, standard_id: "dnssec" }).execute();
+    assert.equal(await dnssecInEurope(store.db), before + 1);
+    await store.db.deleteFrom("policy_standards").where("policy_id", "=", id).execute();
+    assert.equal(await dnssecInEurope(store.db), before);
+  });
+
   it("count a policy written through the same store at once", async () => {
     const before = await dnssecInEurope(store.db);
     await createPolicy(store.db, publishedPolicy("Same store"), null);

@@ -1,35 +1,56 @@
 /**
  * A cache of read results (matrix counts, tag counts, coverage) that is
  * never stale: each entry remembers the database's data revision when it
- * was computed, and is used only while the revision is unchanged. Every
- * audited write raises the revision in its own transaction (audit.ts), so a
- * change made by this process, another server on the same PostgreSQL, or a
- * `baseline restore` all invalidate it at once.
+ * was computed, and is used only while the revision is unchanged. The
+ * database raises the revision on every change to the observatory's tables,
+ * in the changing transaction (triggers, migrations.ts), so a change made by
+ * this process, another server on the same PostgreSQL, a `baseline
+ * restore` or plain SQL all invalidate it at once.
  *
  * Why: an aggregate over 10,000 policies costs 10-30 ms of SQL; asking for
  * the revision costs one primary-key read. The observatory is read far more
  * than written, so most pages are served from the cache.
  *
  * @example
- *   const cells = await cachedRead(db, `matrix:${JSON.stringify(query)}`, () => countMatrix(db, query));
+ *   const cells = await cachedRead(db, "aggregate", `matrix:${JSON.stringify(query)}`, () => countMatrix(db, query));
  */
 import type { Kysely } from "kysely";
 import { LRUCache } from "lru-cache";
 import type { Schema } from "./schema.ts";
 
-/** Distinct aggregates kept per database: the matrix views × review-state sets × a few filters. */
-const ENTRIES_PER_DATABASE = 500;
+/**
+ * What is cached, each kind in its own bounded LRU so that a crawler walking
+ * thousands of list pages cannot push the matrices out:
+ * - "aggregate": matrices, tag counts, coverage (a few dozen views × review-state sets);
+ * - "list": one page of a list (up to a few hundred records), bounded by its
+ *   size in JSON (50 policies are about 60 KiB), so memory stays bounded
+ *   whatever pages are asked for.
+ */
+const LIST_CACHE_BYTES = 48 * 1024 * 1024;
+export type CacheSpace = "aggregate" | "list";
 
 interface Entry {
   revision: number;
   value: unknown;
 }
 
-// One cache per Kysely instance (per store), so that two stores in one
-// process (tests, the benchmark) never see each other's results.
-const caches = new WeakMap<object, LRUCache<string, Entry>>();
+// Per Kysely instance (per store), so that two stores in one process
+// (tests, the benchmark) never see each other's results.
+const caches = new WeakMap<object, Record<CacheSpace, LRUCache<string, Entry>>>();
 
-/** The current data revision; raised by every audited write. */
+function cacheOf(db: Kysely<Schema>, space: CacheSpace): LRUCache<string, Entry> {
+  let spaces = caches.get(db);
+  if (!spaces) {
+    spaces = {
+      aggregate: new LRUCache({ max: 200 }),
+      list: new LRUCache({ maxSize: LIST_CACHE_BYTES, sizeCalculation: (entry) => Math.max(1, JSON.stringify(entry.value).length) }),
+    };
+    caches.set(db, spaces);
+  }
+  return spaces[space];
+}
+
+/** The current data revision; raised by every change to institutions, policies and their links. */
 export async function dataRevision(db: Kysely<Schema>): Promise<number> {
   const row = await db.selectFrom("data_revision").select("revision").where("id", "=", 1).executeTakeFirst();
   return row?.revision ?? 0;
@@ -44,15 +65,11 @@ export async function dataRevision(db: Kysely<Schema>): Promise<number> {
  * The value is shared by every caller, so it is frozen (deeply): a caller
  * that tried to change it would throw rather than corrupt other pages.
  */
-export async function cachedRead<T>(db: Kysely<Schema>, key: string, compute: () => Promise<T>): Promise<T> {
+export async function cachedRead<T>(db: Kysely<Schema>, space: CacheSpace, key: string, compute: () => Promise<T>): Promise<T> {
   // Inside a transaction the caller may be looking at its own uncommitted
   // writes, which other readers must not get from the cache.
   if (db.isTransaction) return compute();
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new LRUCache<string, Entry>({ max: ENTRIES_PER_DATABASE });
-    caches.set(db, cache);
-  }
+  const cache = cacheOf(db, space);
   const revision = await dataRevision(db);
   const entry = cache.get(key);
   if (entry?.revision === revision) return entry.value as T;

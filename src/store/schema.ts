@@ -136,7 +136,8 @@ export interface DecisionMatricesTable {
 }
 
 /**
- * One row (id 1): raised by every audited write, read by caches of
+ * One row (id 1): raised by triggers on every change to the observatory's
+ * tables, read by caches of
  * aggregates to tell whether what they hold is still current. Not data:
  * backups leave it out.
  */

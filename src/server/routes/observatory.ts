@@ -19,16 +19,21 @@ import {
   PUBLIC_REVIEW_STATES,
   REVIEW_STATES,
   tagCounts,
+  cachedRead,
+  type MatrixCell,
   type MatrixColumns,
   type MatrixRows,
   type PolicyFilter,
+  type PolicySort,
   type ReviewState,
 } from "../../store/index.ts";
 import { canEdit, pageContext, type AppContext, type AppEnv } from "../context.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, raw, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
 
 const PAGE_SIZE = 50;
+/** The list's orders; each has its own natural direction (store: listPolicies). */
+const POLICY_SORTS = ["title", "adoptedOn", "updatedAt", "institution"] as const satisfies readonly PolicySort[];
 
 function visibleStates(c: AppContext): readonly ReviewState[] {
   return c.get("user") ? REVIEW_STATES : PUBLIC_REVIEW_STATES;
@@ -44,7 +49,9 @@ function policyFilterFrom(c: AppContext): PolicyFilter {
   const status = POLICY_STATUSES.find((value) => value === query("status"));
   const kind = INSTITUTION_KINDS.find((value) => value === query("kind"));
   const offset = Math.max(0, Number(query("offset") ?? 0) || 0);
+  const sort = POLICY_SORTS.find((value) => value === query("sort"));
   return {
+    ...(sort ? { sort } : {}),
     ...(query("q") ? { search: query("q") } : {}),
     ...(query("standard") ? { standard: query("standard") } : {}),
     ...(query("category") ? { category: query("category") } : {}),
@@ -93,6 +100,7 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
       <div><label for="category">${t("field.categories")}</label><select id="category" name="category">${option("", t("any"), filter.category)}${catalog.categories.map((category) => option(category.id, category.name[langOf(c)], filter.category))}</select></div>
       <div><label for="type">${t("field.type")}</label><select id="type" name="type">${option("", t("any"), filter.type)}${POLICY_TYPES.map((type) => option(type, t(`type.${type}`), filter.type))}</select></div>
       <div><label for="region">${t("field.region")}</label><input id="region" name="region" type="text" size="4" value="${filter.region ?? ""}"></div>
+      <div><label for="sort">${t("field.sort")}</label><select id="sort" name="sort">${POLICY_SORTS.map((sort) => option(sort, t(`sort.${sort}`), filter.sort ?? "title"))}</select></div>
       <div><button type="submit">${t("action.filter")}</button></div>
     </form>
     <p>${t("list.count", { count: total })} · <a href="/export.json">${t("action.export")} JSON</a> · <a href="/export/policies.csv">${t("action.export")} CSV</a>${canEdit(c.get("user")) ? html` · <a href="/policies/new">${t("action.new")}</a>` : ""}</p>
@@ -153,35 +161,21 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
   });
 
   app.get("/matrix", async (c) => {
-    const { store, catalog } = c.get("services");
+    const { store } = c.get("services");
     const t = c.get("t");
     const rows: MatrixRows = (["region", "sector", "kind"] as const).find((value) => value === c.req.query("rows")) ?? "region";
     const columns: MatrixColumns = c.req.query("columns") === "category" ? "category" : rows === "kind" ? "category" : "standard";
-    const cells = await matrixCounts(store.db, { rows, columns, filter: { reviewStates: visibleStates(c) } });
-    const rowValues = [...new Set(cells.map((cell) => cell.row))];
-    const columnValues = columns === "standard" ? catalog.standards.map((standard) => standard.id) : catalog.categories.map((category) => category.id);
-    // A map, not a search per cell: the sector matrix has thousands of cells.
-    const counts = new Map(cells.map((cell) => [`${cell.row ?? ""}\u0000${cell.column}`, cell.count]));
-    const count = (row: string | null, column: string): number => counts.get(`${row ?? ""}\u0000${column}`) ?? 0;
-    // Built by hand rather than with URLSearchParams: one link per cell, and
-    // the object per cell was a tenth of the page's time.
-    const linkFor = (row: string | null, column: string): string =>
-      `/policies?${columns}=${encodeURIComponent(column)}${row === null ? "" : `&${rows}=${encodeURIComponent(row)}`}`;
-    // Kind rows hold the stored kind ids; regions (M49 codes) and sectors (free text) are shown as they are.
-    const rowLabel = (row: string | null): string => {
-      const kind = rows === "kind" ? INSTITUTION_KINDS.find((value) => value === row) : undefined;
-      return kind ? t(`kind.${kind}`) : (row ?? "-");
-    };
+    const query = { rows, columns, filter: { reviewStates: visibleStates(c) } };
+    // The table is a pure function of the counts and the language, and the
+    // region matrix has nearly a thousand linked cells (a millisecond of
+    // rendering): it is kept under the same data revision as the counts.
+    const table = await cachedRead(store.db, "aggregate", `matrix-html:${c.get("language")}:${JSON.stringify(query)}`, async () =>
+      matrixTable(c, query, await matrixCounts(store.db, query)),
+    );
     const views: [MatrixRows, MatrixColumns, string][] = [["region", "standard", t("matrix.regionStandard")], ["sector", "standard", t("matrix.sectorStandard")], ["kind", "category", t("matrix.kindCategory")]];
     const body = html`<p>${t("matrix.explain")}</p>
       <p>${views.map(([r, col, label], index) => html`${index ? " · " : ""}${r === rows ? html`<strong>${label}</strong>` : html`<a href="/matrix?rows=${r}&amp;columns=${col}">${label}</a>`}`)}</p>
-      <div style="overflow-x:auto"><table>
-        <thead><tr><th scope="col">${t(rows === "region" ? "field.region" : rows === "sector" ? "field.sector" : "field.kind")}</th>${columnValues.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>
-        <tbody>${rowValues.map((row) => html`<tr><th scope="row">${rowLabel(row)}</th>${columnValues.map((column) => {
-          const value = count(row, column);
-          return value === 0 ? html`<td class="count gap">0</td>` : html`<td class="count"><a href="${linkFor(row, column)}">${value}</a></td>`;
-        })}</tr>`)}</tbody>
-      </table></div>`;
+      ${raw(table)}`;
     return c.html(page(pageContext(c), t("matrix.title"), body));
   });
 
@@ -220,4 +214,34 @@ function pager(c: AppContext, total: number, offset: number): SafeHtml {
     return html`<a href="${url.pathname}${url.search}">${label}</a>`;
   };
   return html`<p>${offset > 0 ? link(Math.max(0, offset - PAGE_SIZE), "←") : ""} ${offset + 1}-${Math.min(total, offset + PAGE_SIZE)} / ${total} ${offset + PAGE_SIZE < total ? link(offset + PAGE_SIZE, "→") : ""}</p>`;
+}
+
+/** The matrix as an HTML table (a string, to be cached): a count per cell, linked to the policies behind it; zeros are the gaps. */
+function matrixTable(c: AppContext, query: { rows: MatrixRows; columns: MatrixColumns }, cells: readonly MatrixCell[]): string {
+  const { catalog } = c.get("services");
+  const t = c.get("t");
+  const { rows, columns } = query;
+  const rowValues = [...new Set(cells.map((cell) => cell.row))];
+  const columnValues = columns === "standard" ? catalog.standards.map((standard) => standard.id) : catalog.categories.map((category) => category.id);
+  // A map, not a search per cell: the sector matrix has thousands of cells.
+  const counts = new Map(cells.map((cell) => [`${cell.row ?? ""}\u0000${cell.column}`, cell.count]));
+  const count = (row: string | null, column: string): number => counts.get(`${row ?? ""}\u0000${column}`) ?? 0;
+  // Built by hand rather than with URLSearchParams and escaping: one link
+  // per cell, hundreds per page. encodeURIComponent leaves no character
+  // that is special in a double-quoted attribute but the apostrophe, which
+  // is harmless there, so the link is safe HTML as it is.
+  const linkFor = (row: string | null, column: string): SafeHtml =>
+    raw(`/policies?${columns}=${encodeURIComponent(column)}${row === null ? "" : `&amp;${rows}=${encodeURIComponent(row)}`}`);
+  // Kind rows hold the stored kind ids; regions (M49 codes) and sectors (free text) are shown as they are.
+  const rowLabel = (row: string | null): string => {
+    const kind = rows === "kind" ? INSTITUTION_KINDS.find((value) => value === row) : undefined;
+    return kind ? t(`kind.${kind}`) : (row ?? "-");
+  };
+  return html`<div style="overflow-x:auto"><table class="matrix">
+    <thead><tr><th scope="col">${t(rows === "region" ? "field.region" : rows === "sector" ? "field.sector" : "field.kind")}</th>${columnValues.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>
+    <tbody>${rowValues.map((row) => html`<tr><th scope="row">${rowLabel(row)}</th>${columnValues.map((column) => {
+      const value = count(row, column);
+      return value === 0 ? html`<td class="gap">0</td>` : html`<td><a href="${linkFor(row, column)}">${value}</a></td>`;
+    })}</tr>`)}</tbody>
+  </table></div>`.value;
 }
