@@ -3,136 +3,61 @@
 // network in between.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import pg from "pg";
 import { loadCatalog } from "../catalog/load.ts";
-import { createPolicy, createUser, listAudit, listInstitutions, openDatabase, type Store } from "../store/index.ts";
+import { createPolicy, listAudit, listInstitutions } from "../store/index.ts";
+import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../store/test-databases.ts";
 import { createApp } from "./app.ts";
-import { hashPassword, LoginLimiter } from "./auth.ts";
+import { LoginLimiter } from "./auth.ts";
 import { seedIfEmpty } from "./seed.ts";
+import { createTestAccounts, testBrowser } from "./test-browser.ts";
 
 const catalog = loadCatalog();
-const PASSWORD = "a long enough password";
-const POSTGRES = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-for (const dialect of ["sqlite", "postgres"] as const) {
-  describe(`web app on ${dialect}`, () => {
-    let store: Store;
+for (const dialect of TEST_DIALECTS) {
+  describe(`web app on ${dialect}`, { skip: await skipReason(dialect) }, () => {
+    let store: TestStore;
     let app: ReturnType<typeof createApp>;
-    let schema = "";
-    let skip = false;
 
     before(async () => {
-      if (dialect === "postgres") {
-        if (!(await postgresReachable())) {
-          skip = true;
-          return;
-        }
-        schema = `web_test_${process.pid}_${Date.now()}`;
-        const admin = new pg.Client({ connectionString: POSTGRES });
-        await admin.connect();
-        await admin.query(`CREATE SCHEMA ${schema}`);
-        await admin.end();
-        store = await openDatabase(POSTGRES, { postgres: { options: `-c search_path=${schema}` } });
-      } else {
-        store = await openDatabase("sqlite::memory:");
-      }
+      store = await openTestStore(dialect, { name: "web_test" });
       await seedIfEmpty(store, catalog);
-      for (const role of ["admin", "editor", "viewer"] as const) {
-        await createUser(store.db, { email: `${role}@example.org`, name: `The ${role}`, role, passwordHash: await hashPassword(PASSWORD) }, null);
-      }
+      await createTestAccounts(store);
       app = createApp({ store, catalog, limiter: new LoginLimiter(), secureCookies: false });
     });
 
-    after(async () => {
-      if (skip) return;
-      await store.close();
-      if (schema) {
-        const admin = new pg.Client({ connectionString: POSTGRES });
-        await admin.connect();
-        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.end();
-      }
-    });
+    after(() => store.close());
 
-    /** A browser of one user: keeps the session cookie. */
-    function browser(): {
-      get: (path: string) => Promise<Response>;
-      post: (path: string, form: Record<string, string | string[]>) => Promise<Response>;
-      upload: (path: string, form: FormData) => Promise<Response>;
-      login: (role: string, password?: string) => Promise<Response>;
-      csrf: (path: string) => Promise<string>;
-    } {
-      let cookie = "";
-      const remember = (response: Response): Response => {
-        const set = response.headers.get("set-cookie");
-        const session = set?.match(/baseline_session=([^;]*)/)?.[1];
-        if (session !== undefined) cookie = session ? `baseline_session=${session}` : "";
-        return response;
-      };
-      const get = async (path: string): Promise<Response> => remember(await app.request(path, { headers: { cookie } }));
-      const post = async (path: string, form: Record<string, string | string[]>): Promise<Response> => {
-        const body = new URLSearchParams();
-        for (const [key, value] of Object.entries(form)) for (const item of [value].flat()) body.append(key, item);
-        return remember(await app.request(path, { method: "POST", body, headers: { cookie, "content-type": "application/x-www-form-urlencoded" } }));
-      };
-      return {
-        get,
-        post,
-        upload: async (path, form) => remember(await app.request(path, { method: "POST", body: form, headers: { cookie } })),
-        login: (role, password = PASSWORD) => post("/login", { email: `${role}@example.org`, password }),
-        csrf: async (path) => {
-          const page = await (await get(path)).text();
-          return page.match(/name="csrf" value="([^"]+)"/)?.[1] ?? "";
-        },
-      };
-    }
-
-    it("shows a newcomer the starter dataset, published", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("shows a newcomer the starter dataset, published", async () => {
       const home = await (await app.request("/")).text();
       assert.match(home, /Published policies<\/a>: <strong>(\d{2,})<\/strong>/);
       assert.match(home, /<html lang="en">/);
       assert.match(await (await app.request("/?lang=es")).text(), /Políticas publicadas/);
     });
 
-    it("hides drafts from anonymous visitors and shows them to signed-in users", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("hides drafts from anonymous visitors and shows them to signed-in users", async () => {
       const { items } = await listInstitutions(store.db, { limit: 1 });
       const draft = await createPolicy(store.db, { institutionId: items[0]?.id ?? "", title: "Secret draft policy", type: "policy", status: "draft", reviewState: "draft", categories: [], standards: [] }, null);
       assert.doesNotMatch(await (await app.request("/policies")).text(), /Secret draft policy/);
       assert.equal((await app.request(`/policies/${draft.id}`)).status, 404);
-      const viewer = browser();
-      assert.equal((await viewer.login("viewer")).status, 303);
+      const viewer = testBrowser(app);
+      assert.equal((await viewer.login("viewer@example.org")).status, 303);
       assert.match(await (await viewer.get("/policies")).text(), /Secret draft policy/);
       assert.equal((await viewer.get(`/policies/${draft.id}`)).status, 200);
     });
 
-    it("refuses wrong passwords, then rate limits", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
-      const visitor = browser();
+    it("refuses wrong passwords, then rate limits", async () => {
+      const visitor = testBrowser(app);
       // An e-mail of its own, so that the limit does not lock out the accounts the other tests use.
-      for (let attempt = 0; attempt < 5; attempt++) assert.equal((await visitor.login("ghost", "wrong password")).status, 401);
-      const limited = await visitor.login("ghost", "wrong password");
+      for (let attempt = 0; attempt < 5; attempt++) assert.equal((await visitor.login("ghost@example.org", "wrong password")).status, 401);
+      const limited = await visitor.login("ghost@example.org", "wrong password");
       assert.equal(limited.status, 429);
       assert.match(await limited.text(), /Too many failed attempts/);
     });
 
-    it("lets a viewer read but not edit, and sends anonymous editors to log in", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("lets a viewer read but not edit, and sends anonymous editors to log in", async () => {
       assert.equal((await app.request("/institutions/new")).headers.get("location"), "/login");
-      const viewer = browser();
-      await viewer.login("viewer");
+      const viewer = testBrowser(app);
+      await viewer.login("viewer@example.org");
       assert.equal((await viewer.get("/institutions/new")).status, 403);
       assert.equal((await viewer.get("/policies/new")).status, 403);
       const csrf = await viewer.csrf("/");
@@ -140,10 +65,9 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.equal((await viewer.post("/institutions/new", { csrf, name: "X", kind: "government", region: "150" })).status, 403);
     });
 
-    it("lets an editor add an institution with the CSRF token only, escapes it, and audits it", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
-      const editor = browser();
-      await editor.login("editor");
+    it("lets an editor add an institution with the CSRF token only, escapes it, and audits it", async () => {
+      const editor = testBrowser(app);
+      await editor.login("editor@example.org");
       const form = { name: '<script>alert("x")</script> Ministry', kind: "government", country: "ke", region: "014", globalSouth: "on", sector: "ICT" };
       assert.equal((await editor.post("/institutions/new", form)).status, 403, "no CSRF token");
       const csrf = await editor.csrf("/institutions/new");
@@ -159,11 +83,10 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.ok(items.some((entry) => entry.action === "create" && entry.entity === "institution"));
     });
 
-    it("shows a new published policy in the matrix", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("shows a new published policy in the matrix", async () => {
       const before = await (await app.request("/matrix?rows=region&columns=standard")).text();
-      const editor = browser();
-      await editor.login("editor");
+      const editor = testBrowser(app);
+      await editor.login("editor@example.org");
       const csrf = await editor.csrf("/institutions/new");
       await editor.post("/institutions/new", { csrf, name: "Antarctic Treaty Secretariat", kind: "intergovernmental", region: "010" });
       const institution = (await listInstitutions(store.db, { search: "Antarctic", limit: 1 })).items[0];
@@ -175,12 +98,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.match(after, /<th scope="row">010<\/th>.*?<a href="\/policies\?standard=dnssec&(?:amp|#38);region=010">1<\/a>/s);
     });
 
-    it("ranks with the decision matrix and warns about inconsistent judgements", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("ranks with the decision matrix and warns about inconsistent judgements", async () => {
       const form = await (await app.request("/decision")).text();
       assert.match(form, /Consistency ratio \(AHP\): <strong>0\.00\d<\/strong>/);
-      const editor = browser();
-      await editor.login("editor");
+      const editor = testBrowser(app);
+      await editor.login("editor@example.org");
       const csrf = await editor.csrf("/decision");
       const matrix = {
         name: "Circular",
@@ -199,17 +121,15 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.equal(bad.status, 400);
     });
 
-    it("exports what the visitor may see as JSON", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("exports what the visitor may see as JSON", async () => {
       const data = (await (await app.request("/export.json")).json()) as { institutions: unknown[]; policies: { reviewState: string }[] };
       assert.ok(data.institutions.length > 0);
       assert.ok(data.policies.every((policy) => policy.reviewState === "published"));
     });
 
-    it("pre-fills a policy's standards from an uploaded document, and refuses other file types", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
-      const editor = browser();
-      await editor.login("editor");
+    it("pre-fills a policy's standards from an uploaded document, and refuses other file types", async () => {
+      const editor = testBrowser(app);
+      await editor.login("editor@example.org");
       const csrf = await editor.csrf("/policies/prefill");
       const upload = (name: string, content: string): Promise<Response> => {
         const form = new FormData();
@@ -227,24 +147,19 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.match(await refused.text(), /only .pdf, .docx/);
     });
 
-    it("compares institutions side by side", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("compares institutions side by side", async () => {
       const { items } = await listInstitutions(store.db, { limit: 2 });
       const page = await (await app.request(`/compare?institution=${items[0]?.id ?? ""}&institution=${items[1]?.id ?? ""}`)).text();
       assert.equal(page.match(/<th scope="col"><a href="\/institutions\//g)?.length, 2);
       assert.match(page, /<th scope="row">dnssec<\/th>/);
     });
 
-    it("shows accounts and the audit log to admins only", async (t) => {
-      if (skip) {
-        t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
-        return;
-      }
-      const editor = browser();
-      await editor.login("editor");
+    it("shows accounts and the audit log to admins only", async () => {
+      const editor = testBrowser(app);
+      await editor.login("editor@example.org");
       assert.equal((await editor.get("/admin/audit")).status, 403);
-      const admin = browser();
-      await admin.login("admin");
+      const admin = testBrowser(app);
+      await admin.login("admin@example.org");
       const log = await (await admin.get("/admin/audit")).text();
       assert.match(log, /<td>editor@example\.org<\/td><td>create institution<\/td>/);
       const users = await (await admin.get("/admin/users")).text();
@@ -256,8 +171,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.equal((await admin.post(`/admin/users/${id}/role`, { csrf, role: "superuser" })).status, 400);
     });
 
-    it("builds a requirements annex to download", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("builds a requirements annex to download", async () => {
       const docx = await app.request("/requirements/download?category=web-hosting&format=docx&lang=fr");
       assert.equal(docx.status, 200);
       assert.equal(Buffer.from(await docx.arrayBuffer()).subarray(0, 2).toString(), "PK");

@@ -20,6 +20,7 @@ import { page } from "./layout.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerAuthRoutes, SESSION_COOKIE } from "./routes/auth.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
+import { registerCompareRoutes } from "./routes/compare.ts";
 import { registerDecisionRoutes } from "./routes/decision.ts";
 import { registerEditRoutes } from "./routes/edit.ts";
 import { MAX_UPLOAD_BYTES, registerExchangeRoutes } from "./routes/exchange.ts";
@@ -68,6 +69,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   // Before the reading routes, so that /institutions/new is not taken for an institution called "new".
   registerEditRoutes(app);
   registerExchangeRoutes(app);
+  registerCompareRoutes(app);
   registerObservatoryRoutes(app);
   registerMapRoutes(app);
   registerCatalogRoutes(app);

@@ -7,44 +7,18 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { parse } from "csv-parse/sync";
-import pg from "pg";
 import { listAudit } from "./audit.ts";
 import { CSV_COLUMNS, exportCsv, guardCell, importCsv, readCsv, unguardCell } from "./csv.ts";
-import { openDatabase, type Store } from "./database.ts";
 import { exportObservatory } from "./exchange.ts";
 import { createInstitution, getInstitution, listInstitutions } from "./institutions.ts";
 import { createPolicy, listPolicies } from "./policies.ts";
 import type { KnownIds } from "./records.ts";
 import { REVIEW_STATES } from "./schema.ts";
-import { ValidationError, describeError } from "./support.ts";
+import { ValidationError } from "./support.ts";
+import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "./test-databases.ts";
 
-const POSTGRES_URL = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const KNOWN: KnownIds = { standards: new Set(["dnssec", "https", "hsts", "tls"]), categories: new Set(["web-hosting", "dns-hosting"]) };
 const BOM = "\uFEFF";
-
-async function postgresUnavailable(): Promise<string | false> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return false;
-  } catch (error) {
-    return `PostgreSQL is not reachable at ${POSTGRES_URL} (${describeError(error)}); start it or set BASELINE_TEST_POSTGRES_URL`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function onPostgres(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-const postgresSkip = await postgresUnavailable();
 
 describe("CSV cells", () => {
   it("guards formula cells with one apostrophe and takes exactly that one back", () => {
@@ -58,24 +32,15 @@ describe("CSV cells", () => {
   });
 });
 
-for (const dialect of ["sqlite", "postgres"] as const) {
-  describe(`CSV export and import on ${dialect}`, { skip: dialect === "postgres" && postgresSkip }, () => {
-    let store: Store;
-    const schema = `csv_test_${process.pid}_${Date.now()}`;
+for (const dialect of TEST_DIALECTS) {
+  describe(`CSV export and import on ${dialect}`, { skip: await skipReason(dialect) }, () => {
+    let store: TestStore;
 
     before(async () => {
-      if (dialect === "postgres") {
-        await onPostgres(`create schema "${schema}"`);
-        store = await openDatabase(POSTGRES_URL, { postgres: { options: `-c search_path=${schema}`, max: 4 } });
-      } else {
-        store = await openDatabase("sqlite::memory:");
-      }
+      store = await openTestStore(dialect, { name: "csv_test", postgres: { max: 4 } });
     });
 
-    after(async () => {
-      await store.close();
-      if (dialect === "postgres") await onPostgres(`drop schema if exists "${schema}" cascade`);
-    });
+    after(() => store.close());
 
     beforeEach(async () => {
       for (const table of ["policy_standards", "policy_categories", "policies", "institutions", "audit_log"] as const) await store.db.deleteFrom(table).execute();

@@ -10,10 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { InsertQueryNode, TableNode, sql, type KyselyPlugin } from "kysely";
-import pg from "pg";
 import { listAudit } from "./audit.ts";
 import { BackupError, backupDatabase, restoreDatabase } from "./backup.ts";
-import { openDatabase, type Store } from "./database.ts";
+import type { Store } from "./database.ts";
 import { deleteDecisionMatrix, getDecisionMatrix, listDecisionMatrices, saveDecisionMatrix } from "./decision-matrices.ts";
 import { exportObservatory, importObservatory } from "./exchange.ts";
 import { createInstitution, deleteInstitution, getInstitution, institutionFacets, listInstitutions, updateInstitution } from "./institutions.ts";
@@ -22,74 +21,14 @@ import { MIGRATIONS } from "./migrations.ts";
 import { createPolicy, deletePolicy, getPolicy, listPolicies, setReviewState, updatePolicy } from "./policies.ts";
 import type { Institution, InstitutionInput, PolicyInput, User } from "./records.ts";
 import { BOOLEAN_COLUMNS, REVIEW_STATES, TABLE_COLUMNS, type TableName } from "./schema.ts";
-import { ConflictError, NotFoundError, ValidationError, describeError } from "./support.ts";
+import { ConflictError, NotFoundError, ValidationError } from "./support.ts";
+import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "./test-databases.ts";
 import { createSession, createUser, deleteSession, findSession, findUserByEmail, findUserById, updateUser } from "./users.ts";
 
-const POSTGRES_URL = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const ALL_STATES = REVIEW_STATES;
 const TABLES = Object.keys(TABLE_COLUMNS) as TableName[];
 
-interface Backend {
-  name: string;
-  /** Why the suite cannot run here, if it cannot. */
-  skip: string | false;
-  setUp(): Promise<void>;
-  /** A new connection to the same database (the suite opens it twice to see migrations run once). */
-  open(): Promise<Store>;
-  tearDown(): Promise<void>;
-}
-
-function sqliteBackend(): Backend {
-  let folder = "";
-  return {
-    name: "SQLite",
-    skip: false,
-    setUp: () => {
-      folder = mkdtempSync(join(tmpdir(), "baseline-store-"));
-      return Promise.resolve();
-    },
-    open: () => openDatabase(`sqlite:${join(folder, "nested", "observatory.db")}`),
-    tearDown: () => {
-      rmSync(folder, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  };
-}
-
-async function postgresUnavailable(): Promise<string | false> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return false;
-  } catch (error) {
-    return `PostgreSQL is not reachable at ${POSTGRES_URL} (${describeError(error)}); start it or set BASELINE_TEST_POSTGRES_URL`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function postgresBackend(): Promise<Backend> {
-  // A schema of our own per run: parallel runs and other suites stay apart.
-  const schema = `baseline_test_${process.pid}_${Date.now()}`;
-  const admin = async (statement: (client: pg.Client) => Promise<unknown>) => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      await statement(client);
-    } finally {
-      await client.end();
-    }
-  };
-  return {
-    name: "PostgreSQL",
-    skip: await postgresUnavailable(),
-    setUp: () => admin((client) => client.query(`create schema "${schema}"`)),
-    open: () => openDatabase(POSTGRES_URL, { postgres: { options: `-c search_path=${schema}`, max: 4 } }),
-    tearDown: () => admin((client) => client.query(`drop schema if exists "${schema}" cascade`)),
-  };
-}
-
-const backends = [sqliteBackend(), await postgresBackend()];
+const DIALECT_NAMES = { sqlite: "SQLite", postgres: "PostgreSQL" } as const;
 
 // ---- fixtures ----
 
@@ -151,20 +90,17 @@ async function dumpTables(store: Store): Promise<Record<string, unknown[]>> {
   return dump;
 }
 
-for (const backend of backends) {
-  describe(`store on ${backend.name}`, { skip: backend.skip }, () => {
-    let store: Store;
+for (const dialect of TEST_DIALECTS) {
+  describe(`store on ${DIALECT_NAMES[dialect]}`, { skip: await skipReason(dialect) }, () => {
+    let store: TestStore;
     let editor: User;
 
     before(async () => {
-      await backend.setUp();
-      store = await backend.open();
+      // A file, so that a second connection sees the same database.
+      store = await openTestStore(dialect, { name: "baseline_test", file: true, postgres: { max: 4 } });
     });
 
-    after(async () => {
-      await store.close();
-      await backend.tearDown();
-    });
+    after(() => store.close());
 
     beforeEach(async () => {
       for (const table of [...TABLES].reverse()) await store.db.deleteFrom(table).execute();
@@ -174,7 +110,7 @@ for (const backend of backends) {
     describe("migrations", () => {
       it("run once: opening the database again changes nothing and keeps the data", async () => {
         const nl = await createInstitution(store.db, institution(), editor.id);
-        const again = await backend.open();
+        const again = await store.openAnother();
         try {
           assert.equal((await getInstitution(again.db, nl.id))?.name, "Forum Standaardisatie");
           const applied = await again.db
@@ -659,23 +595,22 @@ for (const backend of backends) {
         assert.deepEqual(await dumpTables(store), before);
       });
 
-      if (backend.name === "PostgreSQL") {
+      if (dialect === "postgres") {
         it("restores a backup taken from SQLite", async () => {
-          const sqliteFolder = mkdtempSync(join(tmpdir(), "baseline-cross-"));
-          const sqliteStore = await openDatabase(`sqlite:${join(sqliteFolder, "db.sqlite")}`);
+          const sqliteStore = await openTestStore("sqlite");
+          const file = join(folder, "cross", "backup.json");
           try {
             const user = await createUser(sqliteStore.db, { email: "a@example.org", name: "A", role: "admin", passwordHash: "h" }, null);
             const owner = await createInstitution(sqliteStore.db, institution({ globalSouth: true }), user.id);
             await createPolicy(sqliteStore.db, policy(owner.id, { reviewedBy: user.id }), user.id);
-            await backupDatabase(sqliteStore, join(sqliteFolder, "backup.json"));
-            await restoreDatabase(store, join(sqliteFolder, "backup.json"));
+            await backupDatabase(sqliteStore, file);
+            await restoreDatabase(store, file);
             const { items } = await listPolicies(store.db, {});
             assert.equal(items.length, 1);
             assert.equal(items[0]?.institution.globalSouth, true);
             assert.equal(items[0].reviewedBy, user.id);
           } finally {
             await sqliteStore.close();
-            rmSync(sqliteFolder, { recursive: true, force: true });
           }
         });
       }

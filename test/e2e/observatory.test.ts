@@ -5,10 +5,8 @@
 // cookies never leak between them. The steps build on each other (the
 // policy added in one is looked for in the next), so they run in order.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { serve, type ServerType } from "@hono/node-server";
 import JSZip from "jszip";
@@ -17,7 +15,8 @@ import { loadCatalog } from "../../src/catalog/load.ts";
 import { createApp } from "../../src/server/app.ts";
 import { hashPassword, LoginLimiter } from "../../src/server/auth.ts";
 import { seedIfEmpty } from "../../src/server/seed.ts";
-import { createUser, openDatabase, type Store } from "../../src/store/index.ts";
+import { createUser } from "../../src/store/index.ts";
+import { openTestStore, type TestStore } from "../../src/store/test-databases.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_MISSING = existsSync(CHROMIUM) ? undefined : `Chromium is not installed at ${CHROMIUM} (scripts/system-deps.sh installs it)`;
@@ -79,8 +78,7 @@ async function logIn(page: Page, email: string): Promise<void> {
 }
 
 describe("observatory in Chromium (slow)", { timeout: 90_000 }, () => {
-  let work: string;
-  let store: Store;
+  let store: TestStore;
   let server: ServerType;
   let baseUrl: string;
   let browser: Browser;
@@ -99,9 +97,8 @@ describe("observatory in Chromium (slow)", { timeout: 90_000 }, () => {
 
   before(async () => {
     if (CHROMIUM_MISSING) return;
-    work = mkdtempSync(join(tmpdir(), "baseline-e2e-"));
     const catalog = loadCatalog();
-    store = await openDatabase(`sqlite:${join(work, "observatory.sqlite")}`);
+    store = await openTestStore("sqlite", { name: "e2e", file: true });
     await seedIfEmpty(store, catalog);
     for (const [account, role] of [[EDITOR, "editor"], [VIEWER, "viewer"]] as const) {
       await createUser(store.db, { ...account, role, passwordHash: await hashPassword(PASSWORD) }, null);
@@ -119,7 +116,6 @@ describe("observatory in Chromium (slow)", { timeout: 90_000 }, () => {
     if (typeof browser !== "undefined") await browser.close();
     if (typeof server !== "undefined") await closeServer(server);
     if (typeof store !== "undefined") await store.close();
-    if (typeof work !== "undefined") rmSync(work, { recursive: true, force: true });
   });
 
   it("shows an anonymous visitor the published starter policies", async (t) => {

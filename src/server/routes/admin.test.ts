@@ -3,101 +3,32 @@
 // accounts, nobody else may, the last admin keeps the role, and users change
 // their own password. Requests go through Hono's fetch handler.
 import assert from "node:assert/strict";
-import { after, before, describe, it, type TestContext } from "node:test";
-import pg from "pg";
+import { after, before, describe, it } from "node:test";
 import { loadCatalog } from "../../catalog/load.ts";
-import { createUser, findUserByEmail, LastAdminError, listAudit, openDatabase, updateUser, type Store } from "../../store/index.ts";
+import { createUser, findUserByEmail, LastAdminError, listAudit, updateUser } from "../../store/index.ts";
+import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../../store/test-databases.ts";
 import { createApp } from "../app.ts";
 import { hashPassword, LoginLimiter, MIN_PASSWORD_LENGTH, verifyPassword } from "../auth.ts";
+import { createTestAccounts, TEST_PASSWORD as PASSWORD, testBrowser, type TestBrowser } from "../test-browser.ts";
 
 const catalog = loadCatalog();
-const PASSWORD = "a long enough password";
-const POSTGRES = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function withPostgres(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
-
-for (const dialect of ["sqlite", "postgres"] as const) {
-  describe(`account management on ${dialect}`, () => {
-    let store: Store;
+for (const dialect of TEST_DIALECTS) {
+  describe(`account management on ${dialect}`, { skip: await skipReason(dialect) }, () => {
+    let store: TestStore;
     let app: ReturnType<typeof createApp>;
-    let schema = "";
-    let skip = false;
 
     before(async () => {
-      if (dialect === "postgres") {
-        if (!(await postgresReachable())) {
-          skip = true;
-          return;
-        }
-        schema = `admin_test_${process.pid}_${Date.now()}`;
-        await withPostgres(`CREATE SCHEMA ${schema}`);
-        store = await openDatabase(POSTGRES, { postgres: { options: `-c search_path=${schema}` } });
-      } else {
-        store = await openDatabase("sqlite::memory:");
-      }
+      store = await openTestStore(dialect, { name: "admin_test" });
       // No starter dataset: these pages do not need it, and hashing is the slow part already.
-      for (const role of ["admin", "editor", "viewer"] as const) {
-        await createUser(store.db, { email: `${role}@example.org`, name: `The ${role}`, role, passwordHash: await hashPassword(PASSWORD) }, null);
-      }
+      await createTestAccounts(store);
       app = createApp({ store, catalog, limiter: new LoginLimiter(), secureCookies: false });
     });
 
-    after(async () => {
-      if (skip) return;
-      await store.close();
-      if (schema) await withPostgres(`DROP SCHEMA ${schema} CASCADE`);
-    });
+    after(() => store.close());
 
-    function skipped(t: TestContext): boolean {
-      if (skip) t.skip("PostgreSQL is not reachable at 127.0.0.1:5432");
-      return skip;
-    }
-
-    /** A browser of one user: keeps the session cookie (as app.test.ts does). */
-    function browser(): {
-      get: (path: string) => Promise<Response>;
-      post: (path: string, form: Record<string, string>) => Promise<Response>;
-      login: (email: string, password?: string) => Promise<Response>;
-      csrf: (path: string) => Promise<string>;
-    } {
-      let cookie = "";
-      const remember = (response: Response): Response => {
-        const session = response.headers.get("set-cookie")?.match(/baseline_session=([^;]*)/)?.[1];
-        if (session !== undefined) cookie = session ? `baseline_session=${session}` : "";
-        return response;
-      };
-      const get = async (path: string): Promise<Response> => remember(await app.request(path, { headers: { cookie } }));
-      const post = async (path: string, form: Record<string, string>): Promise<Response> =>
-        remember(await app.request(path, { method: "POST", body: new URLSearchParams(form), headers: { cookie, "content-type": "application/x-www-form-urlencoded" } }));
-      return {
-        get,
-        post,
-        login: (email, password = PASSWORD) => post("/login", { email, password }),
-        csrf: async (path) => (await (await get(path)).text()).match(/name="csrf" value="([^"]+)"/)?.[1] ?? "",
-      };
-    }
-
-    async function signedIn(email: string): Promise<{ user: ReturnType<typeof browser>; csrf: string }> {
-      const user = browser();
+    async function signedIn(email: string): Promise<{ user: TestBrowser; csrf: string }> {
+      const user = testBrowser(app);
       assert.equal((await user.login(email)).status, 303, `${email} logs in`);
       return { user, csrf: await user.csrf("/") };
     }
@@ -110,8 +41,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       return id;
     }
 
-    it("lets an admin create an editor who can then log in, audited with the admin as actor", async (t) => {
-      if (skipped(t)) return;
+    it("lets an admin create an editor who can then log in, audited with the admin as actor", async () => {
       const { user: admin, csrf } = await signedIn("admin@example.org");
       const created = await admin.post("/admin/users", { csrf, email: " New.Editor@Example.org ", name: "Nora Editor", role: "editor", password: "correct horse battery" });
       assert.equal(created.status, 303, await created.text());
@@ -119,7 +49,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.match(accounts, /role="status">Account new\.editor@example\.org created\./);
       assert.match(accounts, /<td>new\.editor@example\.org<\/td><td>Nora Editor<\/td>/);
 
-      const editor = browser();
+      const editor = testBrowser(app);
       assert.equal((await editor.login("new.editor@example.org", "correct horse battery")).status, 303);
       assert.match(await (await editor.get("/")).text(), /Nora Editor<\/a> \(editor\)/);
       assert.equal((await editor.get("/institutions/new")).status, 200, "an editor may edit");
@@ -132,8 +62,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.doesNotMatch(JSON.stringify(entry.detail), /scrypt|correct horse/, "the log holds no password or hash");
     });
 
-    it("refuses a taken e-mail with 400 and says so next to the field", async (t) => {
-      if (skipped(t)) return;
+    it("refuses a taken e-mail with 400 and says so next to the field", async () => {
       const { user: admin, csrf } = await signedIn("admin@example.org");
       const response = await admin.post("/admin/users", { csrf, email: "EDITOR@example.org", name: "Someone Else", role: "viewer", password: "another long password" });
       assert.equal(response.status, 400);
@@ -143,8 +72,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.doesNotMatch(text, /another long password/, "but never the password");
     });
 
-    it("reports each invalid field, with the password rule of `baseline admin create`, in the reader's language", async (t) => {
-      if (skipped(t)) return;
+    it("reports each invalid field, with the password rule of `baseline admin create`, in the reader's language", async () => {
       const { user: admin, csrf } = await signedIn("admin@example.org");
       const response = await admin.post("/admin/users", { csrf, email: "not an address", name: "  ", role: "root", password: "x".repeat(MIN_PASSWORD_LENGTH - 1) });
       assert.equal(response.status, 400);
@@ -160,8 +88,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.equal(await findUserByEmail(store.db, "short@example.org"), undefined);
     });
 
-    it("refuses the create route to editors and viewers (403) and sends anonymous visitors to log in", async (t) => {
-      if (skipped(t)) return;
+    it("refuses the create route to editors and viewers (403) and sends anonymous visitors to log in", async () => {
       for (const email of ["editor@example.org", "viewer@example.org"]) {
         const { user, csrf } = await signedIn(email);
         assert.equal((await user.get("/admin/users")).status, 403, `${email} reads no accounts`);
@@ -175,8 +102,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.equal(anonymous.headers.get("location"), "/login");
     });
 
-    it("escapes a <script> in a name on the accounts page", async (t) => {
-      if (skipped(t)) return;
+    it("escapes a <script> in a name on the accounts page", async () => {
       const { user: admin, csrf } = await signedIn("admin@example.org");
       const name = '<script>alert("x")</script> Mallory';
       assert.equal((await admin.post("/admin/users", { csrf, email: "mallory@example.org", name, role: "viewer", password: "a long enough password" })).status, 303);
@@ -185,8 +111,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.match(accounts, /<td>&#60;script&#62;alert\(&#34;x&#34;\)&#60;\/script&#62; Mallory<\/td>/);
     });
 
-    it("does not let the last admin be demoted, in the browser or in the store", async (t) => {
-      if (skipped(t)) return;
+    it("does not let the last admin be demoted, in the browser or in the store", async () => {
       const { user: admin, csrf } = await signedIn("admin@example.org");
       const accounts = await (await admin.get("/admin/users")).text();
       const adminId = rowId(accounts, "admin@example.org");
@@ -205,8 +130,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.equal((await admin.post(`/admin/users/${adminId}/role`, { csrf, role: "viewer" })).status, 400);
     });
 
-    it("keeps one admin when the last two are demoted at the same time", async (t) => {
-      if (skipped(t)) return;
+    it("keeps one admin when the last two are demoted at the same time", async () => {
       const first = await findUserByEmail(store.db, "admin@example.org");
       assert.ok(first);
       const other = await createUser(store.db, { email: "racing.admin@example.org", name: "Racer", role: "admin", passwordHash: "x" }, null);
@@ -222,8 +146,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       await updateUser(store.db, other.id, { role: "viewer" }, null);
     });
 
-    it("lets an admin set another user's password, which ends that user's sessions", async (t) => {
-      if (skipped(t)) return;
+    it("lets an admin set another user's password, which ends that user's sessions", async () => {
       const { user: viewer } = await signedIn("viewer@example.org");
       const { user: admin, csrf } = await signedIn("admin@example.org");
       const viewerId = rowId(await (await admin.get("/admin/users")).text(), "viewer@example.org");
@@ -232,12 +155,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.equal(reset.status, 303);
       assert.match(await (await admin.get(reset.headers.get("location") ?? "")).text(), /New password set for viewer@example\.org/);
       assert.equal((await viewer.get("/institutions/new")).headers.get("location"), "/login", "the viewer's session has ended");
-      assert.equal((await browser().login("viewer@example.org", "a brand new viewer password")).status, 303);
+      assert.equal((await testBrowser(app).login("viewer@example.org", "a brand new viewer password")).status, 303);
       await updateUser(store.db, viewerId, { passwordHash: await hashPassword(PASSWORD) }, null);
     });
 
-    it("lets any signed-in user change their own password with the current one, and stay signed in", async (t) => {
-      if (skipped(t)) return;
+    it("lets any signed-in user change their own password with the current one, and stay signed in", async () => {
       assert.equal((await app.request("/account/password")).headers.get("location"), "/login");
       const { user: editor } = await signedIn("editor@example.org");
       const { user: elsewhere } = await signedIn("editor@example.org");

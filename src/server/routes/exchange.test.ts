@@ -6,95 +6,30 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import pg from "pg";
 import { loadCatalog } from "../../catalog/load.ts";
-import { createInstitution, createPolicy, createUser, getInstitution, listAudit, listInstitutions, openDatabase, type Store } from "../../store/index.ts";
+import { createInstitution, createPolicy, getInstitution, listAudit, listInstitutions } from "../../store/index.ts";
+import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../../store/test-databases.ts";
 import { createApp } from "../app.ts";
-import { hashPassword, LoginLimiter } from "../auth.ts";
+import { LoginLimiter } from "../auth.ts";
+import { createTestAccounts, testBrowser } from "../test-browser.ts";
 
 const catalog = loadCatalog();
-const PASSWORD = "a long enough password";
-const POSTGRES = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-async function postgresUnavailable(): Promise<string | false> {
-  const client = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return false;
-  } catch {
-    return `PostgreSQL is not reachable at ${POSTGRES}; start it or set BASELINE_TEST_POSTGRES_URL`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function onPostgres(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-const postgresSkip = await postgresUnavailable();
-
-for (const dialect of ["sqlite", "postgres"] as const) {
-  describe(`CSV export and import pages on ${dialect}`, { skip: dialect === "postgres" && postgresSkip }, () => {
-    let store: Store;
+for (const dialect of TEST_DIALECTS) {
+  describe(`CSV export and import pages on ${dialect}`, { skip: await skipReason(dialect) }, () => {
+    let store: TestStore;
     let app: ReturnType<typeof createApp>;
-    const schema = `exchange_test_${process.pid}_${Date.now()}`;
 
     before(async () => {
-      if (dialect === "postgres") {
-        await onPostgres(`create schema "${schema}"`);
-        store = await openDatabase(POSTGRES, { postgres: { options: `-c search_path=${schema}` } });
-      } else {
-        store = await openDatabase("sqlite::memory:");
-      }
-      for (const role of ["admin", "editor", "viewer"] as const) {
-        await createUser(store.db, { email: `${role}@example.org`, name: `The ${role}`, role, passwordHash: await hashPassword(PASSWORD) }, null);
-      }
+      store = await openTestStore(dialect, { name: "exchange_test" });
+      await createTestAccounts(store);
       const institution = await createInstitution(store.db, { name: "Forum Standaardisatie", kind: "government", country: "NL", region: "155" }, null);
       await createPolicy(store.db, { institutionId: institution.id, title: "Published list", type: "policy", status: "in-force", reviewState: "published", standards: ["dnssec"] }, null);
       await createPolicy(store.db, { institutionId: institution.id, title: "Secret draft policy", type: "policy", status: "draft", reviewState: "draft" }, null);
       app = createApp({ store, catalog, limiter: new LoginLimiter(), secureCookies: false });
     });
 
-    after(async () => {
-      await store.close();
-      if (dialect === "postgres") await onPostgres(`drop schema if exists "${schema}" cascade`);
-    });
-
-    /** A browser of one user: keeps the session cookie. */
-    function browser(): {
-      get: (path: string) => Promise<Response>;
-      upload: (path: string, form: FormData) => Promise<Response>;
-      login: (role: string) => Promise<Response>;
-      csrf: (path: string) => Promise<string>;
-    } {
-      let cookie = "";
-      const remember = (response: Response): Response => {
-        const session = response.headers.get("set-cookie")?.match(/baseline_session=([^;]*)/)?.[1];
-        if (session !== undefined) cookie = session ? `baseline_session=${session}` : "";
-        return response;
-      };
-      const get = async (path: string): Promise<Response> => remember(await app.request(path, { headers: { cookie } }));
-      return {
-        get,
-        upload: async (path, form) => remember(await app.request(path, { method: "POST", body: form, headers: { cookie } })),
-        login: async (role) =>
-          remember(
-            await app.request("/login", {
-              method: "POST",
-              body: new URLSearchParams({ email: `${role}@example.org`, password: PASSWORD }),
-              headers: { "content-type": "application/x-www-form-urlencoded" },
-            }),
-          ),
-        csrf: async (path) => (await (await get(path)).text()).match(/name="csrf" value="([^"]+)"/)?.[1] ?? "",
-      };
-    }
+    after(() => store.close());
 
     function csvForm(csrf: string, content: string, name = "institutions.csv"): FormData {
       const form = new FormData();
@@ -113,8 +48,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.doesNotMatch(text, /Secret draft policy/);
       assert.doesNotMatch(text, /,draft,|,draft\r\n/, "no draft review state in the file");
 
-      const viewer = browser();
-      assert.equal((await viewer.login("viewer")).status, 303);
+      const viewer = testBrowser(app);
+      assert.equal((await viewer.login("viewer@example.org")).status, 303);
       const signedIn = await viewer.get("/export/policies.csv");
       assert.match(await signedIn.text(), /Secret draft policy/);
       assert.equal(signedIn.headers.get("cache-control"), "private, no-store");
@@ -131,8 +66,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.equal(anonymous.status, 403);
       assert.doesNotMatch(await (await app.request("/import")).text(), /<form method="post" action="\/import"/);
 
-      const viewer = browser();
-      await viewer.login("viewer");
+      const viewer = testBrowser(app);
+      await viewer.login("viewer@example.org");
       const csrf = await viewer.csrf("/import");
       assert.ok(csrf, "the page carries the session's CSRF token");
       assert.equal((await viewer.upload("/import", csvForm(csrf, content))).status, 403);
@@ -140,8 +75,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
 
     it("shows an editor each bad row with its line, imports the good ones, and refuses an unknown header whole", async () => {
-      const editor = browser();
-      await editor.login("editor");
+      const editor = testBrowser(app);
+      await editor.login("editor@example.org");
       const csrf = await editor.csrf("/import");
       const importPage = await (await editor.get("/import?lang=fr")).text();
       assert.match(importPage, /href="\/export\/institutions\.csv"/);
@@ -181,8 +116,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
 
     it("still imports JSON on the same page", async () => {
-      const editor = browser();
-      await editor.login("editor");
+      const editor = testBrowser(app);
+      await editor.login("editor@example.org");
       const csrf = await editor.csrf("/import");
       const form = new FormData();
       form.set("csrf", csrf);

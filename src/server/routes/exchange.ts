@@ -1,5 +1,5 @@
 /**
- * Comparing institutions side by side, the CSV exports, importing
+ * The CSV exports, importing
  * observatory data (JSON or CSV), and pre-filling a policy's cited
  * standards from an uploaded document with the tender monitor's detector
  * (the researcher confirms in the form). Uploads are capped in size and
@@ -11,11 +11,9 @@ import { join } from "node:path";
 import type { Hono } from "hono";
 import {
   exportCsv,
-  getInstitution,
   importCsv,
   importObservatory,
   knownIdsOf,
-  listPolicies,
   REVIEW_STATES,
   PUBLIC_REVIEW_STATES,
   ValidationError,
@@ -33,30 +31,6 @@ export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 const DOCUMENT_TYPES = [".pdf", ".docx", ".html", ".htm", ".txt", ".md"];
 
 export function registerExchangeRoutes(app: Hono<AppEnv>): void {
-  app.get("/compare", async (c) => {
-    const { store, catalog } = c.get("services");
-    const t = c.get("t");
-    const ids = (c.req.queries("institution") ?? []).slice(0, 3);
-    const reviewStates = c.get("user") ? REVIEW_STATES : PUBLIC_REVIEW_STATES;
-    const columns = await Promise.all(
-      ids.map(async (id) => {
-        const institution = await getInstitution(store.db, id);
-        const { items } = await listPolicies(store.db, { institutionId: id, reviewStates, limit: 500 });
-        return institution ? { institution, standards: new Set(items.flatMap((policy) => policy.standards)), policies: items.length } : undefined;
-      }),
-    );
-    const present = columns.filter((column) => column !== undefined);
-    const body = html`<form method="get" action="/compare" class="inline">
-        ${[0, 1, 2].map((index) => html`<div><label for="i${index}">${t("field.institution")} ${index + 1}</label><input id="i${index}" name="institution" type="text" value="${ids[index] ?? ""}" placeholder="${t("field.id")}"></div>`)}
-        <div><button type="submit">${t("action.filter")}</button></div>
-      </form>
-      ${present.length === 0 ? html`<p>${t("list.empty")}</p>` : html`<table>
-        <thead><tr><th scope="col">${t("field.standards")}</th>${present.map((column) => html`<th scope="col"><a href="/institutions/${column.institution.id}">${column.institution.name}</a> (${column.policies})</th>`)}</tr></thead>
-        <tbody>${catalog.standards.map((standard) => html`<tr><th scope="row">${standard.id}</th>${present.map((column) => (column.standards.has(standard.id) ? html`<td>✓</td>` : html`<td class="gap"></td>`))}</tr>`)}</tbody>
-      </table>`}`;
-    return c.html(page(pageContext(c), t("nav.compare"), body));
-  });
-
   // What the visitor may see, like /export.json: published policies for anonymous visitors, all for signed-in users.
   for (const table of ["institutions", "policies"] as const) {
     app.get(`/export/${table}.csv`, async (c) => {

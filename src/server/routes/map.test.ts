@@ -3,81 +3,39 @@
 // the page in another language. Requests go through Hono's fetch handler.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import pg from "pg";
 import { loadCatalog } from "../../catalog/load.ts";
-import { createInstitution, createPolicy, createUser, listPolicies, openDatabase, type Store } from "../../store/index.ts";
+import { createInstitution, createPolicy, listPolicies } from "../../store/index.ts";
+import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../../store/test-databases.ts";
 import { createApp } from "../app.ts";
-import { hashPassword, LoginLimiter } from "../auth.ts";
+import { LoginLimiter } from "../auth.ts";
 import { seedIfEmpty } from "../seed.ts";
+import { createTestAccounts, testBrowser } from "../test-browser.ts";
 
 const catalog = loadCatalog();
-const PASSWORD = "a long enough password";
-const POSTGRES = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-for (const dialect of ["sqlite", "postgres"] as const) {
-  describe(`world map page on ${dialect}`, () => {
-    let store: Store;
+for (const dialect of TEST_DIALECTS) {
+  describe(`world map page on ${dialect}`, { skip: await skipReason(dialect) }, () => {
+    let store: TestStore;
     let app: ReturnType<typeof createApp>;
-    let schema = "";
-    let skip = false;
 
     before(async () => {
-      if (dialect === "postgres") {
-        if (!(await postgresReachable())) {
-          skip = true;
-          return;
-        }
-        schema = `map_test_${process.pid}_${Date.now()}`;
-        const admin = new pg.Client({ connectionString: POSTGRES });
-        await admin.connect();
-        await admin.query(`CREATE SCHEMA ${schema}`);
-        await admin.end();
-        store = await openDatabase(POSTGRES, { postgres: { options: `-c search_path=${schema}` } });
-      } else {
-        store = await openDatabase("sqlite::memory:");
-      }
+      store = await openTestStore(dialect, { name: "map_test" });
       await seedIfEmpty(store, catalog);
-      await createUser(store.db, { email: "viewer@example.org", name: "The viewer", role: "viewer", passwordHash: await hashPassword(PASSWORD) }, null);
+      await createTestAccounts(store, ["viewer"]);
       app = createApp({ store, catalog, limiter: new LoginLimiter(), secureCookies: false });
     });
 
-    after(async () => {
-      if (skip) return;
-      await store.close();
-      if (schema) {
-        const admin = new pg.Client({ connectionString: POSTGRES });
-        await admin.connect();
-        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.end();
-      }
-    });
+    after(() => store.close());
 
     /** GET as the signed-in viewer. */
     async function asViewer(path: string): Promise<string> {
-      const login = await app.request("/login", {
-        method: "POST",
-        body: new URLSearchParams({ email: "viewer@example.org", password: PASSWORD }),
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-      });
-      assert.equal(login.status, 303);
-      const cookie = login.headers.get("set-cookie")?.match(/baseline_session=[^;]+/)?.[0] ?? "";
-      assert.ok(cookie, "the login sets a session cookie");
-      return (await app.request(path, { headers: { cookie } })).text();
+      const viewer = testBrowser(app);
+      assert.equal((await viewer.login("viewer@example.org")).status, 303);
+      assert.ok(viewer.cookie, "the login sets a session cookie");
+      return (await viewer.get(path)).text();
     }
 
-    it("shows anonymous visitors the published starter data, country by country", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("shows anonymous visitors the published starter data, country by country", async () => {
       const response = await app.request("/map");
       assert.equal(response.status, 200);
       const text = await response.text();
@@ -97,8 +55,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.match(response.headers.get("content-security-policy") ?? "", /default-src 'self'/);
     });
 
-    it("counts a draft of a new country for signed-in users only", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("counts a draft of a new country for signed-in users only", async () => {
       const kenya = await createInstitution(store.db, { name: "ICT Authority", kind: "government", country: "KE", region: "014", globalSouth: true }, null);
       await createPolicy(store.db, { institutionId: kenya.id, title: "Draft ICT standards for procurement", type: "standard", status: "draft", reviewState: "draft", categories: [], standards: ["dnssec"] }, null);
       const anonymous = await (await app.request("/map")).text();
@@ -110,8 +67,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.match(signedIn, /drafts included/);
     });
 
-    it("speaks French with ?lang=fr", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("speaks French with ?lang=fr", async () => {
       const text = await (await app.request("/map?lang=fr")).text();
       assert.match(text, /<html lang="fr">/);
       assert.match(text, /<h1>Carte mondiale de la couverture<\/h1>/);
@@ -122,8 +78,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       assert.match(text, /Colorer selon/);
     });
 
-    it("colours by policies citing standards with ?measure=citing", async (t) => {
-      if (skip) { t.skip("PostgreSQL is not reachable at 127.0.0.1:5432"); return; }
+    it("colours by policies citing standards with ?measure=citing", async () => {
       const text = await (await app.request("/map?measure=citing")).text();
       assert.match(text, /aria-label="World map of policies citing standards per country/);
       assert.match(text, /<strong aria-current="true">policies citing standards<\/strong>/);

@@ -155,7 +155,7 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
     if (!institution) return c.notFound();
     const { items } = await listPolicies(store.db, { institutionId: institution.id, reviewStates: visibleStates(c), limit: 200 });
     const body = html`<p>${t(`kind.${institution.kind}`)} · ${institution.country ?? "-"} · M49 ${institution.region} · ${institution.sector ?? ""}</p>
-      ${canEdit(c.get("user")) ? html`<p><a href="/institutions/${institution.id}/edit">${t("action.edit")}</a></p>` : ""}
+      <p><a href="/compare?subject=${institution.id}">${t("action.compare")}</a>${canEdit(c.get("user")) ? html` · <a href="/institutions/${institution.id}/edit">${t("action.edit")}</a>` : ""}</p>
       <h2>${t("nav.policies")}</h2>${policyTable(c, items)}`;
     return c.html(page(pageContext(c), institution.name, body));
   });

@@ -1,0 +1,150 @@
+/**
+ * Test support (not part of the store): fresh, empty stores for test suites
+ * that run on both databases. SQLite is in memory, or in a file of a
+ * temporary folder when a test needs a second connection to it; PostgreSQL
+ * (BASELINE_TEST_POSTGRES_URL, default the local server) gets a schema of
+ * its own per store, so that parallel test files and runs stay apart, and
+ * the schema is dropped on close.
+ *
+ * @example
+ *   for (const dialect of TEST_DIALECTS) {
+ *     describe(`thing on ${dialect}`, { skip: await skipReason(dialect) }, () => {
+ *       let store: TestStore;
+ *       before(async () => (store = await openTestStore(dialect, { name: "thing_test" })));
+ *       after(() => store.close());
+ *     });
+ *   }
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { openDatabase, redactUrl, type DialectName, type OpenDatabaseOptions, type Store } from "./database.ts";
+
+/** The PostgreSQL server (and database) the tests use. */
+export const TEST_POSTGRES_URL = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** Why the PostgreSQL half of a suite is skipped. */
+export const POSTGRES_UNREACHABLE = `PostgreSQL is not reachable at ${redactUrl(TEST_POSTGRES_URL)}; start it or set BASELINE_TEST_POSTGRES_URL`;
+
+/** Both dialects, in the order suites run them. */
+export const TEST_DIALECTS: readonly DialectName[] = ["sqlite", "postgres"];
+
+let reachable: Promise<boolean> | undefined;
+
+/** Whether the test PostgreSQL server answers (asked once per process, within 2 s). */
+export function postgresReachable(): Promise<boolean> {
+  reachable ??= (async () => {
+    const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  })();
+  return reachable;
+}
+
+/** For `describe(name, { skip })`: why tests on `dialect` cannot run here, or false when they can. */
+export async function skipReason(dialect: DialectName): Promise<string | false> {
+  return dialect === "postgres" && !(await postgresReachable()) ? POSTGRES_UNREACHABLE : false;
+}
+
+export interface TestStoreOptions {
+  /** Names the PostgreSQL schema (`<name>_<pid>_<time>_<n>`) and the temporary folder; letters, digits and _. */
+  name?: string;
+  /** SQLite: a file in a temporary folder instead of memory, so that `openAnother` can connect to it. */
+  file?: boolean;
+  /** Extra `pg` pool settings, e.g. `{ max: 4 }`; the schema's search path is set here. */
+  postgres?: Omit<NonNullable<OpenDatabaseOptions["postgres"]>, "options">;
+}
+
+/** A store on a database of its own, gone once closed. */
+export interface TestStore extends Store {
+  /**
+   * Another store on the same database: the same SQLite file or PostgreSQL
+   * schema, as a second server would have. Closed by `close()` if still open.
+   * SQLite in memory has no second connection: open with `{ file: true }`.
+   */
+  openAnother(): Promise<Store>;
+  /** Closes this store and those of `openAnother`, then drops the schema or deletes the folder. */
+  close(): Promise<void>;
+}
+
+let opened = 0;
+
+/** A fresh, migrated, empty store on `dialect`. */
+export async function openTestStore(dialect: DialectName, options: TestStoreOptions = {}): Promise<TestStore> {
+  const name = options.name ?? "baseline_test";
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`test store name ${JSON.stringify(name)}: use lower-case letters, digits and _`);
+  opened += 1;
+  let open: () => Promise<Store>;
+  let openAgain: () => Promise<Store>;
+  let remove: () => Promise<void>;
+  if (dialect === "postgres") {
+    const schema = `${name}_${process.pid}_${Date.now()}_${opened}`;
+    await onPostgres(`create schema "${schema}"`);
+    open = openAgain = () => openDatabase(TEST_POSTGRES_URL, { postgres: { ...options.postgres, options: `-c search_path=${schema}` } });
+    remove = () => onPostgres(`drop schema if exists "${schema}" cascade`);
+  } else if (options.file) {
+    const folder = mkdtempSync(join(tmpdir(), `baseline-${name}-`));
+    open = openAgain = () => openDatabase(`sqlite:${join(folder, "observatory.sqlite")}`);
+    remove = () => {
+      rmSync(folder, { recursive: true, force: true });
+      return Promise.resolve();
+    };
+  } else {
+    open = () => openDatabase("sqlite::memory:");
+    openAgain = () => Promise.reject(new Error("an in-memory SQLite database has one connection: open the test store with { file: true }"));
+    remove = () => Promise.resolve();
+  }
+
+  let store: Store;
+  try {
+    store = await open();
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  const others = new Set<Store>();
+  return {
+    db: store.db,
+    dialect: store.dialect,
+    url: store.url,
+    optimize: () => store.optimize(),
+    openAnother: async () => {
+      const other = await openAgain();
+      others.add(other);
+      return {
+        ...other,
+        close: () => {
+          others.delete(other);
+          return other.close();
+        },
+      };
+    },
+    close: async () => {
+      try {
+        for (const other of others) await other.close();
+        others.clear();
+        await store.close();
+      } finally {
+        await remove();
+      }
+    },
+  };
+}
+
+/** Runs one statement on the test server, on a connection of its own. */
+async function onPostgres(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
