@@ -28,6 +28,7 @@ const STEP_TIMEOUT_MS = 10_000;
 const PASSWORD = "a long enough password";
 const EDITOR = { email: "editor@example.org", name: "Erin Editor" };
 const VIEWER = { email: "viewer@example.org", name: "Victor Viewer" };
+const ADMIN = { email: "admin@example.org", name: "Ada Admin" };
 /** UN M49 Eastern Africa: no starter institution is there, so its matrix row starts empty. */
 const REGION = "014";
 const INSTITUTION = "E2E Communications Authority";
@@ -100,7 +101,7 @@ describe("observatory in Chromium (slow)", { timeout: 90_000 }, () => {
     const catalog = loadCatalog();
     store = await openTestStore("sqlite", { name: "e2e", file: true });
     await seedIfEmpty(store, catalog);
-    for (const [account, role] of [[EDITOR, "editor"], [VIEWER, "viewer"]] as const) {
+    for (const [account, role] of [[EDITOR, "editor"], [VIEWER, "viewer"], [ADMIN, "admin"]] as const) {
       await createUser(store.db, { ...account, role, passwordHash: await hashPassword(PASSWORD) }, null);
     }
     ({ server, baseUrl } = await listen(createApp({ store, catalog, limiter: new LoginLimiter(), secureCookies: false }).fetch));
@@ -190,6 +191,50 @@ describe("observatory in Chromium (slow)", { timeout: 90_000 }, () => {
     const listed = editor.locator("main table tbody tr a");
     assert.deepEqual(await listed.allTextContents(), [POLICY]);
     assert.equal(await listed.first().getAttribute("href"), policyPath);
+  });
+
+  it("colours the new institution's country on the world map, and the country's link lists the policy", async (t) => {
+    if (skippedWithoutChromium(t)) return;
+    await anonymous.goto("/map");
+    const kenya = anonymous.locator('main svg a[href="/policies?country=KE"]');
+    assert.equal(await kenya.count(), 1, "Kenya is a link on the map");
+    assert.match((await kenya.locator("title").textContent()) ?? "", /^Kenya\b.*\b1\b/);
+    const row = anonymous.locator("main table tbody tr").filter({ has: anonymous.locator('th[scope="row"]', { hasText: /^Kenya$/ }) });
+    assert.deepEqual((await row.locator("td.count").allTextContents()).map((text) => text.trim()), ["1", "1"], "one policy, citing standards");
+    await kenya.click();
+    await anonymous.waitForURL((url) => url.pathname === "/policies" && url.searchParams.get("country") === "KE");
+    assert.deepEqual(await anonymous.locator("main table tbody tr a").allTextContents(), [POLICY]);
+  });
+
+  it("exports the policies as CSV that a spreadsheet reads", async (t) => {
+    if (skippedWithoutChromium(t)) return;
+    await editor.goto("/policies");
+    const [download] = await Promise.all([editor.waitForEvent("download"), editor.getByRole("link", { name: "Export CSV", exact: true }).click()]);
+    assert.equal(download.suggestedFilename(), "policies.csv");
+    const text = readFileSync(await download.path(), "utf8");
+    assert.ok(text.startsWith("\uFEFFid,institutionId,institutionName,title,"), "a BOM, then the header of field names");
+    assert.ok(text.includes(`,${POLICY},guideline,in-force,2025-06,`), "the new policy is a row");
+  });
+
+  it("lets an admin create an editor account in the browser, who can then log in", async (t) => {
+    if (skippedWithoutChromium(t)) return;
+    const admin = await newUserPage();
+    await logIn(admin, ADMIN.email);
+    await admin.goto("/admin/users");
+    // Each account's row has a role menu of its own; the new account's form is the one with the button.
+    const form = admin.locator("main form").filter({ has: admin.getByRole("button", { name: "Create account", exact: true }) });
+    await form.getByLabel("E-mail", { exact: true }).fill("new.editor@example.org");
+    await form.getByLabel("Name", { exact: true }).fill("Nia New");
+    await form.getByLabel("Role", { exact: true }).selectOption("editor");
+    await form.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await form.getByRole("button", { name: "Create account", exact: true }).click();
+    await admin.locator("main table tbody tr", { hasText: "new.editor@example.org" }).waitFor();
+
+    const newcomer = await newUserPage();
+    await logIn(newcomer, "new.editor@example.org");
+    assert.match(await newcomer.locator("header").innerText(), /Nia New \(editor\)/);
+    assert.equal((await newcomer.goto("/institutions/new"))?.status(), 200, "an editor may add institutions");
+    assert.equal((await newcomer.goto("/admin/users"))?.status(), 403, "but may not manage accounts");
   });
 
   it("ranks the example decision matrix and shows its consistency ratio", async (t) => {
