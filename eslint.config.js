@@ -6,7 +6,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  { ignores: ["node_modules/", ".tools/", "out/"] },
+  { ignores: ["node_modules/", ".tools/", "out/", ".scratch/"] },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
