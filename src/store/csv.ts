@@ -41,6 +41,7 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import { importRows, type ImportReport, type ImportRow } from "./exchange.ts";
 import { PUBLIC_REVIEW_STATES, linksOf, matchingPolicies } from "./policies.ts";
+import { cachedRead } from "./read-cache.ts";
 import { institutionFromRow, policyFromRow, type Institution, type KnownIds, type Policy } from "./records.ts";
 import type { ReviewState, Schema } from "./schema.ts";
 import { ValidationError, describeError } from "./support.ts";
@@ -238,11 +239,17 @@ export async function exportCsv(
   table: CsvTable,
   options: { reviewStates?: readonly ReviewState[] } = {},
 ): Promise<string> {
+  // Kept under the data revision (read-cache.ts): the file is the same until something changes.
+  const states = options.reviewStates ?? PUBLIC_REVIEW_STATES;
+  return cachedRead(db, "export", `csv:${table}:${JSON.stringify(states)}`, () => writeCsv(db, table, states));
+}
+
+async function writeCsv(db: Kysely<Schema>, table: CsvTable, reviewStates: readonly ReviewState[]): Promise<string> {
   if (table === "institutions") {
     const rows = await db.selectFrom("institutions").selectAll().orderBy("id").execute();
     return toCsv(CSV_COLUMNS.institutions, rows.map((row) => cellsOf(institutionFromRow(row), CSV_COLUMNS.institutions)));
   }
-  const rows = await matchingPolicies(db, { reviewStates: options.reviewStates ?? PUBLIC_REVIEW_STATES })
+  const rows = await matchingPolicies(db, { reviewStates })
     .selectAll("p")
     .select("i.name as institution_name")
     .orderBy("p.id")

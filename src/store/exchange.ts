@@ -19,6 +19,7 @@ import { z } from "zod";
 import { audit } from "./audit.ts";
 import { insertInstitution, replaceInstitution } from "./institutions.ts";
 import { PUBLIC_REVIEW_STATES, insertPolicy, linksOf, matchingPolicies, replacePolicy } from "./policies.ts";
+import { cachedRead } from "./read-cache.ts";
 import { institutionFromRow, institutionRow, policyFromRow, policyRow, unknownCatalogIds, type Institution, type KnownIds, type Policy } from "./records.ts";
 import type { ReviewState, Schema } from "./schema.ts";
 import { ValidationError, describeError, parseInput, timestamp } from "./support.ts";
@@ -37,8 +38,15 @@ export async function exportObservatory(
   db: Kysely<Schema>,
   options: { reviewStates?: readonly ReviewState[] } = {},
 ): Promise<ObservatoryExport> {
+  // Kept under the data revision (read-cache.ts), stamped with the time of each export.
+  const states = options.reviewStates ?? PUBLIC_REVIEW_STATES;
+  const data = await cachedRead(db, "export", `json:${JSON.stringify(states)}`, () => readExport(db, states));
+  return { ...data, exportedAt: timestamp() };
+}
+
+async function readExport(db: Kysely<Schema>, reviewStates: readonly ReviewState[]): Promise<ObservatoryExport> {
   const institutionRows = await db.selectFrom("institutions").selectAll().orderBy("id").execute();
-  const policyRows = await matchingPolicies(db, { reviewStates: options.reviewStates ?? PUBLIC_REVIEW_STATES })
+  const policyRows = await matchingPolicies(db, { reviewStates })
     .selectAll("p")
     .orderBy("p.id")
     .execute();

@@ -12,7 +12,7 @@
  */
 import type { Kysely } from "kysely";
 import { listPolicies, matchingPolicies, type PolicyFilter, type PolicyWithInstitution } from "./policies.ts";
-import { cachedRead } from "./read-cache.ts";
+import { cachedRead, type CacheSpace } from "./read-cache.ts";
 import { parseList } from "./records.ts";
 import { INSTITUTION_KINDS, type InstitutionKind, type Schema } from "./schema.ts";
 
@@ -46,7 +46,7 @@ const ROW_COLUMN = { region: "i.region", sector: "i.sector", kind: "i.kind", cou
 
 /** The non-empty cells, ordered by row (null last) then column. */
 export async function matrixCounts(db: Kysely<Schema>, query: MatrixQuery): Promise<MatrixCell[]> {
-  return cachedRead(db, "aggregate", `matrix:${JSON.stringify(query)}`, () => countMatrix(db, query));
+  return cachedRead(db, spaceFor(query.filter), `matrix:${JSON.stringify(query)}`, () => countMatrix(db, query));
 }
 
 async function countMatrix(db: Kysely<Schema>, query: MatrixQuery): Promise<MatrixCell[]> {
@@ -72,6 +72,17 @@ async function countMatrix(db: Kysely<Schema>, query: MatrixQuery): Promise<Matr
   return rows
     .map((row) => ({ row: row.row_key, column: row.column_key, count: Number(row.count) }))
     .sort((a, b) => compareNullLast(a.row, b.row) || compareNullLast(a.column, b.column));
+}
+
+/**
+ * The matrices of the whole observatory (filtered by review state at most)
+ * are few and asked for on every visit; those narrowed to one institution or
+ * country (the comparison page) are many: they go where the list pages go,
+ * so that a crawler walking every comparison cannot push the matrices out.
+ */
+function spaceFor(filter: MatrixFilter | undefined): CacheSpace {
+  const narrowed = Object.keys(filter ?? {}).some((field) => field !== "reviewStates");
+  return narrowed ? "list" : "aggregate";
 }
 
 export interface MatrixCellQuery extends MatrixQuery {
@@ -138,7 +149,7 @@ export interface Coverage {
 
 /** Policies and standard-citing policies per region, sector, kind or country: the world map and the comparisons. */
 export async function coverageBy(db: Kysely<Schema>, by: MatrixRows, filter: MatrixFilter = {}): Promise<Coverage[]> {
-  return cachedRead(db, "aggregate", `coverage:${by}:${JSON.stringify(filter)}`, () => countCoverage(db, by, filter));
+  return cachedRead(db, spaceFor(filter), `coverage:${by}:${JSON.stringify(filter)}`, () => countCoverage(db, by, filter));
 }
 
 async function countCoverage(db: Kysely<Schema>, by: MatrixRows, filter: MatrixFilter): Promise<Coverage[]> {
@@ -175,7 +186,7 @@ export interface TagSummary {
  * differently, so they are counted here rather than in SQL.
  */
 export async function tagCounts(db: Kysely<Schema>, filter: MatrixFilter = {}): Promise<TagSummary> {
-  return cachedRead(db, "aggregate", `tags:${JSON.stringify(filter)}`, () => countTags(db, filter));
+  return cachedRead(db, spaceFor(filter), `tags:${JSON.stringify(filter)}`, () => countTags(db, filter));
 }
 
 async function countTags(db: Kysely<Schema>, filter: MatrixFilter): Promise<TagSummary> {

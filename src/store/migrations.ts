@@ -205,13 +205,29 @@ const readSpeed: Migration = {
     await sql`insert into data_revision (id, revision) values (1, 0)`.execute(db);
     const raise = sql.raw("update data_revision set revision = revision + 1 where id = 1");
     if (isPostgres(db)) {
-      // Once per statement, not per row: a bulk import raises it once.
-      await sql`create function baseline_raise_revision() returns trigger language plpgsql as $$ begin ${raise}; return null; end $$`.execute(db);
+      // At commit, not at each statement: the update locks the one revision
+      // row until the transaction ends, and taken early it made every other
+      // writer queue behind a long import, and deadlock with it when the two
+      // touched the same rows in the other order. Deferred constraint
+      // triggers (row-level only) run at commit, after every other lock; a
+      // transaction-local setting makes the first of them raise the revision
+      // and the rest (a bulk import's thousands) do nothing.
+      await sql`create function baseline_raise_revision() returns trigger language plpgsql as $$
+        begin
+          if coalesce(current_setting('baseline.revision_raised', true), '') <> 'yes' then
+            ${raise};
+            perform set_config('baseline.revision_raised', 'yes', true);
+          end if;
+          return null;
+        end $$`.execute(db);
       for (const table of CACHED_TABLES) {
-        await sql`create trigger ${sql.raw(`${table}_revision`)} after insert or update or delete or truncate on ${sql.table(table)} for each statement execute function baseline_raise_revision()`.execute(db);
+        await sql`create constraint trigger ${sql.raw(`${table}_revision`)} after insert or update or delete on ${sql.table(table)} deferrable initially deferred for each row execute function baseline_raise_revision()`.execute(db);
+        // TRUNCATE has statement triggers only, and takes the whole table anyway.
+        await sql`create trigger ${sql.raw(`${table}_truncate_revision`)} after truncate on ${sql.table(table)} for each statement execute function baseline_raise_revision()`.execute(db);
       }
     } else {
-      // SQLite has row triggers only; the update of one row costs microseconds.
+      // SQLite has row triggers only, and one writer at a time: nothing to
+      // wait for or deadlock with; the update of one row costs microseconds.
       for (const table of CACHED_TABLES) {
         for (const event of ["insert", "update", "delete"] as const) {
           await sql`create trigger ${sql.raw(`${table}_${event}_revision`)} after ${sql.raw(event)} on ${sql.table(table)} begin ${raise}; end`.execute(db);
@@ -222,7 +238,10 @@ const readSpeed: Migration = {
 
   async down(db: Kysely<unknown>) {
     if (isPostgres(db)) {
-      for (const table of CACHED_TABLES) await sql`drop trigger ${sql.raw(`${table}_revision`)} on ${sql.table(table)}`.execute(db);
+      for (const table of CACHED_TABLES) {
+        await sql`drop trigger ${sql.raw(`${table}_truncate_revision`)} on ${sql.table(table)}`.execute(db);
+        await sql`drop trigger ${sql.raw(`${table}_revision`)} on ${sql.table(table)}`.execute(db);
+      }
       await sql`drop function baseline_raise_revision()`.execute(db);
     } else {
       for (const table of CACHED_TABLES) {

@@ -143,14 +143,15 @@ export async function listPolicies(db: Kysely<Schema>, filter: PolicyFilter = {}
 /**
  * A list page changes only with the data, and the same pages (the first
  * page, a matrix cell's policies) are asked for again and again, so pages
- * are kept under the data revision like the matrices (read-cache.ts). One
- * policy by id is cheap and not worth an entry.
+ * are kept under the data revision like the matrices (read-cache.ts).
  */
 async function listPage(
   db: Kysely<Schema>,
   filter: PolicyFilter & { policyIds?: readonly string[] },
 ): Promise<{ items: PolicyWithInstitution[]; total: number }> {
-  if (filter.policyIds) return readListPage(db, filter);
+  // One policy by id is cheap; a free-text search is typed once and would
+  // only fill the cache (anyone can send a new one with every request).
+  if (filter.policyIds || filter.search?.trim()) return readListPage(db, filter);
   return cachedRead(db, "list", `policies:${JSON.stringify(filter)}`, () => readListPage(db, filter));
 }
 

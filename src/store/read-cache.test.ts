@@ -10,8 +10,8 @@ import { after, before, describe, it } from "node:test";
 import type { Store } from "./database.ts";
 import { createInstitution } from "./institutions.ts";
 import { matrixCounts } from "./matrix.ts";
-import { createPolicy } from "./policies.ts";
-import { cachedRead, dataRevision } from "./read-cache.ts";
+import { createPolicy, listPolicies } from "./policies.ts";
+import { cacheStats, cachedRead, dataRevision } from "./read-cache.ts";
 import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "./test-databases.ts";
 
 async function dnssecInEurope(db: Store["db"]): Promise<number> {
@@ -80,6 +80,54 @@ for (const dialect of TEST_DIALECTS) {
           await cachedRead(trx, "aggregate", "test:transaction", () => Promise.resolve(++computed));
         });
         assert.equal(computed, 2);
+      });
+    });
+
+    describe("bounds", () => {
+      it("keeps no free-text search, which anyone can vary with every request", async () => {
+        const before = cacheStats(store.db).list.entries;
+        for (let index = 0; index < 20; index++) await listPolicies(store.db, { search: `nothing like this ${index}` });
+        assert.equal(cacheStats(store.db).list.entries, before);
+        await listPolicies(store.db, { standard: "dnssec" });
+        assert.equal(cacheStats(store.db).list.entries, before + 1, "a filter is kept");
+      });
+
+      it("counts an entry's key and overhead, not only its value", async () => {
+        const before = cacheStats(store.db).list.bytes;
+        await cachedRead(store.db, "list", `test:${"k".repeat(4000)}`, () => Promise.resolve(1));
+        assert.ok(cacheStats(store.db).list.bytes - before > 4000);
+      });
+    });
+
+    describe("the revision and concurrent writers", () => {
+      it("raises the revision once for a transaction of many writes, at its commit", async () => {
+        const before = await dataRevision(store.db);
+        await store.db.transaction().execute(async (trx) => {
+          for (let index = 0; index < 5; index++) await createPolicy(trx, publishedPolicy(`Batch ${index}`), null);
+          // Not yet raised for another connection: nothing is committed.
+          assert.equal(await dataRevision(other.db), before);
+        });
+        const after = await dataRevision(store.db);
+        // PostgreSQL raises once per transaction; SQLite once per row written.
+        assert.ok(after > before);
+        if (dialect === "postgres") assert.equal(after, before + 1);
+      });
+
+      it("lets a writer commit while another transaction with unrelated writes is still open", { skip: dialect === "sqlite" ? "SQLite has one writer at a time by design" : false }, async () => {
+        const first = await createPolicy(store.db, publishedPolicy("Long import's row"), null);
+        const second = await createPolicy(store.db, publishedPolicy("Editor's row"), null);
+        await store.db.transaction().execute(async (trx) => {
+          await trx.updateTable("policies").set({ title: "Long import, first write" }).where("id", "=", first.id).execute();
+          // The editor saves on another connection while the import is open:
+          // with the revision raised at each statement it would wait for the
+          // import's end (here: forever), and deadlock in the step below.
+          const editor = other.db.updateTable("policies").set({ title: "Editor's save" }).where("id", "=", second.id).execute();
+          const waited = await Promise.race([editor.then(() => "committed"), new Promise((resolve) => setTimeout(() => resolve("waiting"), 3000))]);
+          assert.equal(waited, "committed");
+          await trx.updateTable("policies").set({ title: "Long import, second write" }).where("id", "=", second.id).execute();
+        });
+        const titles = await store.db.selectFrom("policies").select("title").where("id", "in", [first.id, second.id]).orderBy("title").execute();
+        assert.deepEqual(titles.map((row) => row.title), ["Long import, first write", "Long import, second write"]);
       });
     });
 

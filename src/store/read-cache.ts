@@ -22,12 +22,21 @@ import type { Schema } from "./schema.ts";
  * What is cached, each kind in its own bounded LRU so that a crawler walking
  * thousands of list pages cannot push the matrices out:
  * - "aggregate": matrices, tag counts, coverage (a few dozen views × review-state sets);
- * - "list": one page of a list (up to a few hundred records), bounded by its
- *   size in JSON (50 policies are about 60 KiB), so memory stays bounded
- *   whatever pages are asked for.
+ * - "list": one page of a list (up to a few hundred records), or one
+ *   narrowed aggregate (one institution's or country's counts), bounded in
+ *   entries and by size (key and value in JSON, plus overhead; 50 policies
+ *   are about 60 KiB), so memory stays bounded whatever pages are asked
+ *   for. Free-text searches are not cached at all (see listPolicies): each
+ *   is typed once.
+ * - "export": whole exports (JSON and CSV, per review-state set), a few MiB
+ *   each and few of them: open to anonymous visitors, they would otherwise
+ *   read every policy on every request.
  */
 const LIST_CACHE_BYTES = 48 * 1024 * 1024;
-export type CacheSpace = "aggregate" | "list";
+const LIST_CACHE_ENTRIES = 5000;
+/** What an entry costs beyond its key and value (LRU bookkeeping, the entry object): an estimate on the safe side. */
+const ENTRY_OVERHEAD_BYTES = 512;
+export type CacheSpace = "aggregate" | "list" | "export";
 
 interface Entry {
   revision: number;
@@ -43,11 +52,23 @@ function cacheOf(db: Kysely<Schema>, space: CacheSpace): LRUCache<string, Entry>
   if (!spaces) {
     spaces = {
       aggregate: new LRUCache({ max: 200 }),
-      list: new LRUCache({ maxSize: LIST_CACHE_BYTES, sizeCalculation: (entry) => Math.max(1, JSON.stringify(entry.value).length) }),
+      // The key counts too (it holds the filter), and every entry costs the
+      // map and the objects around it; the entry cap bounds the rest.
+      export: new LRUCache({ max: 8 }),
+      list: new LRUCache({ max: LIST_CACHE_ENTRIES, maxSize: LIST_CACHE_BYTES, sizeCalculation: (entry, key) => ENTRY_OVERHEAD_BYTES + key.length + JSON.stringify(entry.value).length }),
     };
     caches.set(db, spaces);
   }
   return spaces[space];
+}
+
+/** How many entries, and how many bytes by the cache's own estimate, each space holds now: for tests and diagnostics. */
+export function cacheStats(db: Kysely<Schema>): Record<CacheSpace, { entries: number; bytes: number }> {
+  const stats = (space: CacheSpace) => {
+    const cache = cacheOf(db, space);
+    return { entries: cache.size, bytes: cache.calculatedSize };
+  };
+  return { aggregate: stats("aggregate"), list: stats("list"), export: stats("export") };
 }
 
 /** The current data revision; raised by every change to institutions, policies and their links. */
