@@ -1,8 +1,11 @@
 /**
  * The observatory web app (Hono): server-rendered pages usable without
  * JavaScript. Middleware picks the UI language, finds the session from its
- * cookie, and refuses any state-changing request without the session's
- * CSRF token. Routes live in routes/*.ts; pages never build SQL, they call
+ * cookie, refuses NUL characters (PostgreSQL text cannot hold them), caps
+ * request bodies, and refuses any state-changing request without the
+ * session's CSRF token. A route refuses a bad request by throwing
+ * HTTPException(400, { message }): onError renders it as a page with that
+ * one line. Routes live in routes/*.ts; pages never build SQL, they call
  * the store.
  *
  * @example
@@ -10,10 +13,12 @@
  *   serve({ fetch: app.fetch, port: 8080 });
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { getCookie, setCookie } from "hono/cookie";
+import { HTTPException } from "hono/http-exception";
 import { findSession } from "../store/index.ts";
 import { sameToken } from "./auth.ts";
-import { canEdit, pageContext, type AppEnv, type AppServices } from "./context.ts";
+import { canEdit, pageContext, type AppContext, type AppEnv, type AppServices } from "./context.ts";
 import { html } from "./html.ts";
 import { pickLanguage, translator } from "./i18n.ts";
 import { page } from "./layout.ts";
@@ -27,8 +32,19 @@ import { MAX_UPLOAD_BYTES, registerExchangeRoutes } from "./routes/exchange.ts";
 import { registerMapRoutes } from "./routes/map.ts";
 import { registerObservatoryRoutes } from "./routes/observatory.ts";
 
-/** Request bodies above this are refused before parsing (uploads included). */
-const MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024;
+/** Request bodies above this are refused, whether they announce their length or arrive chunked (uploads included). */
+export const MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024;
+
+/** A parameter or field name as a message quotes it: short, whatever a client sent, its NUL shown as \0. */
+const quoted = (name: string): string => (name.length > 40 ? `${name.slice(0, 40)}…` : name).replaceAll("\0", "\\0");
+
+/** The one POST that needs no session: logging in (routes/auth.ts has its own pre-session check, the rate limit). */
+const isLogin = (c: AppContext): boolean => c.req.path === "/login";
+
+function csrfRefused(c: AppContext): Response | Promise<Response> {
+  c.status(403);
+  return c.html(page(pageContext(c), c.get("t")("error.forbidden"), html`<p>${c.get("t")("error.csrf")}</p>`));
+}
 
 export function createApp(services: AppServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -39,28 +55,67 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     c.set("services", services);
     c.set("language", language);
     c.set("t", translator(language));
-    const token = getCookie(c, SESSION_COOKIE);
-    const session = token ? await findSession(services.store.db, token) : undefined;
-    c.set("user", session?.user ?? null);
-    c.set("csrfToken", session?.csrfToken ?? null);
+    // Set before anything can refuse the request, so that its error page has them too.
+    c.set("user", null);
+    c.set("csrfToken", null);
     c.header("X-Content-Type-Options", "nosniff");
     c.header("X-Frame-Options", "DENY");
     c.header("Referrer-Policy", "same-origin");
     c.header("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+    // PostgreSQL text cannot hold a NUL character: a lookup or search with
+    // one fails outright (a 500), where SQLite would store it. Nothing the
+    // observatory holds has one, so the request is refused as the client's
+    // mistake, on both databases alike. Hono decodes both path and query.
+    const t = c.get("t");
+    if (c.req.path.includes("\0")) throw new HTTPException(400, { message: t("error.nulPath") });
+    for (const [name, values] of Object.entries(c.req.queries())) {
+      if (name.includes("\0") || values.some((value) => value.includes("\0"))) throw new HTTPException(400, { message: t("error.nulQuery", { name: quoted(name) }) });
+    }
+    const token = getCookie(c, SESSION_COOKIE);
+    // Any cookie is safe to look up: the store looks for the token's hash, never the token itself.
+    const session = token ? await findSession(services.store.db, token) : undefined;
+    c.set("user", session?.user ?? null);
+    c.set("csrfToken", session?.csrfToken ?? null);
     await next();
   });
 
-  // Every state-changing request needs the session's CSRF token (login has its own pre-session check).
+  // Every state-changing request needs a session (and, below, its CSRF
+  // token). Without one it is refused here, before its body is read: an
+  // anonymous client must not make the server buffer and parse uploads.
   app.use(async (c, next) => {
-    if (c.req.method !== "POST" || new URL(c.req.url).pathname === "/login") return next();
-    if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) return c.text(c.get("t")("error.tooLarge"), 413);
-    const body = await c.req.parseBody();
-    const expected = c.get("csrfToken");
-    const given = typeof body.csrf === "string" ? body.csrf : "";
-    if (!expected || !sameToken(given, expected)) {
-      c.status(403);
-      return c.html(page(pageContext(c), c.get("t")("error.forbidden"), html`<p>${c.get("t")("error.csrf")}</p>`));
+    if (c.req.method !== "POST" || isLogin(c) || c.get("csrfToken")) return next();
+    return csrfRefused(c);
+  });
+
+  // The content-length header alone is no limit (a chunked upload has none):
+  // bodyLimit counts the bytes as they arrive and stops reading past the
+  // limit. Made per request for the translated message; that costs a closure.
+  app.use((c, next) => {
+    if (c.req.method !== "POST") return next();
+    const tooLarge = (): never => {
+      throw new HTTPException(413, { message: c.get("t")("error.tooLarge") });
+    };
+    return bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge })(c, next);
+  });
+
+  app.use(async (c, next) => {
+    if (c.req.method !== "POST") return next();
+    // Every value of a repeated field (all: true); the routes parse again as
+    // they need, from the form data Hono keeps, not from this result.
+    const body = await c.req.parseBody({ all: true }).catch((): never => {
+      // Broken multipart (or a body cut short): what the client sent, not a fault of the server.
+      throw new HTTPException(400, { message: c.get("t")("error.badForm") });
+    });
+    for (const [name, value] of Object.entries(body)) {
+      const strings = (Array.isArray(value) ? value : [value]).filter((item) => typeof item === "string");
+      if (name.includes("\0") || strings.some((item) => item.includes("\0"))) throw new HTTPException(400, { message: c.get("t")("error.nulField", { name: quoted(name) }) });
     }
+    if (isLogin(c)) return next();
+    const expected = c.get("csrfToken");
+    // The last of repeated values, as parseBody() without `all` gives.
+    const field = Array.isArray(body.csrf) ? body.csrf.at(-1) : body.csrf;
+    const given = typeof field === "string" ? field : "";
+    if (!expected || !sameToken(given, expected)) return csrfRefused(c);
     return next();
   });
 
@@ -80,9 +135,15 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     return c.html(page(pageContext(c), c.get("t")("error.notFound"), html``));
   });
   app.onError((error, c) => {
+    const t = c.get("t");
+    // A refusal thrown on purpose (a bad parameter, a NUL character, a body
+    // too large): the client's mistake, told in one line with its status.
+    if (error instanceof HTTPException && error.status < 500) {
+      c.status(error.status);
+      return c.html(page(pageContext(c), t("error.title"), html``, { error: error.message || t("error.unexpected") }));
+    }
     console.error(error);
     c.status(500);
-    const t = c.get("t");
     return c.html(page(pageContext(c), t("error.title"), html`<p>${canEdit(c.get("user")) ? error.message : t("error.unexpected")}</p>`));
   });
   return app;

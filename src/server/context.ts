@@ -4,6 +4,7 @@
  * language. Set by the middleware in app.ts.
  */
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { Store } from "../store/index.ts";
 import type { User } from "../store/records.ts";
@@ -46,4 +47,30 @@ export function pageContext(c: AppContext): PageContext {
 /** Editors and admins may change the observatory; viewers may read drafts. */
 export function canEdit(user: User | null): boolean {
   return user?.role === "admin" || user?.role === "editor";
+}
+
+/**
+ * The largest number a query parameter (an offset) may give. Far past any
+ * list the observatory holds (tens of thousands of policies), and small
+ * enough that no arithmetic on it (offset + page size) or database
+ * (SQLite's and PostgreSQL's 64-bit LIMIT/OFFSET) can overflow.
+ */
+export const MAX_QUERY_NUMBER = 1_000_000;
+
+/**
+ * Query parameter `name` as a whole number from 0 to MAX_QUERY_NUMBER, or
+ * `fallback` when it is absent or empty (a form's blank field). Anything
+ * else (-5, 1e20, 2.5, abc) is the client's mistake, answered with a 400
+ * page naming the parameter (app.ts renders the HTTPException), rather than
+ * quietly read as 0 or passed to SQL as a number it cannot hold.
+ */
+export function wholeNumberQuery(c: AppContext, name: string, fallback: number): number {
+  const value = c.req.query(name)?.trim() ?? "";
+  if (value === "") return fallback;
+  // Digits only: Number() would also take "1e3", "0x10", "+5" and "-5".
+  if (!/^\d+$/.test(value) || Number(value) > MAX_QUERY_NUMBER) {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    throw new HTTPException(400, { message: c.get("t")("error.queryNumber", { name, max: MAX_QUERY_NUMBER, value: shown }) });
+  }
+  return Number(value);
 }

@@ -70,6 +70,8 @@ export async function deleteInstitution(db: Kysely<Schema>, id: string, actorId:
 
 /** One page of institutions by name, and how many match in all (kept under the data revision, read-cache.ts). */
 export async function listInstitutions(db: Kysely<Schema>, filter: InstitutionFilter = {}): Promise<{ items: Institution[]; total: number }> {
+  // A free-text search is typed once and would only fill the cache.
+  if (filter.search?.trim()) return readInstitutions(db, filter);
   return cachedRead(db, "list", `institutions:${JSON.stringify(filter)}`, () => readInstitutions(db, filter));
 }
 
@@ -96,6 +98,51 @@ async function readInstitutions(db: Kysely<Schema>, filter: InstitutionFilter): 
     query.select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow(),
   ]);
   return { items: rows.map(institutionFromRow), total: Number(count.total) };
+}
+
+/**
+ * The institutions whose name is `name`, ignoring case (not a part of it, as
+ * listInstitutions' search): for /compare, where a typed name must find its
+ * institution even when many others contain it. Both sides go through the
+ * database's lower(), so the comparison folds case as the name index
+ * (lower(name), id) does and can use it; SQLite folds ASCII letters only.
+ * Names are not unique, hence a list (in id order, which the index gives
+ * for free) of at most `limit`, within pageOf's bounds.
+ */
+export async function findInstitutionsByName(db: Kysely<Schema>, name: string, options: { limit?: number } = {}): Promise<Institution[]> {
+  const { limit } = pageOf(options.limit, 0);
+  const rows = await db
+    .selectFrom("institutions")
+    .selectAll()
+    .where((eb) => eb(eb.fn("lower", ["name"]), "=", eb.fn("lower", [eb.val(name.trim())])))
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map(institutionFromRow);
+}
+
+/** An institution as a menu shows it. */
+export interface InstitutionName {
+  id: string;
+  name: string;
+}
+
+/**
+ * The id and name of every institution, by name: the policy form's menu,
+ * which must hold the policy's institution whatever its place in the list
+ * (a page of listInstitutions stops at MAX_PAGE_SIZE, and a menu lacking the
+ * current institution makes the browser submit another one). Not paged on
+ * purpose: two short strings per institution are some 100 bytes each, a
+ * megabyte or two at the tens of thousands of institutions the observatory
+ * is built for.
+ */
+export async function listInstitutionNames(db: Kysely<Schema>): Promise<InstitutionName[]> {
+  return db
+    .selectFrom("institutions")
+    .select(["id", "name"])
+    .orderBy((eb) => eb.fn("lower", ["name"]))
+    .orderBy("id")
+    .execute();
 }
 
 export interface InstitutionFacets {

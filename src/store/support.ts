@@ -73,9 +73,17 @@ export function containsText(column: Expression<string | null>, needle: string):
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
+/**
+ * The limit and offset a list sends to SQL: whole numbers only, the limit
+ * within 1..MAX_PAGE_SIZE (50 when not given or not usable), the offset 0 or
+ * more. Number.isInteger holds for 1e20 too, which neither database takes
+ * (SQLite refuses the double, PostgreSQL overflows bigint), so an offset
+ * past the safe integers is clamped to Number.MAX_SAFE_INTEGER: still past
+ * the last row, so the page is empty, which is what such an offset means.
+ */
 export function pageOf(limit: number | undefined, offset: number | undefined): { limit: number; offset: number } {
-  const safeLimit = Number.isInteger(limit) && (limit ?? 0) > 0 ? Math.min(limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
-  const safeOffset = Number.isInteger(offset) && (offset ?? 0) > 0 ? (offset ?? 0) : 0;
+  const safeLimit = limit !== undefined && Number.isInteger(limit) && limit > 0 ? Math.min(limit, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+  const safeOffset = offset !== undefined && Number.isInteger(offset) && offset > 0 ? Math.min(offset, Number.MAX_SAFE_INTEGER) : 0;
   return { limit: safeLimit, offset: safeOffset };
 }
 

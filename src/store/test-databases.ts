@@ -15,6 +15,7 @@
  *     });
  *   }
  */
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -147,4 +148,34 @@ async function onPostgres(statement: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * `count` institutions written straight into the table in one statement,
+ * named `<namePrefix> 0001`, `0002`, ... (ids likewise when `idPrefix` is
+ * given, otherwise random): for tests about many institutions, where
+ * validated, audited creates would only slow them down.
+ */
+export async function insertBulkInstitutions(
+  db: Store["db"],
+  count: number,
+  options: { namePrefix: string; idPrefix?: string },
+): Promise<{ id: string; name: string }[]> {
+  const now = new Date().toISOString();
+  const rows = Array.from({ length: count }, (_, index) => {
+    const number = String(index + 1).padStart(4, "0");
+    return {
+      id: options.idPrefix === undefined ? randomUUID() : `${options.idPrefix}${number}`,
+      name: `${options.namePrefix} ${number}`,
+      kind: "government" as const,
+      country: "NL",
+      region: "155",
+      global_south: false,
+      sector: null,
+      created_at: now,
+      updated_at: now,
+    };
+  });
+  await db.insertInto("institutions").values(rows).execute();
+  return rows.map(({ id, name }) => ({ id, name }));
 }

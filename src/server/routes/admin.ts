@@ -26,7 +26,7 @@ import {
   type Role,
 } from "../../store/index.ts";
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from "../auth.ts";
-import { pageContext, type AppContext, type AppEnv } from "../context.ts";
+import { pageContext, wholeNumberQuery, type AppContext, type AppEnv } from "../context.ts";
 import { html, type SafeHtml } from "../html.ts";
 import type { Translate } from "../i18n.ts";
 import { page } from "../layout.ts";
@@ -126,7 +126,7 @@ export function registerAdminRoutes(app: Hono<AppEnv>): void {
 
   app.get("/admin/audit", async (c) => {
     const t = c.get("t");
-    const offset = Math.max(0, Number(c.req.query("offset") ?? 0) || 0);
+    const offset = wholeNumberQuery(c, "offset", 0);
     const { items, total } = await listAudit(c.get("services").store.db, { limit: 100, offset });
     const users = new Map((await listUsers(c.get("services").store.db)).map((user) => [user.id, user.email]));
     // Actions and record kinds stay as logged (create, policy, ...): they are the log's own vocabulary, also in exports.

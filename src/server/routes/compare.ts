@@ -11,6 +11,7 @@
  */
 import type { Hono } from "hono";
 import {
+  findInstitutionsByName,
   getInstitution,
   listInstitutions,
   listPolicies,
@@ -83,10 +84,16 @@ async function resolve(c: AppContext, query: string): Promise<Resolved> {
   if (/^[A-Za-z]{2}$/.test(query)) return { kind: "country", code: query.toUpperCase() };
   const byId = await getInstitution(db, query);
   if (byId) return { kind: "institution", institution: byId };
+  // The whole name first, by its own query: among the substring matches it
+  // may sort after the first MAX_CANDIDATES ("Data Agency" after a dozen
+  // "A... Data Agency ..."), and would never be found there.
+  const exact = await findInstitutionsByName(db, query, { limit: MAX_CANDIDATES });
+  const [first] = exact;
+  if (first && exact.length === 1) return { kind: "institution", institution: first };
+  if (exact.length > 1) return { kind: "ambiguous", query, candidates: exact };
   const { items } = await listInstitutions(db, { search: query, limit: MAX_CANDIDATES });
-  const exact = items.filter((institution) => institution.name.toLowerCase() === query.toLowerCase());
-  const [only] = exact.length === 1 ? exact : items.length === 1 ? items : [];
-  if (only) return { kind: "institution", institution: only };
+  const [only] = items;
+  if (only && items.length === 1) return { kind: "institution", institution: only };
   return items.length === 0 ? { kind: "unknown", query } : { kind: "ambiguous", query, candidates: items };
 }
 

@@ -12,7 +12,7 @@ import {
   getPolicy,
   INSTITUTION_KINDS,
   knownIdsOf,
-  listInstitutions,
+  listInstitutionNames,
   POLICY_STATUSES,
   POLICY_TYPES,
   REVIEW_STATES,
@@ -194,14 +194,20 @@ async function policyForm(c: AppContext, action: string, form: Form, issues: rea
   const { store, catalog } = c.get("services");
   const t = c.get("t");
   const language = c.get("language");
-  const { items: institutions } = await listInstitutions(store.db, { limit: 5000 });
+  const institutions = await listInstitutionNames(store.db);
+  const current = text(form, "institutionId");
+  // An id that is in no option (an institution deleted meanwhile, a stale
+  // ?institution= link) still gets one, selected: otherwise the browser
+  // selects the first institution and saving moves the policy there without
+  // a word. The store then says what is wrong with the id.
+  if (current !== "" && !institutions.some((institution) => institution.id === current)) institutions.unshift({ id: current, name: current });
   if (issues.length) c.status(400);
   const checked = (name: string, value: string): SafeHtml => (list(form, name).includes(value) ? html` checked` : html``);
   const body = html`<form method="post" action="${action}">
     <input type="hidden" name="csrf" value="${c.get("csrfToken") ?? ""}">
     ${input(issues, form, "title", t("field.title"))}
     <label for="institutionId">${t("field.institution")}</label>${errorFor(issues, "institutionId")}
-    <select id="institutionId" name="institutionId">${institutions.map((institution) => html`<option value="${institution.id}"${text(form, "institutionId") === institution.id ? html` selected` : ""}>${institution.name}</option>`)}</select>
+    <select id="institutionId" name="institutionId">${institutions.map((institution) => html`<option value="${institution.id}"${current === institution.id ? html` selected` : ""}>${institution.name}</option>`)}</select>
     ${select(issues, form, "type", t("field.type"), POLICY_TYPES, (type) => t(`type.${type}`))}
     ${select(issues, form, "status", t("field.status"), POLICY_STATUSES, (status) => t(`status.${status}`))}
     ${input(issues, form, "adoptedOn", t("field.adoptedOn"))}

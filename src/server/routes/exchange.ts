@@ -29,6 +29,12 @@ import { page } from "../layout.ts";
 /** Upload limits: observatory files and policy documents. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 const DOCUMENT_TYPES = [".pdf", ".docx", ".html", ".htm", ".txt", ".md"];
+/**
+ * Bad rows listed in an import report; the rest are counted. Enough to see
+ * what is wrong with a file, while a 10 MiB file of bad rows (some hundred
+ * thousand) would otherwise make a page of hundreds of MiB.
+ */
+export const MAX_REPORTED_ERRORS = 100;
 
 export function registerExchangeRoutes(app: Hono<AppEnv>): void {
   // What the visitor may see, like /export.json: published policies for anonymous visitors, all for signed-in users.
@@ -142,13 +148,16 @@ function importPage(c: AppContext, error?: string): Response | Promise<Response>
   return c.html(page(pageContext(c), t("import.title"), body, error ? { error } : undefined));
 }
 
-/** The outcome of an import: the counts, and each bad row with where it is (its line, for CSV) and why. */
+/** The outcome of an import: the counts, and the first bad rows (MAX_REPORTED_ERRORS) with where each is (its line, for CSV) and why. */
 function reportPage(c: AppContext, report: ImportReport, format: "csv" | "json"): Response | Promise<Response> {
   const t = c.get("t");
   const tableName = (table: ImportReport["errors"][number]["table"]): string => t(table === "institutions" ? "nav.institutions" : "nav.policies");
+  const shown = report.errors.slice(0, MAX_REPORTED_ERRORS);
+  const unlisted = report.errors.length - shown.length;
   const body = html`<p class="notice" role="status">${t("import.done", { imported: report.imported, institutions: report.institutions, policies: report.policies })}</p>
-    ${report.errors.length ? html`<table><thead><tr><th scope="col">${t("import.where")}</th><th scope="col">${t(format === "csv" ? "import.line" : "import.row")}</th><th scope="col">${t("import.problem")}</th></tr></thead>
-      <tbody>${report.errors.map((error) => html`<tr><td>${tableName(error.table)}</td><td>${error.row}</td><td>${error.message}</td></tr>`)}</tbody></table>` : ""}
+    ${shown.length ? html`<table><thead><tr><th scope="col">${t("import.where")}</th><th scope="col">${t(format === "csv" ? "import.line" : "import.row")}</th><th scope="col">${t("import.problem")}</th></tr></thead>
+      <tbody>${shown.map((error) => html`<tr><td>${tableName(error.table)}</td><td>${error.row}</td><td>${error.message}</td></tr>`)}</tbody></table>` : ""}
+    ${unlisted > 0 ? html`<p>${t("import.moreProblems", { count: unlisted, shown: shown.length })}</p>` : ""}
     <p><a href="/import">${t("import.again")}</a></p>`;
   if (report.errors.length) c.status(400);
   return c.html(page(pageContext(c), t("import.title"), body));

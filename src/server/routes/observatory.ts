@@ -27,7 +27,7 @@ import {
   type PolicySort,
   type ReviewState,
 } from "../../store/index.ts";
-import { canEdit, pageContext, type AppContext, type AppEnv } from "../context.ts";
+import { canEdit, pageContext, wholeNumberQuery, type AppContext, type AppEnv } from "../context.ts";
 import { html, raw, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
 
@@ -48,7 +48,7 @@ function policyFilterFrom(c: AppContext): PolicyFilter {
   const type = POLICY_TYPES.find((value) => value === query("type"));
   const status = POLICY_STATUSES.find((value) => value === query("status"));
   const kind = INSTITUTION_KINDS.find((value) => value === query("kind"));
-  const offset = Math.max(0, Number(query("offset") ?? 0) || 0);
+  const offset = wholeNumberQuery(c, "offset", 0);
   const sort = POLICY_SORTS.find((value) => value === query("sort"));
   return {
     ...(sort ? { sort } : {}),
