@@ -74,6 +74,11 @@ for (const dialect of TEST_DIALECTS) {
       const invalid = await editor.post("/institutions/new", { ...form, csrf, region: "Europe" });
       assert.equal(invalid.status, 400);
       assert.match(await invalid.text(), /must be a UN M49 area code/);
+      const inFrench = await editor.post("/institutions/new?lang=fr", { ...form, csrf, region: "Europe", name: "" });
+      assert.equal(inFrench.status, 400);
+      const french = await inFrench.text();
+      assert.match(french, /doit être un code de zone M49 de l(?:'|&#39;)ONU/, "the store's message in the visitor's language");
+      assert.match(french, /ne doit pas être vide/);
       const saved = await editor.post("/institutions/new", { ...form, csrf });
       assert.equal(saved.status, 303);
       const list = await (await app.request("/institutions")).text();

@@ -26,6 +26,35 @@ import {
   type Role,
 } from "./schema.ts";
 
+/**
+ * What the store says of a field that fails validation, in English: the
+ * words of the command line, the API and the logs. The web app shows them in
+ * the visitor's language by looking them up here (server/issue-messages.ts),
+ * which is why they are named rather than written where they are used.
+ */
+export const FIELD_MESSAGES = {
+  notEmpty: "must not be empty",
+  recordId: "must be an id of letters, digits, dots, hyphens or underscores",
+  catalogId: "must be a catalog id (lower-case words joined by hyphens)",
+  timestamp: "must be an ISO 8601 date and time",
+  email: "must be an e-mail address",
+  country: "must be an ISO 3166-1 alpha-2 code such as NL",
+  region: "must be a UN M49 area code of three digits, such as 150 for Europe",
+  date: "must be a date as YYYY-MM-DD, YYYY-MM or YYYY",
+  calendarDate: "must be a real calendar date",
+  url: "must be an http or https address",
+  language: "must be a language tag such as en or pt-BR",
+  tooManyQuotes: "must have at most 200 quotes",
+} as const;
+
+/** The messages with a value in them; each takes the value as text, so that a pattern can be made of it. */
+export const fieldMessage = {
+  tooLong: (max: number | string) => `must be at most ${max} characters`,
+  tooMany: (max: number | string) => `must have at most ${max} entries`,
+  unknownStandard: (id: string) => `"${id}" is not a standard in the catalog`,
+  unknownCategory: (id: string) => `"${id}" is not a category in the catalog`,
+} as const;
+
 export interface User {
   id: string;
   email: string;
@@ -79,11 +108,11 @@ export interface Policy {
 const blankToNull = (value: string): string | null => (value === "" ? null : value);
 
 function requiredText(max: number) {
-  return z.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
+  return z.string().trim().min(1, FIELD_MESSAGES.notEmpty).max(max, fieldMessage.tooLong(max));
 }
 
 function optionalText(max: number) {
-  return z.string().trim().max(max, `must be at most ${max} characters`).transform(blankToNull).nullable().default(null);
+  return z.string().trim().max(max, fieldMessage.tooLong(max)).transform(blankToNull).nullable().default(null);
 }
 
 /** An optional field whose non-blank value must also pass `check`. */
@@ -98,22 +127,22 @@ function optionalChecked(check: z.ZodType<string, string>, normalize: (value: st
 }
 
 /** Our own record ids: random UUIDs, or readable slugs in seed and import files. */
-export const recordId = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "must be an id of letters, digits, dots, hyphens or underscores");
+export const recordId = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, FIELD_MESSAGES.recordId);
 
 /** Catalog ids ("dnssec", "web-hosting"), spelled as the catalog spells them. */
-const catalogId = z.string().trim().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be a catalog id (lower-case words joined by hyphens)");
+const catalogId = z.string().trim().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, FIELD_MESSAGES.catalogId);
 
 function uniqueList<T extends z.ZodType<string>>(item: T, max: number) {
   return z
     .array(item)
-    .max(max, `must have at most ${max} entries`)
+    .max(max, fieldMessage.tooMany(max))
     .transform((list) => [...new Set(list)])
     .default([]);
 }
 
 const tagList = uniqueList(requiredText(100), 50);
 const catalogIdList = uniqueList(catalogId, 100);
-const isoTimestamp = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date and time" });
+const isoTimestamp = z.iso.datetime({ offset: true, error: FIELD_MESSAGES.timestamp });
 
 // ---- inputs ----
 
@@ -121,7 +150,7 @@ export const roleSchema = z.enum(ROLES);
 export const reviewStateSchema = z.enum(REVIEW_STATES);
 
 export const userInput = z.strictObject({
-  email: z.string().trim().toLowerCase().pipe(z.email("must be an e-mail address")),
+  email: z.string().trim().toLowerCase().pipe(z.email(FIELD_MESSAGES.email)),
   name: requiredText(200),
   role: roleSchema,
   /** Hashed by the caller (a memory-hard function): the store never sees a password. */
@@ -132,8 +161,8 @@ export type UserInput = z.input<typeof userInput>;
 export const institutionInput = z.strictObject({
   name: requiredText(300),
   kind: z.enum(INSTITUTION_KINDS),
-  country: optionalChecked(z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as NL"), (value) => value.toUpperCase()),
-  region: z.string().trim().regex(/^\d{3}$/, "must be a UN M49 area code of three digits, such as 150 for Europe"),
+  country: optionalChecked(z.string().regex(/^[A-Z]{2}$/, FIELD_MESSAGES.country), (value) => value.toUpperCase()),
+  region: z.string().trim().regex(/^\d{3}$/, FIELD_MESSAGES.region),
   globalSouth: z.boolean().default(false),
   sector: optionalText(200),
 });
@@ -149,17 +178,17 @@ export const policyInput = z.strictObject({
   adoptedOn: optionalChecked(
     z
       .string()
-      .regex(/^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/, "must be a date as YYYY-MM-DD, YYYY-MM or YYYY")
-      .refine((value) => value.length < 10 || new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), "must be a real calendar date"),
+      .regex(/^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/, FIELD_MESSAGES.date)
+      .refine((value) => value.length < 10 || new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), FIELD_MESSAGES.calendarDate),
   ),
-  sourceUrl: optionalChecked(z.url({ protocol: /^https?$/, error: "must be an http or https address" })),
-  language: optionalChecked(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en or pt-BR")),
+  sourceUrl: optionalChecked(z.url({ protocol: /^https?$/, error: FIELD_MESSAGES.url })),
+  language: optionalChecked(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, FIELD_MESSAGES.language)),
   coversInternet: z.boolean().default(false),
   securityText: optionalText(20_000),
   securityTags: tagList,
   citesStandards: z.boolean().default(false),
   otherStandards: optionalText(2_000),
-  evidence: z.array(requiredText(5_000)).max(200, "must have at most 200 quotes").default([]),
+  evidence: z.array(requiredText(5_000)).max(200, FIELD_MESSAGES.tooManyQuotes).default([]),
   bestPracticeTags: tagList,
   barrierTags: tagList,
   globalSouthTags: tagList,
@@ -202,8 +231,8 @@ export function knownIdsOf(catalog: Pick<Catalog, "standards" | "categories">): 
 export function unknownCatalogIds(policy: Pick<ValidPolicy, "standards" | "categories">, known: KnownIds | undefined): Issue[] {
   if (!known) return [];
   return [
-    ...policy.standards.filter((id) => !known.standards.has(id)).map((id) => ({ path: "standards", message: `"${id}" is not a standard in the catalog` })),
-    ...policy.categories.filter((id) => !known.categories.has(id)).map((id) => ({ path: "categories", message: `"${id}" is not a category in the catalog` })),
+    ...policy.standards.filter((id) => !known.standards.has(id)).map((id) => ({ path: "standards", message: fieldMessage.unknownStandard(id) })),
+    ...policy.categories.filter((id) => !known.categories.has(id)).map((id) => ({ path: "categories", message: fieldMessage.unknownCategory(id) })),
   ];
 }
 

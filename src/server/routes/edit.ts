@@ -25,6 +25,8 @@ import {
 } from "../../store/index.ts";
 import { canEdit, pageContext, type AppContext, type AppEnv } from "../context.ts";
 import { html, type SafeHtml } from "../html.ts";
+import type { Translate } from "../i18n.ts";
+import { localizedIssue } from "../issue-messages.ts";
 import { page } from "../layout.ts";
 
 type Form = Record<string, string | string[]>;
@@ -160,6 +162,11 @@ function policyValues(policy: Policy): Form {
   };
 }
 
+/** The store's messages in the visitor's language (issue-messages.ts). */
+function localizedIssues(issues: readonly Issue[], t: Translate): Issue[] {
+  return issues.map((issue) => ({ ...issue, message: localizedIssue(issue.message, t) }));
+}
+
 function errorFor(issues: readonly Issue[], field: string): SafeHtml {
   const issue = issues.find((candidate) => candidate.path === field || candidate.path.startsWith(`${field}.`));
   return issue ? html`<span class="error" id="${field}-error">${issue.message}</span>` : html``;
@@ -174,8 +181,9 @@ function select<V extends string>(issues: readonly Issue[], form: Form, name: st
   return html`<label for="${name}">${label}</label>${errorFor(issues, name)}<select id="${name}" name="${name}">${values.map((value) => html`<option value="${value}"${text(form, name) === value ? html` selected` : ""}>${labelOf(value)}</option>`)}</select>`;
 }
 
-function institutionForm(c: AppContext, action: string, form: Form, issues: readonly Issue[] = []): Response | Promise<Response> {
+function institutionForm(c: AppContext, action: string, form: Form, found: readonly Issue[] = []): Response | Promise<Response> {
   const t = c.get("t");
+  const issues = localizedIssues(found, t);
   if (issues.length) c.status(400);
   const body = html`<form method="post" action="${action}">
     <input type="hidden" name="csrf" value="${c.get("csrfToken") ?? ""}">
@@ -190,9 +198,10 @@ function institutionForm(c: AppContext, action: string, form: Form, issues: read
   return c.html(page(pageContext(c), t("nav.institutions"), body, issues.length ? { error: t("error.invalid") } : undefined));
 }
 
-async function policyForm(c: AppContext, action: string, form: Form, issues: readonly Issue[] = []): Promise<Response> {
+async function policyForm(c: AppContext, action: string, form: Form, found: readonly Issue[] = []): Promise<Response> {
   const { store, catalog } = c.get("services");
   const t = c.get("t");
+  const issues = localizedIssues(found, t);
   const language = c.get("language");
   const institutions = await listInstitutionNames(store.db);
   const current = text(form, "institutionId");
