@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Catalog } from "../catalog/catalog.ts";
-import type { Store } from "../store/index.ts";
+import { PUBLIC_REVIEW_STATES, REVIEW_STATES, type ReviewState, type Store } from "../store/index.ts";
 import type { User } from "../store/records.ts";
 import type { LoginLimiter } from "./auth.ts";
 import type { Translate, UiLanguage } from "./i18n.ts";
@@ -42,6 +42,11 @@ export function pageContext(c: AppContext): PageContext {
     csrfToken: c.get("csrfToken"),
     path: `${url.pathname}${url.search}`,
   };
+}
+
+/** What the visitor may read: published policies for anonymous visitors, every review state for signed-in users. */
+export function visibleStates(c: AppContext): readonly ReviewState[] {
+  return c.get("user") ? REVIEW_STATES : PUBLIC_REVIEW_STATES;
 }
 
 /** Editors and admins may change the observatory; viewers may read drafts. */

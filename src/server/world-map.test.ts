@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { escapeHtml } from "./html.ts";
 import { translator, type Translate } from "./i18n.ts";
-import { colourSteps, countryName, renderWorldMap, type CountryCount } from "./world-map.ts";
+import { countryName } from "./place-names.ts";
+import { colourSteps, renderWorldMap, type CountryCount } from "./world-map.ts";
 
 const COUNTS: CountryCount[] = [
   { country: "NL", policies: 2, citing: 1 },

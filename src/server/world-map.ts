@@ -25,6 +25,7 @@ import { feature } from "topojson-client";
 import type { GeometryCollection, Topology } from "topojson-specification";
 import { html, raw, type SafeHtml } from "./html.ts";
 import type { MessageKey, Translate, UiLanguage } from "./i18n.ts";
+import { countryName } from "./place-names.ts";
 
 /** Which count colours the map. */
 export const MAP_MEASURES = ["policies", "citing"] as const;
@@ -176,25 +177,6 @@ class RelativePath implements GeoContext {
 /** "3 -2" written as "3-2": a minus sign separates numbers by itself. */
 function pair(x: number, y: number): string {
   return y < 0 ? `${x}${y}` : `${x} ${y}`;
-}
-
-const displayNames = new Map<UiLanguage, Intl.DisplayNames>();
-
-/**
- * The country's name in the UI language, from the runtime's ICU data: the
- * names people use ("United States", "South Korea", "Congo - Kinshasa"),
- * where i18n-iso-countries gives the official long forms or, in its short
- * forms, one "Congo" for two countries. The code when ICU has no name.
- */
-export function countryName(code: string, language: UiLanguage): string {
-  // Intl.DisplayNames throws on anything but a well-formed code.
-  if (!/^[A-Z]{2}$/.test(code)) return code;
-  let names = displayNames.get(language);
-  if (!names) {
-    names = new Intl.DisplayNames([language], { type: "region", fallback: "code" });
-    displayNames.set(language, names);
-  }
-  return names.of(code) ?? code;
 }
 
 /**

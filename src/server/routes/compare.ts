@@ -16,15 +16,13 @@ import {
   listInstitutions,
   listPolicies,
   matrixCounts,
-  PUBLIC_REVIEW_STATES,
-  REVIEW_STATES,
   type Institution,
   type MatrixFilter,
 } from "../../store/index.ts";
-import { pageContext, type AppContext, type AppEnv } from "../context.ts";
+import { pageContext, visibleStates, type AppContext, type AppEnv } from "../context.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
-import { countryName } from "../world-map.ts";
+import { countryName } from "../place-names.ts";
 
 const MAX_SUBJECTS = 3;
 /** Candidates shown when a name fits several institutions. */
@@ -100,7 +98,7 @@ async function resolve(c: AppContext, query: string): Promise<Resolved> {
 async function columnOf(c: AppContext, subject: Resolved): Promise<Column | undefined> {
   if (subject.kind !== "institution" && subject.kind !== "country") return undefined;
   const { db } = c.get("services").store;
-  const reviewStates = c.get("user") ? REVIEW_STATES : PUBLIC_REVIEW_STATES;
+  const reviewStates = visibleStates(c);
   const filter: MatrixFilter = subject.kind === "institution" ? { institutionId: subject.institution.id, reviewStates } : { country: subject.code, reviewStates };
   const [{ total }, cells] = await Promise.all([listPolicies(db, { ...filter, limit: 1 }), matrixCounts(db, { rows: "region", columns: "standard", filter })]);
   const citing = new Map<string, number>();

@@ -14,15 +14,13 @@ import {
   importCsv,
   importObservatory,
   knownIdsOf,
-  REVIEW_STATES,
-  PUBLIC_REVIEW_STATES,
   ValidationError,
   type CsvTable,
   type ImportReport,
 } from "../../store/index.ts";
 import { detectRequests } from "../../tenders/detect.ts";
 import { ingestPaths } from "../../tenders/ingest/index.ts";
-import { canEdit, pageContext, type AppContext, type AppEnv } from "../context.ts";
+import { canEdit, pageContext, visibleStates, type AppContext, type AppEnv } from "../context.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
 
@@ -40,7 +38,7 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
   // What the visitor may see, like /export.json: published policies for anonymous visitors, all for signed-in users.
   for (const table of ["institutions", "policies"] as const) {
     app.get(`/export/${table}.csv`, async (c) => {
-      const text = await exportCsv(c.get("services").store.db, table, { reviewStates: c.get("user") ? REVIEW_STATES : PUBLIC_REVIEW_STATES });
+      const text = await exportCsv(c.get("services").store.db, table, { reviewStates: visibleStates(c) });
       c.header("Content-Type", "text/csv; charset=utf-8");
       c.header("Content-Disposition", `attachment; filename="${table}.csv"`);
       // A signed-in user's file holds drafts: no shared cache may hand it to anyone else.

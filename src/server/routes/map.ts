@@ -8,27 +8,13 @@
  * review state, as on the other reading pages.
  */
 import type { Hono } from "hono";
-import { coverageBy, PUBLIC_REVIEW_STATES, REVIEW_STATES, type Coverage, type ReviewState } from "../../store/index.ts";
-import { pageContext, type AppContext, type AppEnv } from "../context.ts";
+import { coverageBy, type Coverage } from "../../store/index.ts";
+import { pageContext, visibleStates, type AppEnv } from "../context.ts";
 import { html, type SafeHtml } from "../html.ts";
 import type { Translate, UiLanguage } from "../i18n.ts";
 import { page } from "../layout.ts";
+import { areaName } from "../place-names.ts";
 import { MAP_MEASURES, renderWorldMap, type MapMeasure } from "../world-map.ts";
-
-function visibleStates(c: AppContext): readonly ReviewState[] {
-  return c.get("user") ? REVIEW_STATES : PUBLIC_REVIEW_STATES;
-}
-
-/** An M49 area's name from the runtime's ICU data ("001" is "world" in English, hence the capital). */
-function areaName(code: string, language: UiLanguage): string {
-  let name: string | undefined;
-  try {
-    name = new Intl.DisplayNames([language], { type: "region", fallback: "none" }).of(code);
-  } catch {
-    // A malformed code (the store accepts any three digits): show it as it is.
-  }
-  return name ? name.charAt(0).toLocaleUpperCase(language) + name.slice(1) : code;
-}
 
 function regionalTable(rows: readonly Coverage[], t: Translate, language: UiLanguage): SafeHtml {
   const areas = rows.flatMap((row) => (row.key === null ? [] : [{ ...row, key: row.key }]));

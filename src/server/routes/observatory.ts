@@ -16,8 +16,6 @@ import {
   matrixCounts,
   POLICY_STATUSES,
   POLICY_TYPES,
-  PUBLIC_REVIEW_STATES,
-  REVIEW_STATES,
   tagCounts,
   cachedRead,
   type MatrixCell,
@@ -25,19 +23,14 @@ import {
   type MatrixRows,
   type PolicyFilter,
   type PolicySort,
-  type ReviewState,
 } from "../../store/index.ts";
-import { canEdit, pageContext, wholeNumberQuery, type AppContext, type AppEnv } from "../context.ts";
+import { canEdit, pageContext, visibleStates, wholeNumberQuery, type AppContext, type AppEnv } from "../context.ts";
 import { html, raw, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
 
 const PAGE_SIZE = 50;
 /** The list's orders; each has its own natural direction (store: listPolicies). */
 const POLICY_SORTS = ["title", "adoptedOn", "updatedAt", "institution"] as const satisfies readonly PolicySort[];
-
-function visibleStates(c: AppContext): readonly ReviewState[] {
-  return c.get("user") ? REVIEW_STATES : PUBLIC_REVIEW_STATES;
-}
 
 function option(value: string, label: string, selected: string | undefined): SafeHtml {
   return html`<option value="${value}"${value === selected ? html` selected` : ""}>${label}</option>`;
