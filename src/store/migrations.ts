@@ -11,7 +11,8 @@
  * Only portable column types are used (text, boolean, integer), so the same
  * DDL runs on SQLite and PostgreSQL; triggers alone are written per database.
  */
-import { PostgresAdapter, sql, type Kysely, type RawBuilder } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
+import { isPostgres } from "./support.ts";
 import type { Migration, MigrationProvider } from "kysely/migration";
 
 /** `column IN ('a', 'b')` for a check constraint. */
@@ -257,11 +258,6 @@ const readSpeed: Migration = {
     await db.schema.dropIndex("policies_state_title").execute();
   },
 };
-
-/** Triggers are the one part of the schema whose syntax differs between the two databases. */
-function isPostgres(db: Kysely<unknown>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
 
 /** Every migration by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {

@@ -11,7 +11,7 @@
  *   const policy = await createPolicy(db, { institutionId, title: "BOD 18-01", type: "policy", status: "in-force", standards: ["https", "hsts", "dmarc"] }, user.id);
  *   const { items, total } = await listPolicies(db, { standard: "dnssec", region: "150" }); // published only
  */
-import { PostgresAdapter, sql, type Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { audit, changedFields } from "./audit.ts";
 import { cachedRead } from "./read-cache.ts";
 import {
@@ -25,7 +25,7 @@ import {
   type ValidPolicy,
 } from "./records.ts";
 import { REVIEW_STATES, type InstitutionKind, type PolicyStatus, type PolicyType, type ReviewState, type Schema } from "./schema.ts";
-import { NotFoundError, ValidationError, containsText, inTransaction, newId, pageOf, parseInput, timestamp } from "./support.ts";
+import { NotFoundError, ValidationError, containsText, inTransaction, isPostgres, newId, pageOf, parseInput, timestamp } from "./support.ts";
 
 /** What anonymous visitors may see; the default of every read. */
 export const PUBLIC_REVIEW_STATES: readonly ReviewState[] = ["published"];
@@ -179,7 +179,7 @@ async function readListPage(
         .offset(offset)
         .execute();
     }
-    const matching = policiesMatching(db, filter);
+    const matching = matchingPoliciesWithoutJoin(db, filter);
     let ordered = (ids ? matching.where("p.id", "in", ids) : matching).select("p.id");
     switch (sort) {
       case "title":
@@ -199,7 +199,7 @@ async function readListPage(
     // index's own, read forwards or backwards.
     return ordered.orderBy("p.id", direction).limit(limit).offset(offset).execute();
   };
-  const counted = policiesMatching(db, filter);
+  const counted = matchingPoliciesWithoutJoin(db, filter);
   const countQuery = async (): Promise<number> => {
     const row = await (ids ? counted.where("p.id", "in", ids) : counted).select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow();
     return Number(row.total);
@@ -237,10 +237,9 @@ async function readListPage(
  * and a plan (a third of an uncached list page's time).
  */
 function policyRows(db: Kysely<Schema>, ids: readonly string[]) {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   // SQLite's json_group_array and PostgreSQL's json_agg say the same; the
   // ids are sorted in idList, the same way on both.
-  const aggregate = sql.raw(postgres ? "json_agg" : "json_group_array");
+  const aggregate = sql.raw(isPostgres(db) ? "json_agg" : "json_group_array");
   const listOf = (table: "policy_categories" | "policy_standards", column: "category_id" | "standard_id") =>
     sql<string | string[] | null>`(select ${aggregate}(${sql.ref(column)}) from ${sql.table(table)} where policy_id = p.id)`;
   return db
@@ -279,7 +278,7 @@ function sortIds(ids: string[]): string[] {
  * the matrix cells share.
  */
 export function matchingPolicies(db: Kysely<Schema>, filter: PolicyFilter) {
-  return policiesMatching(db, filter).innerJoin("institutions as i", "i.id", "p.institution_id");
+  return matchingPoliciesWithoutJoin(db, filter).innerJoin("institutions as i", "i.id", "p.institution_id");
 }
 
 /**
@@ -294,7 +293,7 @@ export function matchingPolicies(db: Kysely<Schema>, filter: PolicyFilter) {
  * policies). The conditions sit in the ON clauses, which keeps the joined
  * tables out of the query's type: callers see `p` only.
  */
-export function policiesMatching(db: Kysely<Schema>, filter: PolicyFilter) {
+export function matchingPoliciesWithoutJoin(db: Kysely<Schema>, filter: PolicyFilter) {
   const states = filter.reviewStates ?? PUBLIC_REVIEW_STATES;
   const { standard, category, region, kind, globalSouth, country, sector } = filter;
   const byInstitution = region !== undefined || kind !== undefined || globalSouth !== undefined || country !== undefined || sector !== undefined;

@@ -4,7 +4,7 @@
  * and a portable case-insensitive "contains" for search boxes.
  */
 import { randomUUID } from "node:crypto";
-import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from "kysely";
+import { PostgresAdapter, sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import type { z } from "zod";
 import type { Schema } from "./schema.ts";
 
@@ -98,4 +98,9 @@ export function describeError(error: unknown): string {
     return typeof code === "string" ? code : error.name;
   }
   return String(error);
+}
+
+/** For the few statements whose SQL differs between the two databases (triggers, JSON aggregates). */
+export function isPostgres<DB>(db: Kysely<DB>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
