@@ -131,8 +131,8 @@ export async function getPolicy(
   id: string,
   options: { reviewStates?: readonly ReviewState[] } = {},
 ): Promise<PolicyWithInstitution | undefined> {
-  const page = await listPage(db, { reviewStates: options.reviewStates ?? PUBLIC_REVIEW_STATES, policyIds: [id], limit: 1 });
-  return page.items[0];
+  const [row] = await policyRows(db, [id], options.reviewStates ?? PUBLIC_REVIEW_STATES);
+  return row && policyWithInstitution(row);
 }
 
 /** One page of policies matching `filter` (published only unless it says otherwise), and how many match in all. */
@@ -145,21 +145,14 @@ export async function listPolicies(db: Kysely<Schema>, filter: PolicyFilter = {}
  * page, a matrix cell's policies) are asked for again and again, so pages
  * are kept under the data revision like the matrices (read-cache.ts).
  */
-async function listPage(
-  db: Kysely<Schema>,
-  filter: PolicyFilter & { policyIds?: readonly string[] },
-): Promise<{ items: PolicyWithInstitution[]; total: number }> {
-  // One policy by id is cheap; a free-text search is typed once and would
-  // only fill the cache (anyone can send a new one with every request).
-  if (filter.policyIds || filter.search?.trim()) return readListPage(db, filter);
+async function listPage(db: Kysely<Schema>, filter: PolicyFilter): Promise<{ items: PolicyWithInstitution[]; total: number }> {
+  // A free-text search is typed once and would only fill the cache (anyone
+  // can send a new one with every request).
+  if (filter.search?.trim()) return readListPage(db, filter);
   return cachedRead(db, "list", `policies:${JSON.stringify(filter)}`, () => readListPage(db, filter));
 }
 
-async function readListPage(
-  db: Kysely<Schema>,
-  filter: PolicyFilter & { policyIds?: readonly string[] },
-): Promise<{ items: PolicyWithInstitution[]; total: number }> {
-  const ids = filter.policyIds ? (filter.policyIds.length > 0 ? filter.policyIds : [""]) : undefined;
+async function readListPage(db: Kysely<Schema>, filter: PolicyFilter): Promise<{ items: PolicyWithInstitution[]; total: number }> {
   const { limit, offset } = pageOf(filter.limit, filter.offset);
   const direction = filter.direction ?? (filter.sort === "updatedAt" || filter.sort === "adoptedOn" ? "desc" : "asc");
   const sort = filter.sort ?? "title";
@@ -169,8 +162,7 @@ async function readListPage(
   // them made page 40 of the list cost 3.4 ms instead of 0.1 ms.
   const pageIdsQuery = (): Promise<{ id: string }[]> => {
     if (sort === "institution") {
-      const matching = matchingPolicies(db, filter);
-      return (ids ? matching.where("p.id", "in", ids) : matching)
+      return matchingPolicies(db, filter)
         .select("p.id")
         .orderBy((eb) => eb.fn("lower", ["i.name"]), direction)
         .orderBy((eb) => eb.fn("lower", ["p.title"]))
@@ -179,8 +171,7 @@ async function readListPage(
         .offset(offset)
         .execute();
     }
-    const matching = matchingPoliciesWithoutJoin(db, filter);
-    let ordered = (ids ? matching.where("p.id", "in", ids) : matching).select("p.id");
+    let ordered = matchingPoliciesWithoutJoin(db, filter).select("p.id");
     switch (sort) {
       case "title":
         ordered = ordered.orderBy((eb) => eb.fn("lower", ["p.title"]), direction);
@@ -199,33 +190,19 @@ async function readListPage(
     // index's own, read forwards or backwards.
     return ordered.orderBy("p.id", direction).limit(limit).offset(offset).execute();
   };
-  const counted = matchingPoliciesWithoutJoin(db, filter);
   const countQuery = async (): Promise<number> => {
-    const row = await (ids ? counted.where("p.id", "in", ids) : counted).select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow();
+    const row = await matchingPoliciesWithoutJoin(db, filter).select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow();
     return Number(row.total);
   };
   const [pageIds, total] = await Promise.all([pageIdsQuery(), countQuery()]);
   const order = pageIds.map((row) => row.id);
-  const rows = order.length > 0 ? await policyRows(db, order) : [];
+  const rows = order.length > 0 ? await policyRows(db, order, filter.reviewStates ?? PUBLIC_REVIEW_STATES) : [];
   const byId = new Map(rows.map((row) => [row.id, row]));
+  // A policy deleted (or moved out of the review states) between the two
+  // reads is left out: the page is one shorter, never wrong.
   const items = order.flatMap((id) => {
     const row = byId.get(id);
-    // Deleted between the two reads: the page is one shorter, never wrong.
-    if (!row) return [];
-    return [
-      {
-        ...policyFromRow(row, idList(row.category_ids), idList(row.standard_ids)),
-        institution: {
-          id: row.institution_id,
-          name: row.institution_name,
-          kind: row.institution_kind,
-          country: row.institution_country,
-          region: row.institution_region,
-          globalSouth: Boolean(row.institution_global_south),
-          sector: row.institution_sector,
-        },
-      },
-    ];
+    return row ? [policyWithInstitution(row)] : [];
   });
   return { items, total };
 }
@@ -236,7 +213,7 @@ async function readListPage(
  * instead of three, since on PostgreSQL each statement costs a round trip
  * and a plan (a third of an uncached list page's time).
  */
-function policyRows(db: Kysely<Schema>, ids: readonly string[]) {
+function policyRows(db: Kysely<Schema>, ids: readonly string[], reviewStates: readonly ReviewState[]) {
   // SQLite's json_group_array and PostgreSQL's json_agg say the same; the
   // ids are sorted in idList, the same way on both.
   const aggregate = sql.raw(isPostgres(db) ? "json_agg" : "json_group_array");
@@ -257,7 +234,24 @@ function policyRows(db: Kysely<Schema>, ids: readonly string[]) {
       listOf("policy_standards", "standard_id").as("standard_ids"),
     ])
     .where("p.id", "in", ids)
+    .where((eb) => (reviewStates.length > 0 ? eb("p.review_state", "in", reviewStates) : eb.lit(false)))
     .execute();
+}
+
+/** One row of {@link policyRows} as a record. */
+function policyWithInstitution(row: Awaited<ReturnType<typeof policyRows>>[number]): PolicyWithInstitution {
+  return {
+    ...policyFromRow(row, idList(row.category_ids), idList(row.standard_ids)),
+    institution: {
+      id: row.institution_id,
+      name: row.institution_name,
+      kind: row.institution_kind,
+      country: row.institution_country,
+      region: row.institution_region,
+      globalSouth: Boolean(row.institution_global_south),
+      sector: row.institution_sector,
+    },
+  };
 }
 
 /** A list of ids as the database returned it (parsed JSON on PostgreSQL, JSON text on SQLite, null for none), sorted. */
