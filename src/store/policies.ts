@@ -287,7 +287,7 @@ export function matchingPolicies(db: Kysely<Schema>, filter: PolicyFilter) {
  * policies). The conditions sit in the ON clauses, which keeps the joined
  * tables out of the query's type: callers see `p` only.
  */
-export function matchingPoliciesWithoutJoin(db: Kysely<Schema>, filter: PolicyFilter) {
+function matchingPoliciesWithoutJoin(db: Kysely<Schema>, filter: PolicyFilter) {
   const states = filter.reviewStates ?? PUBLIC_REVIEW_STATES;
   const { standard, category, region, kind, globalSouth, country, sector } = filter;
   const byInstitution = region !== undefined || kind !== undefined || globalSouth !== undefined || country !== undefined || sector !== undefined;

@@ -23,10 +23,10 @@ import pg from "pg";
 import { openDatabase, redactUrl, type DialectName, type OpenDatabaseOptions, type Store } from "./database.ts";
 
 /** The PostgreSQL server (and database) the tests use. */
-export const TEST_POSTGRES_URL = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const TEST_POSTGRES_URL = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** Why the PostgreSQL half of a suite is skipped. */
-export const POSTGRES_UNREACHABLE = `PostgreSQL is not reachable at ${redactUrl(TEST_POSTGRES_URL)}; start it or set BASELINE_TEST_POSTGRES_URL`;
+const POSTGRES_UNREACHABLE = `PostgreSQL is not reachable at ${redactUrl(TEST_POSTGRES_URL)}; start it or set BASELINE_TEST_POSTGRES_URL`;
 
 /** Both dialects, in the order suites run them. */
 export const TEST_DIALECTS: readonly DialectName[] = ["sqlite", "postgres"];
@@ -34,7 +34,7 @@ export const TEST_DIALECTS: readonly DialectName[] = ["sqlite", "postgres"];
 let reachable: Promise<boolean> | undefined;
 
 /** Whether the test PostgreSQL server answers (asked once per process, within 2 s). */
-export function postgresReachable(): Promise<boolean> {
+function postgresReachable(): Promise<boolean> {
   reachable ??= (async () => {
     const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 2000 });
     try {
