@@ -75,6 +75,8 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     // Any cookie is safe to look up: the store looks for the token's hash, never the token itself.
     const session = token ? await findSession(services.store.db, token) : undefined;
     c.set("user", session?.user ?? null);
+    // A signed-in visitor's pages and files hold drafts: no shared cache may hand them to anyone else.
+    if (session) c.header("Cache-Control", "private, no-store");
     c.set("csrfToken", session?.csrfToken ?? null);
     await next();
   });

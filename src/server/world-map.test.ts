@@ -92,7 +92,7 @@ describe("world map", () => {
     assert.doesNotMatch(svg.value, /<script|\son\w+=/i);
     const bytes = Buffer.byteLength(svg.value);
     assert.ok(bytes < 100_000, `the map weighs ${bytes} bytes`);
-    // The geometry is built once: a second map has the very same outlines.
+    // A map without counts has the same outlines (and says there is no data).
     const again = renderWorldMap([], { language: "en", t: translator("en") });
     assert.deepEqual(again.svg.value.match(/ d="[^"]+"/g), svg.value.match(/ d="[^"]+"/g));
     assert.match(again.table.value, /No country has visible policies yet/);

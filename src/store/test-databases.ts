@@ -112,10 +112,8 @@ export async function openTestStore(dialect: DialectName, options: TestStoreOpti
   }
   const others = new Set<Store>();
   return {
-    db: store.db,
-    dialect: store.dialect,
-    url: store.url,
-    optimize: () => store.optimize(),
+    // Every Store member as it is; only close() is this module's own.
+    ...store,
     openAnother: async () => {
       const other = await openAgain();
       others.add(other);

@@ -8,6 +8,7 @@ import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../../
 import { createApp } from "../app.ts";
 import { LoginLimiter } from "../auth.ts";
 import { seedIfEmpty } from "../seed.ts";
+import { createTestAccounts, testBrowser } from "../test-browser.ts";
 
 const catalog = loadCatalog();
 
@@ -19,6 +20,7 @@ for (const dialect of TEST_DIALECTS) {
     before(async () => {
       store = await openTestStore(dialect, { name: "compare_test" });
       await seedIfEmpty(store, catalog);
+      await createTestAccounts(store, ["viewer"]);
       app = createApp({ store, catalog, limiter: new LoginLimiter(), secureCookies: false });
     });
     after(() => store.close());
@@ -59,9 +61,12 @@ for (const dialect of TEST_DIALECTS) {
     it("counts drafts for signed-in users only, and still takes the older ?institution=ID", async () => {
       const institution = await createInstitution(store.db, { name: "Draft Office", kind: "regulator", country: "RW", region: "014" }, null);
       await createPolicy(store.db, { institutionId: institution.id, title: "Draft rule", type: "regulation", status: "draft", reviewState: "draft", standards: ["dnssec"] }, null);
-      const page = await text(`/compare?institution=${institution.id}`);
-      assert.deepEqual(row(page, "dnssec"), [0]);
-      assert.match(page, /<td class="count gap">0<\/td>/);
+      const anonymous = await text(`/compare?institution=${institution.id}`);
+      assert.deepEqual(row(anonymous, "dnssec"), [0], "the draft is not counted for an anonymous visitor");
+      const viewer = testBrowser(app);
+      await viewer.login("viewer@example.org");
+      const signedIn = await (await viewer.get(`/compare?subject=${institution.id}`)).text();
+      assert.deepEqual(row(signedIn, "dnssec"), [1], "a signed-in viewer counts it");
     });
 
     it("escapes what was typed", async () => {

@@ -14,7 +14,7 @@ import {
   findInstitutionsByName,
   getInstitution,
   listInstitutions,
-  listPolicies,
+  coverageBy,
   matrixCounts,
   type Institution,
   type MatrixFilter,
@@ -79,9 +79,10 @@ export function registerCompareRoutes(app: Hono<AppEnv>): void {
 
 async function resolve(c: AppContext, query: string): Promise<Resolved> {
   const { db } = c.get("services").store;
-  if (/^[A-Za-z]{2}$/.test(query)) return { kind: "country", code: query.toUpperCase() };
+  // An id first: ids may be two letters too ("eu"), country codes never are ids.
   const byId = await getInstitution(db, query);
   if (byId) return { kind: "institution", institution: byId };
+  if (/^[A-Za-z]{2}$/.test(query)) return { kind: "country", code: query.toUpperCase() };
   // The whole name first, by its own query: among the substring matches it
   // may sort after the first MAX_CANDIDATES ("Data Agency" after a dozen
   // "A... Data Agency ..."), and would never be found there.
@@ -100,7 +101,9 @@ async function columnOf(c: AppContext, subject: Resolved): Promise<Column | unde
   const { db } = c.get("services").store;
   const reviewStates = visibleStates(c);
   const filter: MatrixFilter = subject.kind === "institution" ? { institutionId: subject.institution.id, reviewStates } : { country: subject.code, reviewStates };
-  const [{ total }, cells] = await Promise.all([listPolicies(db, { ...filter, limit: 1 }), matrixCounts(db, { rows: "region", columns: "standard", filter })]);
+  // Both cached under the data revision; the coverage rows (one per region) hold the policy count.
+  const [coverage, cells] = await Promise.all([coverageBy(db, "region", filter), matrixCounts(db, { rows: "region", columns: "standard", filter })]);
+  const total = coverage.reduce((sum, row) => sum + row.policies, 0);
   const citing = new Map<string, number>();
   for (const cell of cells) citing.set(cell.column, (citing.get(cell.column) ?? 0) + cell.count);
   const label =

@@ -41,8 +41,6 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
       const text = await exportCsv(c.get("services").store.db, table, { reviewStates: visibleStates(c) });
       c.header("Content-Type", "text/csv; charset=utf-8");
       c.header("Content-Disposition", `attachment; filename="${table}.csv"`);
-      // A signed-in user's file holds drafts: no shared cache may hand it to anyone else.
-      if (c.get("user")) c.header("Cache-Control", "private, no-store");
       return c.body(text);
     });
   }
