@@ -8,8 +8,8 @@
  * into GeoJSON by `topojson-client` and projected with d3-geo's Equal Earth
  * (areas stay comparable, which a choropleth needs). Countries are matched
  * by ISO 3166-1 numeric id, the one world-atlas uses; institutions store
- * alpha-2, which `i18n-iso-countries` maps (it also names the countries in
- * English, French and Spanish). The projected outlines never change, so
+ * alpha-2, which `i18n-iso-countries` maps; names come from
+ * place-names.ts. The projected outlines never change, so
  * they are built once per process on first use; a request only picks
  * colours.
  *
@@ -36,8 +36,6 @@ export interface WorldMapOptions {
   t: Translate;
   /** "policies" (the default) or "citing": policies that cite standards. */
   measure?: MapMeasure;
-  /** Where a country links to; by default its policies in the list page. */
-  href?: (country: string) => string;
 }
 
 export interface CountryCount {
@@ -214,7 +212,7 @@ const MEASURE_LABEL: Record<MapMeasure, MessageKey> = { policies: "map.measure.p
 export function renderWorldMap(counts: readonly CountryCount[], options: WorldMapOptions): WorldMap {
   const { language, t } = options;
   const measure = options.measure ?? "policies";
-  const href = options.href ?? ((country: string) => `/policies?country=${encodeURIComponent(country)}`);
+  const href = (country: string): string => `/policies?country=${encodeURIComponent(country)}`;
   const { width, height, shapes, drawn } = loadShapes();
   const byCountry = new Map(counts.filter((row) => row.policies > 0).map((row) => [row.country, row]));
   const steps = colourSteps(Math.max(0, ...[...byCountry.values()].map((row) => row[measure])));
