@@ -39,10 +39,10 @@ import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import type { Kysely } from "kysely";
 import { z } from "zod";
-import { importRows, type ImportReport, type ImportRow } from "./exchange.ts";
-import { PUBLIC_REVIEW_STATES, linksOf, matchingPolicies } from "./policies.ts";
+import { exportObservatory, importRows, type ImportReport, type ImportRow } from "./exchange.ts";
+import { PUBLIC_REVIEW_STATES } from "./policies.ts";
 import { cachedRead } from "./read-cache.ts";
-import { institutionFromRow, policyFromRow, type Institution, type KnownIds, type Policy } from "./records.ts";
+import type { Institution, KnownIds, Policy } from "./records.ts";
 import type { ReviewState, Schema } from "./schema.ts";
 import { ValidationError, describeError } from "./support.ts";
 
@@ -245,21 +245,14 @@ export async function exportCsv(
 }
 
 async function writeCsv(db: Kysely<Schema>, table: CsvTable, reviewStates: readonly ReviewState[]): Promise<string> {
-  if (table === "institutions") {
-    const rows = await db.selectFrom("institutions").selectAll().orderBy("id").execute();
-    return toCsv(CSV_COLUMNS.institutions, rows.map((row) => cellsOf(institutionFromRow(row), CSV_COLUMNS.institutions)));
-  }
-  const rows = await matchingPolicies(db, { reviewStates })
-    .selectAll("p")
-    .select("i.name as institution_name")
-    .orderBy("p.id")
-    .execute();
-  const links = await linksOf(db, rows.map((row) => row.id));
+  // The very records of the JSON export (read once, and cached there), laid out as cells.
+  const data = await exportObservatory(db, { reviewStates });
+  if (table === "institutions") return toCsv(CSV_COLUMNS.institutions, data.institutions.map((institution) => cellsOf(institution, CSV_COLUMNS.institutions)));
+  const names = new Map(data.institutions.map((institution) => [institution.id, institution.name]));
   return toCsv(
     CSV_COLUMNS.policies,
-    rows.map((row) => {
-      const { categories, standards } = links.get(row.id) ?? { categories: [], standards: [] };
-      const record: PolicyCsvRecord = { ...policyFromRow(row, categories, standards), institutionName: row.institution_name };
+    data.policies.map((policy) => {
+      const record: PolicyCsvRecord = { ...policy, institutionName: names.get(policy.institutionId) ?? "" };
       return cellsOf(record, CSV_COLUMNS.policies);
     }),
   );
