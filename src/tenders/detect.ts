@@ -260,7 +260,20 @@ function testGlobal(pattern: RegExp, text: string): boolean {
   return found;
 }
 
-function matchAllFrom(pattern: RegExp, text: string): IterableIterator<RegExpExecArray> {
+/**
+ * Every match of a global expression, by exec() on the expression itself.
+ * Not String.prototype.matchAll: it clones the expression for every call, and
+ * a fresh clone of the lexicon's large expressions starts in V8's regexp
+ * interpreter again, which made short passages fifty times slower to scan.
+ */
+function matchAllFrom(pattern: RegExp, text: string): RegExpExecArray[] {
+  const matches: RegExpExecArray[] = [];
   pattern.lastIndex = 0;
-  return text.matchAll(pattern);
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    matches.push(match);
+    // An empty match would not move lastIndex on its own.
+    if (match[0] === "") pattern.lastIndex++;
+  }
+  pattern.lastIndex = 0;
+  return matches;
 }
