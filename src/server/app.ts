@@ -2,9 +2,10 @@
  * The observatory web app (Hono): server-rendered pages usable without
  * JavaScript. Middleware picks the UI language, finds the session from its
  * cookie, refuses NUL characters (PostgreSQL text cannot hold them), caps
- * request bodies, and refuses any state-changing request without the
- * session's CSRF token. A route refuses a bad request by throwing
- * HTTPException(400, { message }): onError renders it as a page with that
+ * the bytes and fields of every request body (anonymous ones most), and
+ * refuses any state-changing request without the session's CSRF token (the
+ * login form has its own, routes/auth.ts). A route refuses a bad request by
+ * throwing HTTPException(400, { message }): onError renders it as a page with that
  * one line. Routes live in routes/*.ts; pages never build SQL, they call
  * the store.
  *
@@ -13,11 +14,11 @@
  *   serve({ fetch: app.fetch, port: 8080 });
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { getCookie, setCookie } from "hono/cookie";
 import { HTTPException } from "hono/http-exception";
 import { findSession } from "../store/index.ts";
 import { sameToken } from "./auth.ts";
+import { readLimitedBody } from "./form-limits.ts";
 import { canEdit, pageContext, type AppContext, type AppEnv, type AppServices } from "./context.ts";
 import { html } from "./html.ts";
 import { pickLanguage, translator } from "./i18n.ts";
@@ -34,11 +35,16 @@ import { registerObservatoryRoutes } from "./routes/observatory.ts";
 
 /** Request bodies above this are refused, whether they announce their length or arrive chunked (uploads included). */
 export const MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024;
+/** Form fields per request: the policy form's repeated standards and categories are the most, a few hundred at worst. */
+export const MAX_FORM_FIELDS = 1000;
+/** A POST without a session (logging in: three fields and a few hundred bytes). */
+export const ANONYMOUS_MAX_BODY_BYTES = 16 * 1024;
+export const ANONYMOUS_MAX_FORM_FIELDS = 50;
 
 /** A parameter or field name as a message quotes it: short, whatever a client sent, its NUL shown as \0. */
 const quoted = (name: string): string => (name.length > 40 ? `${name.slice(0, 40)}…` : name).replaceAll("\0", "\\0");
 
-/** The one POST that needs no session: logging in (routes/auth.ts has its own pre-session check, the rate limit). */
+/** The one POST that needs no session: logging in (routes/auth.ts checks its own token, the throttle and the hashing queue). */
 const isLogin = (c: AppContext): boolean => c.req.path === "/login";
 
 function csrfRefused(c: AppContext): Response | Promise<Response> {
@@ -89,15 +95,17 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     return csrfRefused(c);
   });
 
-  // The content-length header alone is no limit (a chunked upload has none):
-  // bodyLimit counts the bytes as they arrive and stops reading past the
-  // limit. Made per request for the translated message; that costs a closure.
-  app.use((c, next) => {
+  // Every POST body is read here, within limits on its bytes and its
+  // fields counted as it arrives (form-limits.ts), before anything parses
+  // it. A POST without a session (the login form; later surveys) gets small
+  // limits: nobody signed in has a reason to send more.
+  app.use(async (c, next) => {
     if (c.req.method !== "POST") return next();
-    const tooLarge = (): never => {
-      throw new HTTPException(413, { message: c.get("t")("error.tooLarge") });
-    };
-    return bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge })(c, next);
+    const limits = c.get("user") ? { maxBytes: MAX_BODY_BYTES, maxFields: MAX_FORM_FIELDS } : { maxBytes: ANONYMOUS_MAX_BODY_BYTES, maxFields: ANONYMOUS_MAX_FORM_FIELDS };
+    const read = await readLimitedBody(c.req.raw, limits);
+    if ("refused" in read) throw new HTTPException(413, { message: c.get("t")(read.refused === "bytes" ? "error.tooLarge" : "error.tooManyFields", { max: limits.maxFields }) });
+    c.req.raw = read.request;
+    return next();
   });
 
   app.use(async (c, next) => {

@@ -1,5 +1,6 @@
 /**
- * Passwords, CSRF token comparison and login rate limiting.
+ * Passwords, CSRF token comparison and the login defences (throttling,
+ * trusted proxies, the hashing queue: see LoginLimiter).
  *
  * - Passwords are hashed with scrypt (memory-hard; RFC 7914), N=2^15,
  *   r=8, p=1 (32 MiB per hash), a random 16-byte salt, stored as
@@ -9,6 +10,9 @@
  *   compares a submitted CSRF token with the session's.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { TrustedProxies } from "./client-address.ts";
+import { WorkQueue, type WorkQueueOptions } from "./hash-queue.ts";
+import { LoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
 
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 32 };
 /** scrypt needs 128·N·r bytes; allow some headroom over that. */
@@ -57,40 +61,40 @@ export function sameToken(a: string, b: string): boolean {
 }
 
 /**
- * Failed logins per key (address and e-mail) in a sliding window: after
- * `limit` failures the key is refused until the window has passed. Memory
- * is bounded: the oldest keys are dropped first.
+ * The same work for an e-mail address no account has: the password is
+ * checked against this hash (of a random password, made once with the same
+ * parameters), so that a wrong password and an unknown address take the
+ * same time and the answer's timing does not tell which accounts exist.
+ */
+let dummy: Promise<string> | undefined;
+export function dummyPasswordHash(): Promise<string> {
+  dummy ??= hashPassword(randomBytes(32).toString("base64"));
+  return dummy;
+}
+
+export interface LoginLimiterOptions {
+  /** `--trust-proxy`: proxies whose X-Forwarded-For is believed (addresses and CIDR ranges). */
+  trustProxy?: readonly string[];
+  throttle?: Partial<LoginThrottleOptions>;
+  hashing?: Partial<WorkQueueOptions>;
+}
+
+/**
+ * What stands between a client and the password hashes: which proxies are
+ * trusted to name the client (client-address.ts), the throttle whose counts
+ * the database keeps (login-throttle.ts), and the bounded queue every
+ * password check goes through (hash-queue.ts). One per server.
  */
 export class LoginLimiter {
-  readonly #failures = new Map<string, number[]>();
-  readonly #limit: number;
-  readonly #windowMs: number;
-  readonly #maxKeys: number;
+  readonly proxies: TrustedProxies;
+  readonly throttle: LoginThrottle;
+  readonly hashing: WorkQueue;
 
-  constructor(options: { limit?: number; windowMs?: number; maxKeys?: number } = {}) {
-    this.#limit = options.limit ?? 5;
-    this.#windowMs = options.windowMs ?? 15 * 60 * 1000;
-    this.#maxKeys = options.maxKeys ?? 10_000;
-  }
-
-  /** Milliseconds until `key` may try again; 0 when it may now. */
-  retryAfter(key: string, now = Date.now()): number {
-    const recent = (this.#failures.get(key) ?? []).filter((at) => now - at < this.#windowMs);
-    if (recent.length < this.#limit) return 0;
-    return this.#windowMs - (now - (recent[0] ?? now));
-  }
-
-  fail(key: string, now = Date.now()): void {
-    const recent = (this.#failures.get(key) ?? []).filter((at) => now - at < this.#windowMs);
-    this.#failures.delete(key);
-    this.#failures.set(key, [...recent, now]);
-    if (this.#failures.size > this.#maxKeys) {
-      const oldest = this.#failures.keys().next().value;
-      if (oldest !== undefined) this.#failures.delete(oldest);
-    }
-  }
-
-  succeed(key: string): void {
-    this.#failures.delete(key);
+  constructor(options: LoginLimiterOptions = {}) {
+    this.proxies = new TrustedProxies(options.trustProxy);
+    this.throttle = new LoginThrottle(options.throttle);
+    this.hashing = new WorkQueue(options.hashing);
+    // Made now, so that the first unknown address does not pay for it (and show it in its timing).
+    void dummyPasswordHash();
   }
 }

@@ -46,17 +46,23 @@ export interface TestBrowser {
 
 export function testBrowser(app: RequestHandler): TestBrowser {
   let cookie = "";
+  // The login form's token cookie (sent to /login only, as its path says).
+  let loginCookie = "";
   const remember = (response: Response): Response => {
     const session = response.headers.get("set-cookie")?.match(/baseline_session=([^;]*)/)?.[1];
     if (session !== undefined) cookie = session ? `baseline_session=${session}` : "";
+    const login = response.headers.get("set-cookie")?.match(/baseline_login=([^;]*)/)?.[1];
+    if (login !== undefined) loginCookie = login ? `baseline_login=${login}` : "";
     return response;
   };
-  const get = async (path: string): Promise<Response> => remember(await app.request(path, { headers: { cookie } }));
+  const cookies = (path: string): string => [cookie, path === "/login" ? loginCookie : ""].filter(Boolean).join("; ");
+  const get = async (path: string): Promise<Response> => remember(await app.request(path, { headers: { cookie: cookies(path) } }));
   const post = async (path: string, form: Record<string, string | readonly string[]>): Promise<Response> => {
     const body = new URLSearchParams();
     for (const [key, value] of Object.entries(form)) for (const item of typeof value === "string" ? [value] : value) body.append(key, item);
-    return remember(await app.request(path, { method: "POST", body, headers: { cookie, "content-type": "application/x-www-form-urlencoded" } }));
+    return remember(await app.request(path, { method: "POST", body, headers: { cookie: cookies(path), "content-type": "application/x-www-form-urlencoded" } }));
   };
+  const csrf = async (path: string): Promise<string> => (await (await get(path)).text()).match(/name="csrf" value="([^"]+)"/)?.[1] ?? "";
   return {
     get cookie() {
       return cookie;
@@ -64,7 +70,8 @@ export function testBrowser(app: RequestHandler): TestBrowser {
     get,
     post,
     upload: async (path, form) => remember(await app.request(path, { method: "POST", body: form, headers: { cookie } })),
-    login: (email, password = TEST_PASSWORD) => post("/login", { email, password }),
-    csrf: async (path) => (await (await get(path)).text()).match(/name="csrf" value="([^"]+)"/)?.[1] ?? "",
+    // As a browser does: the login page first, for the form's token.
+    login: async (email, password = TEST_PASSWORD) => post("/login", { csrf: await csrf("/login"), email, password }),
+    csrf,
   };
 }

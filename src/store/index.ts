@@ -16,6 +16,7 @@ export * from "./database.ts";
 export * from "./decision-matrices.ts";
 export * from "./exchange.ts";
 export * from "./institutions.ts";
+export * from "./login-throttle.ts";
 export * from "./matrix.ts";
 export * from "./policies.ts";
 export * from "./records.ts";

@@ -259,10 +259,35 @@ const readSpeed: Migration = {
   },
 };
 
+/**
+ * Failed logins, per address and per account (src/store/login-throttle.ts):
+ * in the database rather than in memory, so that a restart does not forget
+ * them, several servers on one PostgreSQL share them, and no flood of other
+ * keys can push a key out. Keys are SHA-256 hashes (fixed length, no e-mail
+ * address or IP address in clear); times are ISO 8601 text like every other
+ * time in the schema. The index serves the pruning of forgotten rows.
+ */
+const loginThrottle: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("login_throttle")
+      .addColumn("key", "text", (column) => column.primaryKey())
+      .addColumn("failures", "integer", (column) => column.notNull())
+      .addColumn("last_failure_at", "text", (column) => column.notNull())
+      .addColumn("lane_at", "text")
+      .execute();
+    await db.schema.createIndex("login_throttle_last_failure").on("login_throttle").column("last_failure_at").execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable("login_throttle").execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial-schema": initialSchema,
   "0002-read-speed": readSpeed,
+  "0003-login-throttle": loginThrottle,
 };
 
 /** The name of the newest migration: the schema version a backup records. */

@@ -1,27 +1,89 @@
 /**
  * Log in and out, and change one's own password (the current one is
- * required). Failed logins and failed current-password checks are rate
- * limited.
+ * required).
+ *
+ * Logging in is the one thing an anonymous client can make the server work
+ * hard for (a password hash), so it passes, in this order: the login
+ * form's own CSRF check (a token in a cookie of its own, matched by the
+ * form, and a cross-site Sec-Fetch-Site or Origin refused), the throttle
+ * (login-throttle.ts: per address and per account, counted before the
+ * hash), and the bounded hashing queue (hash-queue.ts). An unknown e-mail
+ * address costs the same hash as a known one. A successful login ends the
+ * session the browser had before and starts a new one (never one the
+ * client names: no session fixation).
  */
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { audit, createSession, deleteSession, findUserByEmail, updateUser } from "../../store/index.ts";
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from "../auth.ts";
+import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem, sameToken, verifyPassword } from "../auth.ts";
+import { clientAddress, throttleAddress } from "../client-address.ts";
 import { pageContext, type AppContext, type AppEnv } from "../context.ts";
+import { QueueFullError } from "../hash-queue.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
 
 export const SESSION_COOKIE = "baseline_session";
 
-function loginForm(c: AppContext, error?: string): Response | Promise<Response> {
+/** The login form's CSRF token lives in a cookie sent to /login only; the form repeats it. */
+const LOGIN_TOKEN_COOKIE = "baseline_login";
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** The browser's login token, made (and set as a cookie) when it has none. */
+function loginToken(c: AppContext): string {
+  const existing = getCookie(c, LOGIN_TOKEN_COOKIE);
+  if (existing && TOKEN_SHAPE.test(existing)) return existing;
+  const token = randomBytes(32).toString("base64url");
+  setCookie(c, LOGIN_TOKEN_COOKIE, token, { path: "/login", httpOnly: true, sameSite: "Strict", secure: c.get("services").secureCookies, maxAge: 24 * 3600 });
+  return token;
+}
+
+/**
+ * A login sent from another site (login CSRF: the victim signed into the
+ * attacker's account). Browsers say where a request comes from in
+ * Sec-Fetch-Site; older ones only in Origin. The token is checked as well.
+ */
+function fromAnotherSite(c: AppContext): boolean {
+  const site = c.req.header("sec-fetch-site");
+  if (site !== undefined) return site !== "same-origin" && site !== "none";
+  const origin = c.req.header("origin");
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== c.req.header("host");
+  } catch {
+    return true; // "null", from a sandboxed frame or a redirect across sites
+  }
+}
+
+/** The socket's remote address; none when the app is called in-process (tests). */
+function peerAddress(c: AppContext): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
+}
+
+function loginForm(c: AppContext, status?: { code: 401 | 403 | 429 | 503; error: string }): Response | Promise<Response> {
   const t = c.get("t");
   const body = html`<form method="post" action="/login">
+    <input type="hidden" name="csrf" value="${loginToken(c)}">
     <label for="email">${t("field.email")}</label><input id="email" name="email" type="email" autocomplete="username" required>
     <label for="password">${t("field.password")}</label><input id="password" name="password" type="password" autocomplete="current-password" required>
     <p><button type="submit">${t("action.login")}</button></p>
   </form>`;
-  if (error) c.status(401);
-  return c.html(page(pageContext(c), t("nav.login"), body, error ? { error } : undefined));
+  if (status) c.status(status.code);
+  return c.html(page(pageContext(c), t("nav.login"), body, status ? { error: status.error } : undefined));
+}
+
+/** The message for a refusal of `ms` milliseconds, with Retry-After (RFC 9110 section 10.2.3). */
+function waitMessage(c: AppContext, ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  c.header("Retry-After", String(seconds));
+  const t = c.get("t");
+  return seconds < 120 ? t("login.wait", { seconds }) : t("login.tooMany", { minutes: Math.ceil(seconds / 60) });
 }
 
 /** Starts a session for `userId` and hands its cookie to the browser; pages rendered after this carry its CSRF token. */
@@ -58,21 +120,31 @@ export function registerAuthRoutes(app: Hono<AppEnv>): void {
     const { store, limiter } = c.get("services");
     const t = c.get("t");
     const body = await c.req.parseBody();
-    const email = typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
-    const password = typeof body.password === "string" ? body.password : "";
-    const address = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
-    const key = `${address}|${email}`;
-    const wait = limiter.retryAfter(key);
-    if (wait > 0) {
-      c.status(429);
-      return c.html(page(pageContext(c), t("nav.login"), html``, { error: t("login.tooMany", { minutes: Math.ceil(wait / 60_000) }) }));
-    }
+    const field = (name: string): string => (typeof body[name] === "string" ? body[name] : "");
+    const token = getCookie(c, LOGIN_TOKEN_COOKIE) ?? "";
+    if (fromAnotherSite(c) || !TOKEN_SHAPE.test(token) || !sameToken(field("csrf"), token)) return loginForm(c, { code: 403, error: t("error.csrf") });
+    const email = field("email").trim().toLowerCase();
+    const password = field("password");
+    const address = clientAddress(peerAddress(c), c.req.header("x-forwarded-for"), limiter.proxies);
+    const keys = { address: `address:${throttleAddress(address)}`, account: `account:${email}` };
+    const verdict = await limiter.throttle.reserve(store.db, keys);
+    if (!verdict.allowed) return loginForm(c, { code: 429, error: waitMessage(c, verdict.retryAfterMs) });
+    if (verdict.waitMs > 0) await sleep(verdict.waitMs);
     const user = email ? await findUserByEmail(store.db, email) : undefined;
-    if (!user || !(await verifyPassword(password, user.passwordHash))) {
-      limiter.fail(key);
-      return loginForm(c, t("login.failed"));
+    let right: boolean;
+    try {
+      right = await limiter.hashing.run(keys.address, async () => verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash())));
+    } catch (error) {
+      if (!(error instanceof QueueFullError)) throw error;
+      c.header("Retry-After", "1");
+      return loginForm(c, { code: 503, error: t("login.busy") });
     }
-    limiter.succeed(key);
+    if (!user || !right) return loginForm(c, { code: 401, error: t("login.failed") });
+    await limiter.throttle.succeeded(store.db, keys);
+    // Whatever session this browser had (another account's, or this one's) ends here.
+    const earlier = getCookie(c, SESSION_COOKIE);
+    if (earlier) await deleteSession(store.db, earlier);
+    deleteCookie(c, LOGIN_TOKEN_COOKIE, { path: "/login" });
     await startSession(c, user.id);
     await audit(store.db, { userId: user.id, action: "login", entity: "user", entityId: user.id });
     return c.redirect("/", 303);
@@ -87,20 +159,28 @@ export function registerAuthRoutes(app: Hono<AppEnv>): void {
     const t = c.get("t");
     const body = await c.req.parseBody();
     const field = (name: string): string => (typeof body[name] === "string" ? body[name] : "");
-    // A stolen session must not become a way to guess the password: the same limit as logins, per account.
-    const key = `password-change|${user.id}`;
-    const wait = limiter.retryAfter(key);
-    if (wait > 0) {
+    // A stolen session must not become a way to guess the password: the account's backoff, as for logins.
+    const keys = { account: `password-change:${user.id}` };
+    const verdict = await limiter.throttle.reserve(store.db, keys);
+    if (!verdict.allowed) {
       c.status(429);
-      return passwordForm(c, {}, { error: t("login.tooMany", { minutes: Math.ceil(wait / 60_000) }) });
+      return passwordForm(c, {}, { error: waitMessage(c, verdict.retryAfterMs) });
     }
     const stored = await findUserByEmail(store.db, user.email);
-    if (!stored || !(await verifyPassword(field("current"), stored.passwordHash))) {
-      limiter.fail(key);
+    let right: boolean;
+    try {
+      right = stored !== undefined && (await limiter.hashing.run(`user:${user.id}`, () => verifyPassword(field("current"), stored.passwordHash)));
+    } catch (error) {
+      if (!(error instanceof QueueFullError)) throw error;
+      c.status(503);
+      c.header("Retry-After", "1");
+      return passwordForm(c, {}, { error: t("login.busy") });
+    }
+    if (!right) {
       c.status(400);
       return passwordForm(c, { current: t("account.wrongPassword") }, { error: t("error.invalid") });
     }
-    limiter.succeed(key);
+    await limiter.throttle.succeeded(store.db, keys);
     const password = field("password");
     const problem = passwordProblem(password);
     const errors: PasswordErrors = {};
