@@ -10,8 +10,9 @@
  */
 import type { Catalog } from "../catalog/catalog.ts";
 import { AWARD_SECTION, DESIRED, DISABLE, EXISTING_STATE, GENERIC_DEMAND, NEGATION, REQUIREMENT_SECTION, STRONG_REQUIRED, TOPIC_ONLY, WEAK_REQUIRED } from "./cues.ts";
-import { compileLexicon, ownerKey, RFC_PATTERN } from "./lexicon.ts";
-import type { Evidence, IgnoredMention, Passage, RequestedStandard, TenderDocument } from "./types.ts";
+import { splitLong } from "./ingest/text.ts";
+import { compileLexicon, ownerKey, RFC_PATTERN, type CompiledLexicon } from "./lexicon.ts";
+import type { Evidence, IgnoredMention, Passage, RequestedStandard, SharedPassages, TenderDocument } from "./types.ts";
 
 export interface Detection {
   requested: RequestedStandard[];
@@ -36,66 +37,150 @@ export interface DetectOptions {
 
 export function detectRequests(document: TenderDocument, catalog: Catalog, options: DetectOptions = { ict: true }): Detection {
   const lexicon = compileLexicon(catalog);
-  const found = new Map<string, { level: "required" | "desired"; evidence: Evidence[] }>();
-  const ignored: IgnoredMention[] = [];
-  const genericDemand: Evidence[] = [];
+  const tokens = abbreviationNames(catalog);
+  const shared = document.shared ?? [];
+  const redefined = redefinedAbbreviations(document.passages, tokens);
+  for (const group of shared) for (const abbreviation of cached(lexicon, group, "redefined", () => redefinedAbbreviations(group.passages, tokens))) redefined.add(abbreviation);
+  const key = `${options.ict ? "ict" : "other"}|${[...redefined].sort().join(" ")}`;
+  const parts = [
+    detectPassages(document.passages, lexicon, redefined, options),
+    // A file cited by many tenders is analysed once per distinct context (ICT or not, abbreviations redefined).
+    ...shared.map((group) => cached(lexicon, group, key, () => detectPassages(group.passages, lexicon, redefined, options))),
+  ];
+  return mergeDetections(parts);
+}
 
-  const redefined = redefinedAbbreviations(document, catalog);
-  for (const passage of document.passages) {
-    const text = maskUrls(passage.text);
-    const urlMentions = new Set<string>();
-    const passageMentions = mentionsIn(text, lexicon);
-    for (const sentence of sentences(text)) {
-      const evidence = (): Evidence => ({ quote: quote(sentence.text), ...location(passage) });
-      if (GENERIC_DEMAND.some((cue) => cue.test(sentence.text)) && !NEGATION.some((cue) => cue.test(sentence.text))) {
-        if (genericDemand.length < MAX_EVIDENCE) genericDemand.push(evidence());
-      }
-      const inSentence = passageMentions.filter((mention) => mention.offset >= sentence.start && mention.offset < sentence.start + sentence.text.length);
-      for (const { standard, offset: passageOffset, text: mentioned } of inSentence) {
-        const offset = passageOffset - sentence.start;
-        const matcher = lexicon.matchers.find((entry) => entry.standard === standard);
-        const bareAbbreviation = !options.ict && lexicon.tokenSet.has(mentioned);
-        const otherMeaning = bareAbbreviation || redefined.has(mentioned) || (matcher?.falseFriends !== undefined && testGlobal(matcher.falseFriends, passage.text));
-        const verdict = otherMeaning
-          ? ({ kind: "ignored", reason: "false-friend" } as const)
-          : classify(clauseAt(sentence.text, offset), sentence.text, passage);
-        record(standard, verdict, evidence());
-      }
-      for (const matcher of lexicon.matchers) {
-        if (!matcher.legacy) continue;
-        for (const match of matchAllFrom(matcher.legacy, sentence.text)) {
-          const clause = clauseAt(sentence.text, match.index);
-          if (DISABLE.some((cue) => cue.test(clause))) record(matcher.standard, { kind: "required" }, evidence());
-        }
-      }
-    }
-    // Standards seen only inside URLs ("https://www.tenderned.nl/...") are recorded as such.
-    for (const standard of urlOnlyMentions(passage.text, lexicon)) urlMentions.add(standard);
-    for (const standard of urlMentions) {
-      if (!found.has(standard)) pushIgnored(standard, "url", { quote: quote(passage.text), ...location(passage) });
-    }
+/**
+ * What a run of passages contributes to a detection: no more than the
+ * result keeps (the first evidence of each kind), so that the part of a
+ * shared attachment can be kept and merged into every tender citing it.
+ */
+interface PartialDetection {
+  found: Map<string, { required: boolean; evidence: Evidence[] }>;
+  ignored: IgnoredMention[];
+  genericDemand: Evidence[];
+}
+
+function emptyPartial(): PartialDetection {
+  return { found: new Map(), ignored: [], genericDemand: [] };
+}
+
+/** Merges parts in document order, with the same caps as one pass over all their passages. */
+function mergeDetections(parts: PartialDetection[]): Detection {
+  const total = emptyPartial();
+  for (const part of parts) {
+    for (const [standard, entry] of part.found) for (const evidence of entry.evidence) recordFound(total, standard, entry.required, evidence);
+    for (const [standard, entry] of part.found) if (entry.evidence.length === 0) recordFound(total, standard, entry.required, undefined);
+    for (const mention of part.ignored) pushIgnored(total, mention);
+    for (const evidence of part.genericDemand) if (total.genericDemand.length < MAX_EVIDENCE) total.genericDemand.push(evidence);
   }
-
   return {
-    requested: [...found.entries()].map(([standard, { level, evidence }]) => ({ standard, level, evidence })).sort((a, b) => a.standard.localeCompare(b.standard)),
-    genericDemand,
-    ignored: ignored.filter((mention) => !found.has(mention.standard)),
+    requested: [...total.found.entries()]
+      .map(([standard, { required, evidence }]): RequestedStandard => ({ standard, level: required ? "required" : "desired", evidence }))
+      .sort((a, b) => a.standard.localeCompare(b.standard)),
+    genericDemand: total.genericDemand,
+    ignored: total.ignored.filter((mention) => !total.found.has(mention.standard)),
   };
+}
 
-  function record(standard: string, verdict: Verdict, evidence: Evidence): void {
-    if (verdict.kind === "ignored") {
-      pushIgnored(standard, verdict.reason, evidence);
-      return;
+function recordFound(into: PartialDetection, standard: string, required: boolean, evidence: Evidence | undefined): void {
+  const entry = into.found.get(standard) ?? { required: false, evidence: [] };
+  if (required) entry.required = true;
+  if (evidence && entry.evidence.length < MAX_EVIDENCE && !entry.evidence.some((item) => item.quote === evidence.quote)) entry.evidence.push(evidence);
+  into.found.set(standard, entry);
+}
+
+function pushIgnored(into: PartialDetection, mention: IgnoredMention): void {
+  let count = 0;
+  for (const other of into.ignored) if (other.standard === mention.standard) count++;
+  if (count < MAX_EVIDENCE) into.ignored.push(mention);
+}
+
+/** Passages longer than this are cut before detection, so that the work per passage stays bounded whatever an ingester made. */
+const MAX_DETECTED_PASSAGE = 4000;
+
+function detectPassages(passages: Passage[], lexicon: CompiledLexicon, redefined: Set<string>, options: DetectOptions): PartialDetection {
+  const result = emptyPartial();
+  const matcherOf = new Map(lexicon.matchers.map((matcher) => [matcher.standard, matcher]));
+  const record = (standard: string, verdict: Verdict, evidence: Evidence): void => {
+    if (verdict.kind === "ignored") pushIgnored(result, { standard, reason: verdict.reason, evidence });
+    else recordFound(result, standard, verdict.kind === "required", evidence);
+  };
+  for (const whole of passages) {
+    for (const chunk of whole.text.length > MAX_DETECTED_PASSAGE ? splitLong(whole.text, MAX_DETECTED_PASSAGE) : [whole.text]) {
+      const passage = chunk === whole.text ? whole : { ...whole, text: chunk };
+      const text = maskUrls(passage.text);
+      const passageSentences = sentences(text);
+      const bySentence = mentionsBySentence(mentionsIn(text, lexicon), passageSentences);
+      const falseFriendIn = new Map<string, boolean>();
+      passageSentences.forEach((sentence, index) => {
+        const evidence = (): Evidence => ({ quote: quote(sentence.text), ...location(passage) });
+        if (GENERIC_DEMAND.some((cue) => cue.test(sentence.text)) && !NEGATION.some((cue) => cue.test(sentence.text))) {
+          if (result.genericDemand.length < MAX_EVIDENCE) result.genericDemand.push(evidence());
+        }
+        for (const { standard, offset: passageOffset, text: mentioned } of bySentence[index] ?? []) {
+          const offset = passageOffset - sentence.start;
+          const falseFriends = matcherOf.get(standard)?.falseFriends;
+          let falseFriend = falseFriendIn.get(standard);
+          if (falseFriend === undefined) {
+            falseFriend = falseFriends !== undefined && testGlobal(falseFriends, passage.text);
+            falseFriendIn.set(standard, falseFriend);
+          }
+          const bareAbbreviation = !options.ict && lexicon.tokenSet.has(mentioned);
+          const otherMeaning = bareAbbreviation || redefined.has(mentioned) || falseFriend;
+          const verdict = otherMeaning ? ({ kind: "ignored", reason: "false-friend" } as const) : classify(clauseAt(sentence.text, offset), sentence.text, passage);
+          record(standard, verdict, evidence());
+        }
+        for (const matcher of lexicon.matchers) {
+          if (!matcher.legacy) continue;
+          for (const match of matchAllFrom(matcher.legacy, sentence.text)) {
+            const clause = clauseAt(sentence.text, match.index);
+            if (DISABLE.some((cue) => cue.test(clause))) record(matcher.standard, { kind: "required" }, evidence());
+          }
+        }
+      });
+      // Standards seen only inside URLs ("https://www.tenderned.nl/...") are recorded as such.
+      for (const standard of urlOnlyMentions(passage.text, lexicon)) {
+        if (!result.found.has(standard)) pushIgnored(result, { standard, reason: "url", evidence: { quote: quote(passage.text), ...location(passage) } });
+      }
     }
-    const entry = found.get(standard) ?? { level: verdict.kind, evidence: [] };
-    if (verdict.kind === "required") entry.level = "required";
-    if (entry.evidence.length < MAX_EVIDENCE && !entry.evidence.some((item) => item.quote === evidence.quote)) entry.evidence.push(evidence);
-    found.set(standard, entry);
   }
+  return result;
+}
 
-  function pushIgnored(standard: string, reason: IgnoredMention["reason"], evidence: Evidence): void {
-    if (ignored.filter((mention) => mention.standard === standard).length < MAX_EVIDENCE) ignored.push({ standard, reason, evidence });
+/** The mentions of each sentence, in the order they were found; sentences are sorted by start, so a binary search places each. */
+function mentionsBySentence(mentions: Mention[], passageSentences: { text: string; start: number }[]): Mention[][] {
+  const groups: Mention[][] = passageSentences.map(() => []);
+  for (const mention of mentions) {
+    let low = 0;
+    let high = passageSentences.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((passageSentences[middle]?.start ?? 0) <= mention.offset) low = middle;
+      else high = middle - 1;
+    }
+    const sentence = passageSentences[low];
+    if (sentence && mention.offset >= sentence.start && mention.offset < sentence.start + sentence.text.length) groups[low]?.push(mention);
   }
+  return groups;
+}
+
+const partialCache = new WeakMap<CompiledLexicon, WeakMap<SharedPassages, Map<string, unknown>>>();
+
+/** A value computed once per shared passage group, lexicon and key. */
+function cached<T>(lexicon: CompiledLexicon, group: SharedPassages, key: string, compute: () => T): T {
+  let byGroup = partialCache.get(lexicon);
+  if (!byGroup) {
+    byGroup = new WeakMap();
+    partialCache.set(lexicon, byGroup);
+  }
+  let values = byGroup.get(group);
+  if (!values) {
+    values = new Map();
+    byGroup.set(group, values);
+  }
+  if (!values.has(key)) values.set(key, compute());
+  return values.get(key) as T;
 }
 
 /** What one clause around a mention makes of it. */
@@ -122,14 +207,9 @@ function classify(clause: string, sentence: string, passage: Passage): Verdict {
  * least two of its letters as initials, and must not be one of the
  * standard's own names ("Transport Layer Security (TLS)" keeps TLS).
  */
-function redefinedAbbreviations(document: TenderDocument, catalog: Catalog): Set<string> {
-  const tokens = new Map<string, string[]>();
-  for (const standard of catalog.standards) {
-    const names = [standard.fullName.en, standard.fullName.fr, standard.fullName.es, standard.fullName.nl, ...Object.values(standard.lexicon.phrases).flat()].map((name) => name.toLowerCase());
-    for (const token of standard.lexicon.tokens) tokens.set(token, [...(tokens.get(token) ?? []), ...names]);
-  }
+function redefinedAbbreviations(passages: Passage[], tokens: Map<string, string[]>): Set<string> {
   const redefined = new Set<string>();
-  for (const passage of document.passages) {
+  for (const passage of passages) {
     for (const match of passage.text.matchAll(/\(([\p{Lu}\d-]{2,12})\)/gu)) {
       const abbreviation = match[1] ?? "";
       const names = tokens.get(abbreviation);
@@ -140,6 +220,21 @@ function redefinedAbbreviations(document: TenderDocument, catalog: Catalog): Set
     }
   }
   return redefined;
+}
+
+const abbreviationCache = new WeakMap<Catalog, Map<string, string[]>>();
+
+/** Each abbreviation with the names (lower case) of the standards it stands for. */
+function abbreviationNames(catalog: Catalog): Map<string, string[]> {
+  const known = abbreviationCache.get(catalog);
+  if (known) return known;
+  const tokens = new Map<string, string[]>();
+  for (const standard of catalog.standards) {
+    const names = [standard.fullName.en, standard.fullName.fr, standard.fullName.es, standard.fullName.nl, ...Object.values(standard.lexicon.phrases).flat()].map((name) => name.toLowerCase());
+    for (const token of standard.lexicon.tokens) tokens.set(token, [...(tokens.get(token) ?? []), ...names]);
+  }
+  abbreviationCache.set(catalog, tokens);
+  return tokens;
 }
 
 const MINOR_WORDS = new Set(["and", "of", "the", "for", "en", "van", "de", "het", "der", "die", "das", "und", "für", "et", "du", "des", "la", "le", "y", "del", "e", "do", "da", "dos"]);
@@ -171,7 +266,7 @@ interface Mention {
   text: string;
 }
 
-function mentionsIn(text: string, lexicon: ReturnType<typeof compileLexicon>): Mention[] {
+function mentionsIn(text: string, lexicon: CompiledLexicon): Mention[] {
   const mentions: Mention[] = [];
   for (const pattern of [lexicon.tokens, lexicon.phrases]) {
     if (!pattern) continue;
@@ -184,11 +279,39 @@ function mentionsIn(text: string, lexicon: ReturnType<typeof compileLexicon>): M
   for (const match of matchAllFrom(RFC_PATTERN, text)) {
     for (const standard of lexicon.rfcs.get(Number(match[1])) ?? []) mentions.push({ standard, offset: match.index, end: match.index + match[0].length, text: match[0] });
   }
-  // "TLS-RPT" names tls-rpt, not also tls: a mention inside a longer mention of another standard does not count.
-  return mentions.filter((mention) => !mentions.some((other) => other.standard !== mention.standard && other.offset <= mention.offset && other.end >= mention.end && other.end - other.offset > mention.end - mention.offset));
+  return withoutCoveredMentions(mentions);
 }
 
-function urlOnlyMentions(text: string, lexicon: ReturnType<typeof compileLexicon>): string[] {
+/**
+ * "TLS-RPT" names tls-rpt, not also tls: a mention inside a longer mention
+ * of another standard does not count. One sweep in order of position
+ * (comparing every pair was quadratic: finding 13 of issue 15), keeping the
+ * mention that reaches furthest and the furthest one of another standard.
+ */
+function withoutCoveredMentions(mentions: Mention[]): Mention[] {
+  const order = mentions.map((_, index) => index).sort((a, b) => {
+    const x = mentions[a];
+    const y = mentions[b];
+    return x && y ? x.offset - y.offset || y.end - x.end : 0;
+  });
+  const covered = new Set<number>();
+  let furthest: Mention | undefined;
+  let furthestOther: Mention | undefined;
+  for (const index of order) {
+    const mention = mentions[index];
+    if (!mention) continue;
+    const cover = furthest?.standard !== mention.standard ? furthest : furthestOther;
+    // Sorted by position, so cover.offset <= mention.offset; it covers when it reaches as far and is longer.
+    if (cover && cover.end >= mention.end && cover.end - cover.offset > mention.end - mention.offset) covered.add(index);
+    if (!furthest || mention.end > furthest.end) {
+      if (furthest && furthest.standard !== mention.standard) furthestOther = furthest;
+      furthest = mention;
+    } else if (mention.standard !== furthest.standard && (!furthestOther || mention.end > furthestOther.end)) furthestOther = mention;
+  }
+  return covered.size === 0 ? mentions : mentions.filter((_, index) => !covered.has(index));
+}
+
+function urlOnlyMentions(text: string, lexicon: CompiledLexicon): string[] {
   const urls = [...text.matchAll(URL_PATTERN)].map((match) => match[0]).join(" ");
   if (!urls) return [];
   // A URL's scheme is the classic case: "https://..." is no request for HTTPS.

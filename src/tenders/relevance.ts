@@ -8,7 +8,7 @@
  */
 import type { Catalog } from "../catalog/catalog.ts";
 import { CpvError } from "../catalog/cpv.ts";
-import type { TenderDocument } from "./types.ts";
+import type { Passage, SharedPassages, TenderDocument } from "./types.ts";
 
 /** CPV codes written in the text: "72415000-2", "CPV 72415000". */
 const CPV_IN_TEXT = /(?<!\d)(\d{8})(?:-(\d))?(?!\d)/g;
@@ -22,14 +22,8 @@ export interface Relevance {
 export function relevanceOf(document: TenderDocument, catalog: Catalog): Relevance {
   const codes = new Set(document.cpv);
   if (codes.size === 0) {
-    for (const passage of document.passages) {
-      for (const match of passage.text.matchAll(CPV_IN_TEXT)) {
-        const code = match[1] ?? "";
-        const entry = catalog.cpv.get(code);
-        // Only real codes, with a matching check digit when one is written, so that phone numbers do not count.
-        if (entry && (match[2] === undefined || match[2] === entry.checkDigit)) codes.add(code);
-      }
-    }
+    for (const code of cpvInText(document.passages, catalog)) codes.add(code);
+    for (const group of document.shared ?? []) for (const code of sharedScan(catalog, group).cpv) codes.add(code);
   }
   const categories = new Set<string>();
   for (const code of codes) {
@@ -49,17 +43,62 @@ export function relevanceOf(document: TenderDocument, catalog: Catalog): Relevan
   return { cpv: [...codes].sort(), categories: [...categories].sort(), relevant: [...relevant].sort() };
 }
 
+/** Codes written in the passages that the catalog knows. */
+function cpvInText(passages: Passage[], catalog: Catalog): Set<string> {
+  const codes = new Set<string>();
+  for (const passage of passages) {
+    for (const match of passage.text.matchAll(CPV_IN_TEXT)) {
+      const code = match[1] ?? "";
+      const entry = catalog.cpv.get(code);
+      // Only real codes, with a matching check digit when one is written, so that phone numbers do not count.
+      if (entry && (match[2] === undefined || match[2] === entry.checkDigit)) codes.add(code);
+    }
+  }
+  return codes;
+}
+
+/** Every category keyword (lower case) that occurs as a word in the passages. */
+function keywordsIn(passages: Passage[], catalog: Catalog): Set<string> {
+  const body = passages.map((passage) => passage.text).join("\n").toLowerCase();
+  const found = new Set<string>();
+  for (const category of catalog.categories) {
+    for (const keyword of Object.values(category.keywords).flat()) {
+      const lower = keyword.toLowerCase();
+      if (!found.has(lower) && containsWord(body, lower)) found.add(lower);
+    }
+  }
+  return found;
+}
+
+const sharedScans = new WeakMap<Catalog, WeakMap<SharedPassages, { cpv: Set<string>; keywords: Set<string> }>>();
+
+/** What a shared attachment adds, computed once for all the tenders that cite it. */
+function sharedScan(catalog: Catalog, group: SharedPassages): { cpv: Set<string>; keywords: Set<string> } {
+  let byGroup = sharedScans.get(catalog);
+  if (!byGroup) {
+    byGroup = new WeakMap();
+    sharedScans.set(catalog, byGroup);
+  }
+  let scan = byGroup.get(group);
+  if (!scan) {
+    scan = { cpv: cpvInText(group.passages, catalog), keywords: keywordsIn(group.passages, catalog) };
+    byGroup.set(group, scan);
+  }
+  return scan;
+}
+
 /** Categories whose keywords appear at least twice, or once in the title. */
 function categoriesFromKeywords(document: TenderDocument, catalog: Catalog): string[] {
   const title = (document.title ?? "").toLowerCase();
-  const body = document.passages.map((passage) => passage.text).join("\n").toLowerCase();
+  const inBody = keywordsIn(document.passages, catalog);
+  for (const group of document.shared ?? []) for (const keyword of sharedScan(catalog, group).keywords) inBody.add(keyword);
   return catalog.categories
     .filter((category) => {
       const keywords = Object.values(category.keywords).flat().map((keyword) => keyword.toLowerCase());
       let hits = 0;
       for (const keyword of keywords) {
         if (title.includes(keyword)) return true;
-        if (containsWord(body, keyword)) hits++;
+        if (inBody.has(keyword)) hits++;
       }
       return hits >= 2;
     })

@@ -39,9 +39,24 @@ export interface TenderDocument {
   /** BCP 47 language when the format declares it (eForms, HTML lang); detection fills it otherwise. */
   declaredLanguage?: string;
   passages: Passage[];
-  /** Pages in the original (PDF), and whether extraction stopped at the page cap. */
+  /**
+   * Passages this document shares with others: a file that several OCDS
+   * tenders cite. They are read once and held once, and analysis computes
+   * their part once (finding 12 of issue 15: 400 tenders citing one 20 MiB
+   * annex copied and analysed it 400 times). They count as the document's
+   * own, after `passages`.
+   */
+  shared?: SharedPassages[];
+  /** Pages in the original (PDF), and whether extraction stopped at a cap (pages, characters). */
   pages?: number;
   truncated?: boolean;
+}
+
+/** Passages shared by reference between documents; the same object in each. */
+export interface SharedPassages {
+  /** What the passages come from, e.g. the attachment's path and title. */
+  key: string;
+  passages: Passage[];
 }
 
 export interface Evidence extends Location {
@@ -78,6 +93,12 @@ export interface TenderAnalysis {
   /** A blanket demand for "the mandatory standards of the comply-or-explain list", reported separately. */
   genericDemand: Evidence[];
   ignored: IgnoredMention[];
+  /**
+   * Present (true) when only part of the document was read: the PDF page
+   * cap or the character cap was reached, here or in a cited attachment.
+   * What was not read may hold requests, so `missing` may be wrong.
+   */
+  truncated?: true;
 }
 
 /** A document that could not be read; the batch goes on. */

@@ -12,8 +12,17 @@ export interface IngestOptions {
   maxBytes?: number;
   /** PDF pages read before extraction stops and the document is marked truncated (default 2000). */
   maxPages?: number;
-  /** Largest total a DOCX (zip) may unpack to, in bytes (default 200 MiB). */
+  /** Largest total a DOCX (zip) or the compressed streams of a PDF may unpack to, in bytes (default 200 MiB). */
   maxUncompressedBytes?: number;
+  /**
+   * Largest single part: a DOCX XML part or a PDF stream, unpacked (default
+   * 16 MiB). The DOCX reader builds a tree of the whole part, about sixty
+   * times its size in memory, so this cap, not the total, is what keeps one
+   * small zip from exhausting memory.
+   */
+  maxPartBytes?: number;
+  /** Characters of text kept per document; the rest is dropped and the document marked truncated (default 30 million). */
+  maxCharacters?: number;
 }
 
 export type IngestLimits = Required<Omit<IngestOptions, "documentRoot">>;
@@ -24,6 +33,8 @@ export const DEFAULT_LIMITS: IngestLimits = {
   maxBytes: 50 * MIB,
   maxPages: 2000,
   maxUncompressedBytes: 200 * MIB,
+  maxPartBytes: 16 * MIB,
+  maxCharacters: 30_000_000,
 };
 
 export function limitsOf(options: IngestOptions): IngestLimits {
@@ -31,6 +42,8 @@ export function limitsOf(options: IngestOptions): IngestLimits {
     maxBytes: options.maxBytes ?? DEFAULT_LIMITS.maxBytes,
     maxPages: options.maxPages ?? DEFAULT_LIMITS.maxPages,
     maxUncompressedBytes: options.maxUncompressedBytes ?? DEFAULT_LIMITS.maxUncompressedBytes,
+    maxPartBytes: options.maxPartBytes ?? DEFAULT_LIMITS.maxPartBytes,
+    maxCharacters: options.maxCharacters ?? DEFAULT_LIMITS.maxCharacters,
   };
 }
 
@@ -62,9 +75,34 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit] ?? "TiB"}`;
 }
 
-/** Runs of whitespace (including no-break spaces) become one space. */
+/**
+ * Text as detection compares it: NFKC (fullwidth "ＤＮＳＳＥＣ" and ligatures
+ * become plain letters) without Unicode format characters (soft hyphen,
+ * zero-width space and joiners, direction marks), which Word and web
+ * editors slip into names ("D\u00adANE") and which no reader sees. Letters
+ * of other scripts are left alone: a Cyrillic look-alike stays Cyrillic.
+ */
+export function normalizeText(text: string): string {
+  // Pure ASCII needs neither step; most text is, and normalize() is not free.
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  return text.normalize("NFKC").replace(/\p{Cf}+/gu, "");
+}
+
+/** Runs of whitespace (including no-break spaces) become one space, after normalizeText. */
 export function collapseWhitespace(text: string): string {
-  return text.replace(/[\s\u00a0\u200b]+/g, " ").trim();
+  return normalizeText(text).replace(/\s+/g, " ").trim();
+}
+
+/**
+ * A file name or message made safe for one line of output: control
+ * characters (a newline in a file name would start a line that looks like
+ * another file's error) are written as escapes, "\n", "\x1b".
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (character) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[character] ?? `\\x${character.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  });
 }
 
 /**

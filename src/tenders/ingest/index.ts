@@ -16,15 +16,15 @@
  *     else analyse(result);
  *   }
  */
-import type { Dirent } from "node:fs";
+import { constants, type Dirent } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
-import type { IngestFailure, TenderDocument } from "../types.ts";
+import type { IngestFailure, Passage, TenderDocument } from "../types.ts";
 import { formatBytes, IngestError, limitsOf, oneLine, type IngestLimits, type IngestOptions } from "./common.ts";
 import { ingestDocx, isOleFile, isZipFile } from "./docx.ts";
 import { ingestEforms } from "./eforms.ts";
 import { ingestHtml } from "./html.ts";
-import { ingestOcds } from "./ocds.ts";
+import { ocdsDocuments } from "./ocds.ts";
 import { ingestPdf } from "./pdf.ts";
 import { ingestText } from "./text.ts";
 
@@ -67,11 +67,11 @@ export async function* ingestPaths(paths: string[], options: IngestOptions = {})
       continue;
     }
     if (!isDirectory) {
-      yield* await ingestFile(path, options);
+      yield* ingestFileStream(path, options);
       continue;
     }
     for await (const entry of walk(path)) {
-      if (typeof entry === "string") yield* await ingestFile(entry, options);
+      if (typeof entry === "string") yield* ingestFileStream(entry, options);
       else yield entry;
     }
   }
@@ -79,39 +79,57 @@ export async function* ingestPaths(paths: string[], options: IngestOptions = {})
 
 /** Ingests one file: one document, several (an OCDS package), or failures. */
 export async function ingestFile(path: string, options: IngestOptions = {}): Promise<IngestResult[]> {
+  const results: IngestResult[] = [];
+  for await (const result of ingestFileStream(path, options)) results.push(result);
+  return results;
+}
+
+/** Ingests one file, yielding each document as soon as it is built (an OCDS package holds many). */
+export async function* ingestFileStream(path: string, options: IngestOptions = {}): AsyncGenerator<IngestResult> {
   const limits = limitsOf(options);
   let bytes: Buffer;
   try {
     bytes = await readBounded(path, limits.maxBytes);
   } catch (error) {
-    return [failure(path, error instanceof IngestError ? error.message : `cannot read: ${describeFsError(error)}`)];
+    yield failure(path, error instanceof IngestError ? error.message : `cannot read: ${describeFsError(error)}`);
+    return;
   }
   const extension = extname(path).toLowerCase();
   const format = detectFormat(bytes, extension);
-  if (format === undefined) return [failure(path, `unknown file type${extension ? ` "${extension}"` : ""}: not PDF, DOCX, HTML, text, OCDS JSON or eForms XML`)];
+  if (format === undefined) {
+    yield failure(path, `unknown file type${extension ? ` "${extension}"` : ""}: not PDF, DOCX, HTML, text, OCDS JSON or eForms XML`);
+    return;
+  }
   try {
-    return await ingestAs(format, bytes, path, extension, options, limits);
+    for await (const result of ingestAs(format, bytes, path, extension, options, limits)) {
+      yield "error" in result ? result : capCharacters(result, limits.maxCharacters);
+    }
   } catch (error) {
-    if (error instanceof IngestError) return [failure(path, error.message)];
-    return [failure(path, `${format} reader failed: ${oneLine(error)}`)];
+    if (error instanceof IngestError) yield failure(path, error.message);
+    else yield failure(path, `${format} reader failed: ${oneLine(error)}`);
   }
 }
 
-async function ingestAs(format: Format, bytes: Buffer, path: string, extension: string, options: IngestOptions, limits: IngestLimits): Promise<IngestResult[]> {
+async function* ingestAs(format: Format, bytes: Buffer, path: string, extension: string, options: IngestOptions, limits: IngestLimits): AsyncGenerator<IngestResult> {
   switch (format) {
     case "pdf":
-      return [await ingestPdf(bytes, path, limits)];
+      yield await ingestPdf(bytes, path, limits);
+      return;
     case "docx":
-      return [await ingestDocx(bytes, path, limits)];
+      yield await ingestDocx(bytes, path, limits);
+      return;
     case "html":
-      return [ingestHtml(bytes, path)];
+      yield ingestHtml(bytes, path);
+      return;
     case "text":
-      return [ingestText(bytes, path)];
+      yield ingestText(bytes, path);
+      return;
     case "eforms":
-      return [ingestEforms(bytes, path)];
+      yield ingestEforms(bytes, path);
+      return;
     case "ocds": {
       const { documentRoot } = options;
-      const { documents, failures } = await ingestOcds(bytes, path, {
+      yield* ocdsDocuments(bytes, path, {
         jsonLines: extension === ".jsonl" || extension === ".ndjson",
         ...(documentRoot === undefined
           ? {}
@@ -121,9 +139,30 @@ async function ingestAs(format: Format, bytes: Buffer, path: string, extension: 
               readAttachment: (attachment: string) => ingestFile(attachment, { ...options, documentRoot: undefined }),
             }),
       });
-      return [...failures, ...documents];
+      return;
     }
   }
+}
+
+/**
+ * Keeps the first `maxCharacters` characters of a document's passages and
+ * marks it truncated when more were dropped, so that a result built from
+ * part of a document says so.
+ */
+export function capCharacters(document: TenderDocument, maxCharacters: number): TenderDocument {
+  let total = 0;
+  let kept: Passage[] | undefined;
+  document.passages.forEach((passage, index) => {
+    if (kept) return;
+    total += passage.text.length;
+    if (total > maxCharacters) {
+      const room = passage.text.length - (total - maxCharacters);
+      kept = document.passages.slice(0, index);
+      if (room > 0) kept.push({ ...passage, text: passage.text.slice(0, room) });
+    }
+  });
+  if (!kept) return document;
+  return { ...document, passages: kept, truncated: true };
 }
 
 /**
@@ -153,9 +192,13 @@ function startsWithAscii(bytes: Uint8Array, magic: string): boolean {
 /**
  * Reads a whole file, refusing it when it is larger than `maxBytes`: first
  * by its size on disk, then by what is actually read, in case it grows.
+ * Only a regular file is read. It is opened without blocking, so that a
+ * FIFO (or a device) given as a path is refused at once instead of waiting
+ * forever for a writer (finding 16 of issue 15); the check is on the opened
+ * descriptor, so the path cannot be swapped in between.
  */
 async function readBounded(path: string, maxBytes: number): Promise<Buffer> {
-  const handle = await open(path, "r");
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw new IngestError("not a regular file");

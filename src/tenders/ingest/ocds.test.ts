@@ -65,9 +65,9 @@ describe("ingestOcds with a document root", () => {
   writeFileSync(join(root, "annex-security.txt"), "ANNEX B\n\n1. The platform supports TLS 1.3.\n");
   const read = (path: string): Promise<(TenderDocument | IngestFailure)[]> => Promise.resolve([ingestText(readFileSync(path), path)]);
 
-  it("appends the passages of referenced files found by name, under the document's title", async () => {
+  it("shares the passages of referenced files found by name, under the document's title", async () => {
     const { documents } = await ingestOcds(PACKAGE, "package.json", { documentRoot: root, readAttachment: read });
-    const appended = documents[0]?.passages.filter((passage) => passage.section?.startsWith("Annex B - Security requirements /"));
+    const appended = documents[0]?.shared?.flatMap((group) => group.passages).filter((passage) => passage.section?.startsWith("Annex B - Security requirements /"));
     assert.deepEqual(appended, [
       { text: "ANNEX B", section: "Annex B - Security requirements / ANNEX B" },
       { text: "1. The platform supports TLS 1.3.", section: "Annex B - Security requirements / ANNEX B" },

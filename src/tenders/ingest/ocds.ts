@@ -23,7 +23,7 @@
  */
 import { basename, join } from "node:path";
 import { stat } from "node:fs/promises";
-import type { IngestFailure, Passage, TenderDocument } from "../types.ts";
+import type { IngestFailure, Passage, SharedPassages, TenderDocument } from "../types.ts";
 import { addCpv, collapseWhitespace, IngestError, isoDate } from "./common.ts";
 import { locateJsonError } from "./json-position.ts";
 import { decodeText, splitLong } from "./text.ts";
@@ -48,6 +48,21 @@ export interface OcdsResult {
 }
 
 export async function ingestOcds(bytes: Uint8Array, source: string, options: OcdsOptions = {}): Promise<OcdsResult> {
+  const documents: TenderDocument[] = [];
+  const failures: IngestFailure[] = [];
+  for await (const result of ocdsDocuments(bytes, source, options)) {
+    if ("error" in result) failures.push(result);
+    else documents.push(result);
+  }
+  return { documents, failures };
+}
+
+/**
+ * The tenders of an OCDS file one at a time, so that each can be analysed
+ * and dropped before the next is built; a cited file that cannot be read is
+ * yielded as a failure where it is first met.
+ */
+export async function* ocdsDocuments(bytes: Uint8Array, source: string, options: OcdsOptions = {}): AsyncGenerator<TenderDocument | IngestFailure> {
   const values = parseJsonOrLines(decodeText(bytes), options.jsonLines ?? false);
   const releases = values.flatMap(releasesIn);
   if (releases.length === 0) {
@@ -57,14 +72,12 @@ export async function ingestOcds(bytes: Uint8Array, source: string, options: Ocd
   if (tenders.length === 0) throw new IngestError("OCDS data holds no tender (its releases have no tender section)");
 
   const attachments = new AttachmentCache(options);
-  const documents: TenderDocument[] = [];
   for (const [index, release] of tenders.entries()) {
     const ocid = text(release.ocid) ?? `release-${index + 1}`;
     const document = tenderDocument(release, `${source}#${ocid}`);
-    await attachments.append(release, document);
-    documents.push(document);
+    yield* await attachments.append(release, document);
+    yield document;
   }
-  return { documents, failures: attachments.failures };
 }
 
 /** One JSON value, or one per line for JSON Lines; errors name the line and column. */
@@ -259,17 +272,20 @@ function passagesOf(value: unknown, section: string, role?: Passage["role"]): Pa
  * looked up, so a URL cannot reach outside the root.
  */
 class AttachmentCache {
-  readonly failures: IngestFailure[] = [];
   readonly #options: OcdsOptions;
   readonly #read = new Map<string, (TenderDocument | IngestFailure)[]>();
+  /** Passages of one file under one title, shared by every tender that cites it so. */
+  readonly #shared = new Map<string, SharedPassages>();
 
   constructor(options: OcdsOptions) {
     this.#options = options;
   }
 
-  async append(release: Json, document: TenderDocument): Promise<void> {
+  /** Adds the files `release` cites to `document`; returns the failures of files read for the first time. */
+  async append(release: Json, document: TenderDocument): Promise<IngestFailure[]> {
     const { documentRoot, readAttachment } = this.#options;
-    if (documentRoot === undefined || readAttachment === undefined) return;
+    const failures: IngestFailure[] = [];
+    if (documentRoot === undefined || readAttachment === undefined) return failures;
     for (const reference of list(object(release.tender).documents).filter(isObject)) {
       const name = fileNameOf(text(reference.url));
       if (name === undefined) continue;
@@ -280,16 +296,26 @@ class AttachmentCache {
       if (!results) {
         results = await readAttachment(path);
         this.#read.set(path, results);
-        for (const result of results) if ("error" in result) this.failures.push(result);
+        for (const result of results) if ("error" in result) failures.push(result);
       }
       const title = text(reference.title) ?? name;
-      for (const result of results) {
-        if ("error" in result) continue;
-        for (const passage of result.passages) {
-          document.passages.push({ ...passage, section: passage.section ? `${title} / ${passage.section}` : title });
+      const key = `${path}\u0000${title}`;
+      let shared = this.#shared.get(key);
+      if (!shared) {
+        const passages: Passage[] = [];
+        for (const result of results) {
+          if ("error" in result) continue;
+          for (const passage of [...result.passages, ...(result.shared ?? []).flatMap((group) => group.passages)]) {
+            passages.push({ ...passage, section: passage.section ? `${title} / ${passage.section}` : title });
+          }
         }
+        shared = { key, passages };
+        this.#shared.set(key, shared);
       }
+      if (results.some((result) => !("error" in result) && result.truncated === true)) document.truncated = true;
+      if (shared.passages.length > 0 && !document.shared?.includes(shared)) (document.shared ??= []).push(shared);
     }
+    return failures;
   }
 }
 
