@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   DecisionMatrixError,
+  MAX_ALTERNATIVES,
+  MAX_COMPARISONS,
+  MAX_CRITERIA,
   RANDOM_INDEX,
   ahpWeights,
   groupPairwise,
@@ -382,5 +385,81 @@ describe("validateDecisionMatrix", () => {
     assert.ok(errorsOf({ ...valid, scores: { "nl-fs": { reach: "high", readiness: 9 } } }).includes("scores.nl-fs.reach: must be a number"));
     assert.ok(errorsOf({ ...valid, criteria: [] }).includes("criteria: needs at least one criterion"));
     assert.ok(errorsOf({ ...valid, weighting: { mode: "pairwise", comparisons: [{ a: "reach", b: "readiness", value: Number.POSITIVE_INFINITY }] } }).length > 0);
+  });
+});
+
+/** A direct-weight matrix of `criteriaCount` × `alternativeCount` with varied scores, built at test time. */
+function sizedMatrix(criteriaCount: number, alternativeCount: number): DecisionMatrix {
+  const criterionIds = Array.from({ length: criteriaCount }, (_, index) => `c${index}`);
+  const alternatives = Array.from({ length: alternativeCount }, (_, index) => ({ id: `a${index}`, name: `Institution ${index}` }));
+  return {
+    name: "At the cap",
+    criteria: criterionIds.map((id, index) => ({ id, name: id.toUpperCase(), weight: index + 1 })),
+    weighting: { mode: "direct", weights: {} },
+    alternatives,
+    scores: Object.fromEntries(alternatives.map((alternative, row) => [alternative.id, Object.fromEntries(criterionIds.map((id, column) => [id, (row * 7 + column * 13) % 10]))])),
+  };
+}
+
+describe("bounded matrices (issue 15, finding 5)", () => {
+  it("finding 5: refuses more criteria, alternatives or comparisons than the caps, before parsing the rest", () => {
+    const errorsOf = (input: unknown): string[] => {
+      const result = validateDecisionMatrix(input);
+      return result.ok ? [] : result.errors;
+    };
+    assert.ok(validateDecisionMatrix(sizedMatrix(MAX_CRITERIA, MAX_ALTERNATIVES)).ok, "a matrix at the caps is accepted");
+    assert.deepEqual(errorsOf(sizedMatrix(MAX_CRITERIA + 1, 2)), [`criteria: must have at most ${MAX_CRITERIA} criteria`]);
+    assert.deepEqual(errorsOf(sizedMatrix(2, MAX_ALTERNATIVES + 1)), [
+      `alternatives: must have at most ${MAX_ALTERNATIVES} alternatives`,
+      `scores: must have at most ${MAX_ALTERNATIVES} entries`,
+    ]);
+    const comparisons = Array.from({ length: MAX_COMPARISONS + 1 }, () => ({ a: "x", b: "y", value: 2 }));
+    assert.deepEqual(errorsOf({ ...sizedMatrix(2, 2), weighting: { mode: "pairwise", comparisons } }), [`weighting.comparisons: must have at most ${MAX_COMPARISONS} comparisons`]);
+    // 12,000 alternatives (what froze the server): refused from their count, in far less than the ranking would take.
+    const started = performance.now();
+    assert.equal(errorsOf(sizedMatrix(3, 12_000)).length, 2);
+    assert.ok(performance.now() - started < 500, "refused without parsing every alternative");
+  });
+
+  it("finding 5: ranks and runs the sensitivity of a matrix at the caps in linear time", () => {
+    const matrix = sizedMatrix(MAX_CRITERIA, MAX_ALTERNATIVES);
+    const started = performance.now();
+    const ranking = rank(matrix);
+    const moves = sensitivity(matrix, "c0");
+    const elapsed = performance.now() - started;
+    assert.equal(ranking.ranking.length, MAX_ALTERNATIVES);
+    assert.equal(moves.steps.length, 11);
+    // Measured about 60 ms on a shared 2-core machine; the quadratic version needed seconds at this size.
+    assert.ok(elapsed < 2000, `ranked in ${elapsed.toFixed(0)} ms`);
+  });
+
+  it("finding 5: refuses __proto__ as an id with one clear message, and ranks ids named like Object's members correctly", () => {
+    // JSON.parse makes "__proto__" an own key, as a posted definition would.
+    const proto = JSON.parse(
+      JSON.stringify({
+        name: "m",
+        criteria: [{ id: "PROTO", name: "P" }, { id: "b", name: "B" }],
+        weighting: { mode: "direct", weights: { PROTO: 1, b: 1 } },
+        alternatives: [{ id: "x", name: "X" }, { id: "PROTO", name: "Y" }],
+        scores: { x: { PROTO: 1, b: 2 }, PROTO: { PROTO: 2, b: 1 } },
+      }).replaceAll("PROTO", "__proto__"),
+    ) as unknown;
+    const result = validateDecisionMatrix(proto);
+    assert.ok(!result.ok);
+    assert.deepEqual(result.errors, ['criteria.0.id: must not be "__proto__" (JavaScript reserves that name)', 'alternatives.1.id: must not be "__proto__" (JavaScript reserves that name)']);
+
+    // "constructor" has its weight on the criterion only: weights["constructor"] must not find Object's constructor.
+    const named = validateDecisionMatrix({
+      name: "m",
+      criteria: [{ id: "constructor", name: "C", weight: 1 }, { id: "toString", name: "T", weight: 3 }],
+      weighting: { mode: "direct", weights: {} },
+      alternatives: [{ id: "valueOf", name: "V" }, { id: "hasOwnProperty", name: "H" }],
+      scores: { valueOf: { constructor: 10, toString: 0 }, hasOwnProperty: { constructor: 0, toString: 10 } },
+    });
+    assert.ok(named.ok, named.ok ? "" : named.errors.join("; "));
+    const ranked = rank(named.matrix);
+    close(new Map(Object.entries(ranked.weights)).get("constructor"), 0.25, 1e-12, "constructor's weight");
+    assert.deepEqual(ranked.ranking.map((entry) => [entry.id, entry.score]), [["hasOwnProperty", 0.75], ["valueOf", 0.25]]);
+    assert.equal(sensitivity(named.matrix, "constructor").topChanges.length, 1);
   });
 });

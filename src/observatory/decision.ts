@@ -56,39 +56,121 @@ const TIE_TOLERANCE = 1e-9;
 const POWER_ITERATION_LIMIT = 1000;
 const POWER_ITERATION_TOLERANCE = 1e-13;
 
+// ---------------------------------------------------------------- limits
+
+/**
+ * What one matrix may hold. Validating, ranking and showing a matrix cost
+ * time in proportion to criteria × alternatives (times the sensitivity's
+ * steps), and anyone signed in can send one: without bounds a 12,000-
+ * alternative matrix held the server for seconds per view. Fifty criteria
+ * and a thousand institutions are far past any engagement plan, and rank in
+ * milliseconds.
+ */
+export const MAX_CRITERIA = 50;
+export const MAX_ALTERNATIVES = 1000;
+/** Every pair of the largest pairwise matrix once; more is always a repeated pair. */
+export const MAX_COMPARISONS = (MAX_PAIRWISE_CRITERIA * (MAX_PAIRWISE_CRITERIA - 1)) / 2;
+/**
+ * The definition as text (the form's JSON), checked before it is parsed. A
+ * full matrix at the caps with ids of ten characters, pretty-printed, is
+ * about 1 MB.
+ */
+export const MAX_DEFINITION_CHARACTERS = 2 * 1024 * 1024;
+
+// ---------------------------------------------------------------- messages
+
+/**
+ * What validation says, in English, named (as the store's FIELD_MESSAGES)
+ * so that the web app can show each in the visitor's language
+ * (server/issue-messages.ts).
+ */
+export const DECISION_MESSAGES = {
+  text: "must be a text",
+  notEmpty: "must not be empty",
+  number: "must be a number",
+  notNegative: "must not be negative",
+  list: "must be a list",
+  object: "must be an object",
+  saatyMin: "must be at least 1/9 (Saaty's scale runs from 1/9 to 9)",
+  saatyMax: "must be at most 9 (Saaty's scale runs from 1/9 to 9)",
+  mode: 'must have mode "direct" or "pairwise"',
+  needsCriterion: "needs at least one criterion",
+  allZero: "weights must not all be zero",
+  missingScore: "missing score",
+  positive: "must be a positive number",
+  reservedId: 'must not be "__proto__" (JavaScript reserves that name)',
+} as const;
+
+/** The messages with values in them; each takes its values as text, so that a pattern can be made of it. */
+export const decisionMessage = {
+  tooLong: (max: number | string) => `must be at most ${max} characters`,
+  tooManyCriteria: (max: number | string) => `must have at most ${max} criteria`,
+  tooManyAlternatives: (max: number | string) => `must have at most ${max} alternatives`,
+  tooManyComparisons: (max: number | string) => `must have at most ${max} comparisons`,
+  tooManyEntries: (max: number | string) => `must have at most ${max} entries`,
+  pairwiseLimit: (max: number | string) => `pairwise weighting supports at most ${max} criteria`,
+  unknownCriterion: (id: string) => `unknown criterion "${id}"`,
+  unknownAlternative: (id: string) => `unknown alternative "${id}"`,
+  noWeight: (id: string, index: number | string) => `criterion "${id}" (criteria.${index}) has no weight`,
+  duplicateCriterion: (id: string) => `duplicate criterion id "${id}"`,
+  duplicateAlternative: (id: string) => `duplicate alternative id "${id}"`,
+  selfComparison: (id: string) => `compares "${id}" with itself`,
+  comparedTwice: (a: string, b: string, earlier: number | string) => `"${a}" and "${b}" are already compared at comparisons.${earlier}`,
+  missingComparison: (a: string, b: string) => `missing a comparison of "${a}" with "${b}"`,
+} as const;
+
 // ---------------------------------------------------------------- schema
 
-const id = z.string({ error: "must be a text" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
-const label = z.string({ error: "must be a text" }).trim().min(1, "must not be empty").max(500, "must be at most 500 characters");
-const nonNegative = z.number({ error: "must be a number" }).min(0, "must not be negative");
+const M = DECISION_MESSAGES;
 
-export const criterionSchema = z.object({
-  id,
-  name: label,
-  /** A direct weight kept with the criterion; `weighting.weights` takes precedence. */
-  weight: nonNegative.optional(),
-});
+/**
+ * `__proto__` cannot be a key of a plain object (zod drops such a key from a
+ * record, and an assignment sets the prototype instead), so an id of that
+ * name would lose its scores and weights. Every other id is safe: lookups
+ * go through {@link ownValue} or Maps, never the prototype chain.
+ */
+const id = z
+  .string({ error: M.text })
+  .trim()
+  .min(1, M.notEmpty)
+  .max(200, decisionMessage.tooLong(200))
+  .refine((value) => value !== "__proto__", M.reservedId);
+const label = z.string({ error: M.text }).trim().min(1, M.notEmpty).max(500, decisionMessage.tooLong(500));
+const nonNegative = z.number({ error: M.number }).min(0, M.notNegative);
+/** A record keyed by ids, at most `max` of them. */
+const idRecord = <T extends z.ZodType>(value: T, max: number) =>
+  z.record(z.string(), value, { error: M.object }).refine((record) => Object.keys(record).length <= max, decisionMessage.tooManyEntries(max));
 
-export const comparisonSchema = z.object({
-  a: id,
-  b: id,
-  /** How much more important `a` is than `b`, on Saaty's scale 1/9..9. */
-  value: z
-    .number({ error: "must be a number" })
-    .min(SAATY_MIN - SAATY_TOLERANCE, "must be at least 1/9 (Saaty's scale runs from 1/9 to 9)")
-    .max(SAATY_MAX, "must be at most 9 (Saaty's scale runs from 1/9 to 9)"),
-});
+export const criterionSchema = z.object(
+  {
+    id,
+    name: label,
+    /** A direct weight kept with the criterion; `weighting.weights` takes precedence. */
+    weight: nonNegative.optional(),
+  },
+  { error: M.object },
+);
+
+export const comparisonSchema = z.object(
+  {
+    a: id,
+    b: id,
+    /** How much more important `a` is than `b`, on Saaty's scale 1/9..9. */
+    value: z.number({ error: M.number }).min(SAATY_MIN - SAATY_TOLERANCE, M.saatyMin).max(SAATY_MAX, M.saatyMax),
+  },
+  { error: M.object },
+);
 
 export const weightingSchema = z.discriminatedUnion(
   "mode",
   [
-    z.object({ mode: z.literal("direct"), weights: z.record(z.string(), nonNegative).default({}) }),
-    z.object({ mode: z.literal("pairwise"), comparisons: z.array(comparisonSchema) }),
+    z.object({ mode: z.literal("direct"), weights: idRecord(nonNegative, MAX_CRITERIA).default({}) }),
+    z.object({ mode: z.literal("pairwise"), comparisons: z.array(comparisonSchema, { error: M.list }).max(MAX_COMPARISONS, decisionMessage.tooManyComparisons(MAX_COMPARISONS)) }),
   ],
-  { error: 'must have mode "direct" or "pairwise"' },
+  { error: M.mode },
 );
 
-export const alternativeSchema = z.object({ id, name: label });
+export const alternativeSchema = z.object({ id, name: label }, { error: M.object });
 
 /**
  * A decision matrix as the server accepts it from a form or JSON. Unknown
@@ -96,15 +178,22 @@ export const alternativeSchema = z.object({ id, name: label });
  * reference is checked and reported at the field it concerns.
  */
 export const decisionMatrixSchema = z
-  .object({
-    name: label,
-    criteria: z.array(criterionSchema).min(1, "needs at least one criterion"),
-    weighting: weightingSchema,
-    /** The institutions being ranked. */
-    alternatives: z.array(alternativeSchema),
-    /** scores[alternativeId][criterionId]: any non-negative scale, e.g. 0..10. */
-    scores: z.record(z.string(), z.record(z.string(), nonNegative)),
-  })
+  .object(
+    {
+      // The store keeps a saved matrix's name in 200 characters.
+      name: z.string({ error: M.text }).trim().min(1, M.notEmpty).max(200, decisionMessage.tooLong(200)),
+      criteria: z
+        .array(criterionSchema, { error: M.list })
+        .min(1, M.needsCriterion)
+        .max(MAX_CRITERIA, decisionMessage.tooManyCriteria(MAX_CRITERIA)),
+      weighting: weightingSchema,
+      /** The institutions being ranked. */
+      alternatives: z.array(alternativeSchema, { error: M.list }).max(MAX_ALTERNATIVES, decisionMessage.tooManyAlternatives(MAX_ALTERNATIVES)),
+      /** scores[alternativeId][criterionId]: any non-negative scale, e.g. 0..10. */
+      scores: idRecord(idRecord(nonNegative, MAX_CRITERIA), MAX_ALTERNATIVES),
+    },
+    { error: M.object },
+  )
   .superRefine((matrix, context) => {
     for (const issue of crossReferenceIssues(matrix)) context.addIssue({ code: "custom", ...issue });
   });
@@ -125,16 +214,53 @@ export class DecisionMatrixError extends Error {
   }
 }
 
-export type ValidationResult = { ok: true; matrix: DecisionMatrix } | { ok: false; errors: string[] };
+/** One problem with a matrix: where (a dotted path, "(matrix)" for the whole) and what, in English. */
+export interface MatrixIssue {
+  path: string;
+  message: string;
+}
 
-/** Parses untrusted input; each error reads "field.path: what is wrong". */
+export type ValidationResult = { ok: true; matrix: DecisionMatrix } | { ok: false; errors: string[]; issues: MatrixIssue[] };
+
+/** Parses untrusted input; each error reads "field.path: what is wrong" (`issues` has the two apart). */
 export function validateDecisionMatrix(input: unknown): ValidationResult {
-  const parsed = decisionMatrixSchema.safeParse(input);
-  if (parsed.success) return { ok: true, matrix: parsed.data };
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(matrix)"}: ${issue.message}`),
-  };
+  // Counted before anything is parsed, so that an oversized matrix costs no more than its length.
+  const oversized = sizeIssues(input);
+  const issues =
+    oversized.length > 0
+      ? oversized
+      : (() => {
+          const parsed = decisionMatrixSchema.safeParse(input);
+          return parsed.success ? parsed.data : parsed.error.issues.map((issue) => ({ path: issue.path.length > 0 ? issue.path.join(".") : "(matrix)", message: issue.message }));
+        })();
+  if (!Array.isArray(issues)) return { ok: true, matrix: issues };
+  return { ok: false, issues, errors: issues.map((issue) => `${issue.path}: ${issue.message}`) };
+}
+
+/** The caps, checked on the raw input: the lengths of its lists and the keys of its score table. */
+function sizeIssues(input: unknown): MatrixIssue[] {
+  if (!isObject(input)) return [];
+  const issues: MatrixIssue[] = [];
+  const longer = (value: unknown, max: number): boolean => Array.isArray(value) && value.length > max;
+  if (longer(input.criteria, MAX_CRITERIA)) issues.push({ path: "criteria", message: decisionMessage.tooManyCriteria(MAX_CRITERIA) });
+  if (longer(input.alternatives, MAX_ALTERNATIVES)) issues.push({ path: "alternatives", message: decisionMessage.tooManyAlternatives(MAX_ALTERNATIVES) });
+  if (isObject(input.weighting) && longer(input.weighting.comparisons, MAX_COMPARISONS)) {
+    issues.push({ path: "weighting.comparisons", message: decisionMessage.tooManyComparisons(MAX_COMPARISONS) });
+  }
+  if (isObject(input.scores) && Object.keys(input.scores).length > MAX_ALTERNATIVES) issues.push({ path: "scores", message: decisionMessage.tooManyEntries(MAX_ALTERNATIVES) });
+  return issues;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * record[key] only when the record holds the key itself: ids are whatever a
+ * researcher typed, and "constructor" or "toString" must not find Object's.
+ */
+function ownValue<V>(record: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 interface Issue {
@@ -146,14 +272,16 @@ function crossReferenceIssues(matrix: DecisionMatrix): Issue[] {
   const issues: Issue[] = [];
   const criterionIds = matrix.criteria.map((criterion) => criterion.id);
   const alternativeIds = matrix.alternatives.map((alternative) => alternative.id);
-  issues.push(...duplicateIssues(criterionIds, "criteria", "criterion"));
-  issues.push(...duplicateIssues(alternativeIds, "alternatives", "alternative"));
+  // Its scores and weights were dropped with the key (see `id`): the refused id is the one problem to report.
+  if ([...criterionIds, ...alternativeIds].includes("__proto__")) return [];
+  issues.push(...duplicateIssues(criterionIds, "criteria", decisionMessage.duplicateCriterion));
+  issues.push(...duplicateIssues(alternativeIds, "alternatives", decisionMessage.duplicateAlternative));
   const knownCriteria = new Set(criterionIds);
   const knownAlternatives = new Set(alternativeIds);
 
   if (matrix.weighting.mode === "pairwise") {
     if (criterionIds.length > MAX_PAIRWISE_CRITERIA) {
-      issues.push({ path: ["criteria"], message: `pairwise weighting supports at most ${MAX_PAIRWISE_CRITERIA} criteria` });
+      issues.push({ path: ["criteria"], message: decisionMessage.pairwiseLimit(MAX_PAIRWISE_CRITERIA) });
     }
     for (const issue of comparisonIssues(criterionIds, matrix.weighting.comparisons)) {
       issues.push({ ...issue, path: ["weighting", "comparisons", ...issue.path] });
@@ -161,46 +289,46 @@ function crossReferenceIssues(matrix: DecisionMatrix): Issue[] {
   } else {
     const weights = matrix.weighting.weights;
     for (const key of Object.keys(weights)) {
-      if (!knownCriteria.has(key)) issues.push({ path: ["weighting", "weights", key], message: `unknown criterion "${key}"` });
+      if (!knownCriteria.has(key)) issues.push({ path: ["weighting", "weights", key], message: decisionMessage.unknownCriterion(key) });
     }
     let total = 0;
     let complete = true;
     for (const [index, criterion] of matrix.criteria.entries()) {
-      const weight = weights[criterion.id] ?? criterion.weight;
+      const weight = ownValue(weights, criterion.id) ?? criterion.weight;
       if (weight === undefined) {
         complete = false;
-        issues.push({ path: ["weighting", "weights", criterion.id], message: `criterion "${criterion.id}" (criteria.${index}) has no weight` });
+        issues.push({ path: ["weighting", "weights", criterion.id], message: decisionMessage.noWeight(criterion.id, index) });
       } else {
         total += weight;
       }
     }
-    if (complete && total <= 0) issues.push({ path: ["weighting", "weights"], message: "weights must not all be zero" });
+    if (complete && total <= 0) issues.push({ path: ["weighting", "weights"], message: M.allZero });
   }
 
   for (const [alternativeId, row] of Object.entries(matrix.scores)) {
     if (!knownAlternatives.has(alternativeId)) {
-      issues.push({ path: ["scores", alternativeId], message: `unknown alternative "${alternativeId}"` });
+      issues.push({ path: ["scores", alternativeId], message: decisionMessage.unknownAlternative(alternativeId) });
       continue;
     }
     for (const criterionId of Object.keys(row)) {
-      if (!knownCriteria.has(criterionId)) issues.push({ path: ["scores", alternativeId, criterionId], message: `unknown criterion "${criterionId}"` });
+      if (!knownCriteria.has(criterionId)) issues.push({ path: ["scores", alternativeId, criterionId], message: decisionMessage.unknownCriterion(criterionId) });
     }
   }
   for (const alternativeId of alternativeIds) {
     for (const criterionId of criterionIds) {
-      if (matrix.scores[alternativeId]?.[criterionId] === undefined) {
-        issues.push({ path: ["scores", alternativeId, criterionId], message: "missing score" });
+      if (ownValue(ownValue(matrix.scores, alternativeId), criterionId) === undefined) {
+        issues.push({ path: ["scores", alternativeId, criterionId], message: M.missingScore });
       }
     }
   }
   return issues;
 }
 
-function duplicateIssues(ids: readonly string[], field: string, noun: string): Issue[] {
+function duplicateIssues(ids: readonly string[], field: string, message: (id: string) => string): Issue[] {
   const seen = new Set<string>();
   const issues: Issue[] = [];
   ids.forEach((value, index) => {
-    if (seen.has(value)) issues.push({ path: [field, index, "id"], message: `duplicate ${noun} id "${value}"` });
+    if (seen.has(value)) issues.push({ path: [field, index, "id"], message: message(value) });
     seen.add(value);
   });
   return issues;
@@ -213,26 +341,26 @@ function comparisonIssues(criterionIds: readonly string[], comparisons: readonly
   const given = new Map<string, number>();
   comparisons.forEach((comparison, index) => {
     for (const side of ["a", "b"] as const) {
-      if (!known.has(comparison[side])) issues.push({ path: [index, side], message: `unknown criterion "${comparison[side]}"` });
+      if (!known.has(comparison[side])) issues.push({ path: [index, side], message: decisionMessage.unknownCriterion(comparison[side]) });
     }
     if (comparison.a === comparison.b) {
-      issues.push({ path: [index, "b"], message: `compares "${comparison.a}" with itself` });
+      issues.push({ path: [index, "b"], message: decisionMessage.selfComparison(comparison.a) });
       return;
     }
     if (!(comparison.value > 0) || !Number.isFinite(comparison.value)) {
-      issues.push({ path: [index, "value"], message: "must be a positive number" });
+      issues.push({ path: [index, "value"], message: M.positive });
     }
     const key = pairKey(comparison.a, comparison.b);
     const earlier = given.get(key);
     if (earlier !== undefined) {
-      issues.push({ path: [index], message: `"${comparison.a}" and "${comparison.b}" are already compared at comparisons.${earlier}` });
+      issues.push({ path: [index], message: decisionMessage.comparedTwice(comparison.a, comparison.b, earlier) });
     } else {
       given.set(key, index);
     }
   });
   criterionIds.forEach((a, i) => {
     for (const b of criterionIds.slice(i + 1)) {
-      if (a !== b && !given.has(pairKey(a, b))) issues.push({ path: [], message: `missing a comparison of "${a}" with "${b}"` });
+      if (a !== b && !given.has(pairKey(a, b))) issues.push({ path: [], message: decisionMessage.missingComparison(a, b) });
     }
   });
   return issues;
@@ -273,7 +401,7 @@ export interface AhpResult {
  */
 export function ahpWeights(criteria: readonly Pick<Criterion, "id">[], comparisons: readonly Comparison[]): AhpResult {
   const ids = criteria.map((criterion) => criterion.id);
-  const issues = [...duplicateIssues(ids, "criteria", "criterion"), ...comparisonIssues(ids, comparisons)];
+  const issues = [...duplicateIssues(ids, "criteria", decisionMessage.duplicateCriterion), ...comparisonIssues(ids, comparisons)];
   if (ids.length > MAX_PAIRWISE_CRITERIA) issues.push({ path: [], message: `at most ${MAX_PAIRWISE_CRITERIA} criteria can be compared pairwise` });
   if (ids.length === 0) issues.push({ path: [], message: "needs at least one criterion" });
   if (issues.length > 0) {
@@ -349,9 +477,9 @@ export function matrixWeights(matrix: DecisionMatrix): MatrixWeights {
     return { weights: ahp.weights, ahp };
   }
   const given = matrix.weighting.weights;
-  const missing = matrix.criteria.filter((criterion) => (given[criterion.id] ?? criterion.weight) === undefined);
+  const missing = matrix.criteria.filter((criterion) => (ownValue(given, criterion.id) ?? criterion.weight) === undefined);
   if (missing.length > 0) throw new DecisionMatrixError(missing.map((criterion) => `weighting.weights.${criterion.id}: missing`));
-  const weights = Object.fromEntries(matrix.criteria.map((criterion) => [criterion.id, given[criterion.id] ?? criterion.weight ?? 0]));
+  const weights = Object.fromEntries(matrix.criteria.map((criterion) => [criterion.id, ownValue(given, criterion.id) ?? criterion.weight ?? 0]));
   return { weights: normalizeDirectWeights(weights) };
 }
 
@@ -390,7 +518,7 @@ export function rank(matrix: DecisionMatrix, options: RankOptions = {}): Ranking
 function scoreTable(matrix: DecisionMatrix, normalization: "max" | "none"): number[][] {
   const raw = matrix.alternatives.map((alternative) =>
     matrix.criteria.map((criterion) => {
-      const score = matrix.scores[alternative.id]?.[criterion.id];
+      const score = ownValue(ownValue(matrix.scores, alternative.id), criterion.id);
       if (score === undefined || !Number.isFinite(score) || score < 0) {
         throw new DecisionMatrixError([`scores.${alternative.id}.${criterion.id}: ${score === undefined ? "missing score" : "must be a finite, non-negative number"}`]);
       }
@@ -409,7 +537,7 @@ function scoreTable(matrix: DecisionMatrix, normalization: "max" | "none"): numb
 function rankWith(matrix: DecisionMatrix, table: readonly (readonly number[])[], weights: Readonly<Record<string, number>>): RankedAlternative[] {
   const scored = matrix.alternatives.map((alternative, row) => {
     const contributions = Object.fromEntries(
-      matrix.criteria.map((criterion, column) => [criterion.id, (weights[criterion.id] ?? 0) * (table[row]?.[column] ?? 0)]),
+      matrix.criteria.map((criterion, column) => [criterion.id, (ownValue(weights, criterion.id) ?? 0) * (table[row]?.[column] ?? 0)]),
     );
     return { id: alternative.id, name: alternative.name, score: sum(Object.values(contributions)), contributions };
   });
@@ -475,15 +603,15 @@ export function sensitivity(matrix: DecisionMatrix, criterionId: string, steps =
   const base = matrixWeights(matrix).weights;
   const table = scoreTable(matrix, options.normalization ?? "max");
   const others = matrix.criteria.filter((criterion) => criterion.id !== criterionId);
-  const othersTotal = sum(others.map((criterion) => base[criterion.id] ?? 0));
+  const othersTotal = sum(others.map((criterion) => ownValue(base, criterion.id) ?? 0));
   // The others' shares of whatever weight the varied criterion leaves them.
   const shares = Object.fromEntries(
-    others.map((criterion) => [criterion.id, othersTotal > 0 ? (base[criterion.id] ?? 0) / othersTotal : 1 / others.length]),
+    others.map((criterion) => [criterion.id, othersTotal > 0 ? (ownValue(base, criterion.id) ?? 0) / othersTotal : 1 / others.length]),
   );
   const weightsAt = (weight: number): Record<string, number> =>
     others.length === 0
       ? { [criterionId]: 1 }
-      : { ...Object.fromEntries(others.map((criterion) => [criterion.id, (1 - weight) * (shares[criterion.id] ?? 0)])), [criterionId]: weight };
+      : { ...Object.fromEntries(others.map((criterion) => [criterion.id, (1 - weight) * (ownValue(shares, criterion.id) ?? 0)])), [criterionId]: weight };
 
   const results: SensitivityStep[] = [];
   for (let step = 0; step < steps; step += 1) {
@@ -499,10 +627,10 @@ export function sensitivity(matrix: DecisionMatrix, criterionId: string, steps =
   const lines = matrix.alternatives.map((alternative, row) => {
     const values = table[row] ?? [];
     const own = values[column] ?? 0;
-    const rest = others.length === 0 ? own : sum(matrix.criteria.map((criterion, index) => (index === column ? 0 : (shares[criterion.id] ?? 0) * (values[index] ?? 0))));
+    const rest = others.length === 0 ? own : sum(matrix.criteria.map((criterion, index) => (index === column ? 0 : (ownValue(shares, criterion.id) ?? 0) * (values[index] ?? 0))));
     return { id: alternative.id, intercept: rest, slope: own - rest };
   });
-  return { criterionId, baseWeight: base[criterionId] ?? 0, steps: results, topChanges: leaderChanges(lines, results[0]?.order[0]) };
+  return { criterionId, baseWeight: ownValue(base, criterionId) ?? 0, steps: results, topChanges: leaderChanges(lines, results[0]?.order[0]) };
 }
 
 interface Line {

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FIELD_MESSAGES, fieldMessage, institutionInput, policyInput } from "../store/records.ts";
+import { validateDecisionMatrix } from "../observatory/decision.ts";
+import { FIELD_MESSAGES, fieldMessage, institutionInput, institutionRow, policyInput, policyRow, userInput } from "../store/records.ts";
 import { translator } from "./i18n.ts";
-import { localizedIssue } from "./issue-messages.ts";
+import { localizedIssue, localizedMessage } from "./issue-messages.ts";
 
 describe("localizedIssue", () => {
   const fr = translator("fr");
@@ -33,5 +34,66 @@ describe("localizedIssue", () => {
     const messages = [...(institution.error?.issues ?? []), ...(policy.error?.issues ?? [])].map((issue) => issue.message);
     assert.ok(messages.length >= 4, messages.join(" | "));
     for (const message of messages) assert.notEqual(localizedIssue(message, fr), message, `French for "${message}"`);
+  });
+
+  it("finding 10: translates every message the store's and the decision matrix's schemas give for wrong values of every kind, in French and Spanish", () => {
+    // Each field given a value of each wrong kind, as a hostile or broken import file would.
+    const wrongValues: unknown[] = [undefined, null, 42, true, "", " ", "ministry", "XX", "a\u0000b", "x".repeat(20_001), ["list"], { an: "object" }, [42]];
+    const messages = new Set<string>();
+    const collect = (result: { success: boolean; error?: { issues: { message: string }[] } }): void => {
+      for (const issue of result.error?.issues ?? []) messages.add(issue.message);
+    };
+    const shapes = [
+      [institutionRow, { name: "N", kind: "government", region: "150" }],
+      [policyRow, { institutionId: "i", title: "T", type: "policy", status: "in-force" }],
+      [userInput, { email: "a@example.org", name: "A", role: "editor", passwordHash: "h" }],
+    ] as const;
+    for (const [schema, valid] of shapes) {
+      for (const field of Object.keys(schema.shape)) for (const value of wrongValues) collect(schema.safeParse({ ...valid, [field]: value }));
+      collect(schema.safeParse({ ...valid, colour: "red" }));
+      collect(schema.safeParse("not an object"));
+    }
+    const matrix = {
+      name: "m",
+      criteria: [{ id: "a", name: "A" }, { id: "b", name: "B" }],
+      weighting: { mode: "pairwise", comparisons: [{ a: "a", b: "b", value: 3 }] },
+      alternatives: [{ id: "x", name: "X" }],
+      scores: { x: { a: 1, b: 1 } },
+    };
+    const decisionMessages = (input: unknown): string[] => {
+      const result = validateDecisionMatrix(input);
+      return result.ok ? [] : result.issues.map((issue) => issue.message);
+    };
+    for (const field of Object.keys(matrix)) for (const value of wrongValues) for (const message of decisionMessages({ ...matrix, [field]: value })) messages.add(message);
+    for (const input of [
+      { ...matrix, criteria: [{ id: "a", name: "A" }, { id: "a", name: "B" }, { id: "__proto__", name: "P" }] },
+      { ...matrix, weighting: { mode: "pairwise", comparisons: [{ a: "a", b: "a", value: 3 }, { a: "a", b: "z", value: 10 }, { a: "b", b: "a", value: 0.01 }, { a: "a", b: "b", value: -1 }] } },
+      { ...matrix, weighting: { mode: "direct", weights: { a: 0, z: -1 } }, alternatives: [{ id: "x", name: "X" }, { id: "x", name: "Y" }], scores: { y: { a: 1 }, x: { q: 1 } } },
+      { ...matrix, weighting: { mode: "direct", weights: { a: 0, b: 0 } } },
+      { ...matrix, criteria: Array.from({ length: 16 }, (_, index) => ({ id: `c${index}`, name: "C" })) },
+      { ...matrix, criteria: Array.from({ length: 51 }, (_, index) => ({ id: `c${index}`, name: "C" })), alternatives: Array.from({ length: 1001 }, () => ({})) },
+    ]) {
+      for (const message of decisionMessages(input)) messages.add(message);
+    }
+    assert.ok(messages.size >= 30, `only ${messages.size} distinct messages: ${[...messages].join(" | ")}`);
+    for (const message of messages) {
+      assert.doesNotMatch(message, /^Invalid|^Too (big|small)|^Unrecognized/, `zod's own English message "${message}" reaches the page`);
+      assert.notEqual(localizedIssue(message, fr), message, `French for "${message}"`);
+      assert.notEqual(localizedIssue(message, es), message, `Spanish for "${message}"`);
+    }
+  });
+
+  it("finding 10: says an unknown option in the visitor's language, not zod's \"Invalid option: expected one of\"", () => {
+    const message = institutionInput.safeParse({ name: "N", kind: "ministry", region: "150" }).error?.issues[0]?.message ?? "";
+    assert.match(message, /^must be one of government, /);
+    assert.match(localizedIssue(message, fr), /^doit être l'une des valeurs government, /);
+    assert.match(localizedIssue(message, es), /^debe ser uno de estos valores: government, /);
+  });
+
+  it("translates each part of an import report's one-line message, keeping the field paths", () => {
+    assert.equal(
+      localizedMessage(`title: ${FIELD_MESSAGES.notEmpty}; standards: ${fieldMessage.unknownStandard("x")}`, fr),
+      "title: ne doit pas être vide; standards: « x » n'est pas une norme du catalogue",
+    );
   });
 });

@@ -1,43 +1,94 @@
 /**
- * The store's validation messages (English, named in records.ts) in the
- * visitor's language. The store keeps one language because the command
- * line, the API and the logs speak English; the web app translates what
- * it shows. A message this table does not know is shown as the store wrote
- * it, so a new check is never hidden, only untranslated until added here.
+ * The validation messages of the store (named in records.ts) and of the
+ * decision matrix (named in observatory/decision.ts), which are English, in
+ * the visitor's language. The store keeps one language because the command
+ * line, the API and the logs speak English; the web app translates what it
+ * shows. A message this table does not know is shown as written, so a new
+ * check is never hidden, only untranslated until added here (a test feeds
+ * every schema wrong values of every kind to keep that from happening).
  *
  * @example
  *   localizedIssue("must not be empty", translator("fr")); // "ne doit pas être vide"
+ *   localizedMessage("title: must not be empty; kind: must be one of a, b", translator("es"));
  */
+import { DECISION_MESSAGES, decisionMessage } from "../observatory/decision.ts";
 import { FIELD_MESSAGES, fieldMessage } from "../store/records.ts";
 import type { MessageKey, Translate } from "./i18n.ts";
 
-const FIXED = new Map<string, MessageKey>(
-  (Object.keys(FIELD_MESSAGES) as (keyof typeof FIELD_MESSAGES)[]).map((name) => [FIELD_MESSAGES[name], `issue.${name}`]),
-);
+/** The fixed messages: English text to its key. Both modules say "must not be empty" alike; one key serves. */
+const FIXED = new Map<string, MessageKey>([
+  ...(Object.keys(FIELD_MESSAGES) as (keyof typeof FIELD_MESSAGES)[]).map((name): [string, MessageKey] => [FIELD_MESSAGES[name], `issue.${name}`]),
+  ...(Object.keys(DECISION_MESSAGES) as (keyof typeof DECISION_MESSAGES)[]).map((name): [string, MessageKey] => [DECISION_MESSAGES[name], `issue.${name}`]),
+]);
 
-/** Marks where the value goes when a message template is turned into a pattern. */
-const SLOT = "\u0000";
+/** Marks where value `index` goes when a message template is turned into a pattern (private-use characters: no message has them). */
+const slot = (index: number): string => `\uE000${index}\uE000`;
+
+/** A template (a message function of the store or the decision module), its key and the names of its values, in argument order. */
+type Template = [template: (...values: string[]) => string, key: MessageKey, names: readonly string[]];
+
+const TEMPLATES: readonly Template[] = [
+  [fieldMessage.tooLong, "issue.tooLong", ["max"]],
+  [fieldMessage.tooMany, "issue.tooMany", ["max"]],
+  [fieldMessage.unknownStandard, "issue.unknownStandard", ["id"]],
+  [fieldMessage.unknownCategory, "issue.unknownCategory", ["id"]],
+  [fieldMessage.oneOf, "issue.oneOf", ["values"]],
+  [fieldMessage.unknownFields, "issue.unknownFields", ["names"]],
+  [fieldMessage.unknownCountry, "issue.unknownCountry", ["code"]],
+  [fieldMessage.controlCharacter, "issue.controlCharacter", ["code"]],
+  [fieldMessage.noInstitution, "issue.noInstitution", ["id"]],
+  [decisionMessage.tooManyCriteria, "issue.tooManyCriteria", ["max"]],
+  [decisionMessage.tooManyAlternatives, "issue.tooManyAlternatives", ["max"]],
+  [decisionMessage.tooManyComparisons, "issue.tooManyComparisons", ["max"]],
+  [decisionMessage.pairwiseLimit, "issue.pairwiseLimit", ["max"]],
+  [decisionMessage.unknownCriterion, "issue.unknownCriterion", ["id"]],
+  [decisionMessage.unknownAlternative, "issue.unknownAlternative", ["id"]],
+  [decisionMessage.noWeight, "issue.noWeight", ["id", "index"]],
+  [decisionMessage.duplicateCriterion, "issue.duplicateCriterion", ["id"]],
+  [decisionMessage.duplicateAlternative, "issue.duplicateAlternative", ["id"]],
+  [decisionMessage.selfComparison, "issue.selfComparison", ["id"]],
+  [decisionMessage.comparedTwice, "issue.comparedTwice", ["a", "b", "earlier"]],
+  [decisionMessage.missingComparison, "issue.missingComparison", ["a", "b"]],
+];
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
- * Each message with a value, as a pattern made from the store's own template
- * (so the two cannot drift apart), with the key and the name of its value.
+ * Each template as a pattern made from the template itself (so the two
+ * cannot drift apart), its groups in the order the values appear in the
+ * English text, each named for the translation's placeholder.
  */
-const WITH_VALUE: readonly { pattern: RegExp; key: MessageKey; value: string }[] = [
-  { template: fieldMessage.tooLong(SLOT), key: "issue.tooLong", value: "max" },
-  { template: fieldMessage.tooMany(SLOT), key: "issue.tooMany", value: "max" },
-  { template: fieldMessage.unknownStandard(SLOT), key: "issue.unknownStandard", value: "id" },
-  { template: fieldMessage.unknownCategory(SLOT), key: "issue.unknownCategory", value: "id" },
-].map(({ template, key, value }) => {
-  const [before = "", after = ""] = template.split(SLOT).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return { pattern: new RegExp(`^${before}(.*)${after}$`, "s"), key: key as MessageKey, value };
+const PATTERNS = TEMPLATES.map(([template, key, names]) => {
+  const parts = template(...names.map((_, index) => slot(index))).split(/\uE000(\d+)\uE000/);
+  // split() with a group alternates text and slot numbers: text, 0, text, 1, text.
+  const order: string[] = [];
+  const source = parts.map((part, index) => (index % 2 === 0 ? escapeRegExp(part) : (order.push(names[Number(part)] ?? ""), "(.*)"))).join("");
+  return { pattern: new RegExp(`^${source}$`, "s"), key, order };
 });
 
+/** One message (without its field path) in the visitor's language. */
 export function localizedIssue(message: string, t: Translate): string {
   const fixed = FIXED.get(message);
   if (fixed) return t(fixed);
-  for (const { pattern, key, value } of WITH_VALUE) {
+  for (const { pattern, key, order } of PATTERNS) {
     const match = pattern.exec(message);
-    if (match) return t(key, { [value]: match[1] ?? "" });
+    if (match) return t(key, Object.fromEntries(order.map((name, index) => [name, match[index + 1] ?? ""])));
   }
   return message;
+}
+
+/**
+ * A one-line message of several "path: message" parts joined with "; ",
+ * as an import report gives for a refused row, each part translated. The
+ * paths are the file's own field names and stay as they are.
+ */
+export function localizedMessage(line: string, t: Translate): string {
+  return line
+    .split("; ")
+    .map((part) => {
+      const colon = part.indexOf(": ");
+      if (colon < 0) return localizedIssue(part, t);
+      return `${part.slice(0, colon)}: ${localizedIssue(part.slice(colon + 2), t)}`;
+    })
+    .join("; ");
 }

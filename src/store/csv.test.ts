@@ -116,12 +116,13 @@ for (const dialect of TEST_DIALECTS) {
       assert.deepEqual(await importCsv(store.db, institutionsCsv, null), { table: "institutions", imported: 2, institutions: 2, policies: 0, errors: [] });
       assert.deepEqual(await importCsv(store.db, policiesCsv, null, { known: KNOWN }), { table: "policies", imported: 3, institutions: 0, policies: 3, errors: [] });
 
-      const withoutUpdated = (data: typeof before) => ({
-        institutions: data.institutions.map((item) => ({ ...item, updatedAt: "" })),
-        policies: data.policies.map((item) => ({ ...item, updatedAt: "" })),
+      // The times are the server's (issue 15, finding 7): set anew by the import, not read from the file.
+      const withoutTimes = (data: typeof before) => ({
+        institutions: data.institutions.map((item) => ({ ...item, createdAt: "", updatedAt: "" })),
+        policies: data.policies.map((item) => ({ ...item, createdAt: "", updatedAt: "" })),
       });
       const afterImport = await exportObservatory(store.db, { reviewStates: REVIEW_STATES });
-      assert.deepEqual(withoutUpdated(afterImport), withoutUpdated(before));
+      assert.deepEqual(withoutTimes(afterImport), withoutTimes(before));
 
       // The same file again, with one title changed: updated in place, nothing added.
       const changed = policiesCsv.replace("Secret draft", "Secret draft (revised)");
@@ -132,7 +133,7 @@ for (const dialect of TEST_DIALECTS) {
       assert.ok(titles.includes("Secret draft (revised)"));
       assert.ok(!titles.includes("Secret draft"));
       const audit = (await listAudit(store.db, { entity: "observatory" })).items;
-      assert.deepEqual(audit[0]?.detail, { format: "csv", table: "policies", institutions: 0, policies: 3, errors: 0 });
+      assert.deepEqual(audit[0]?.detail, { format: "csv", table: "policies", institutions: 0, policies: 3, created: 0, updated: 1, unchanged: 2, errors: 0 });
     });
 
     it("brings formula-like values back exactly, guarded in the file", async () => {
@@ -171,7 +172,7 @@ for (const dialect of TEST_DIALECTS) {
         "ke-ict,Kenya ICT Authority,government,ke,14,yes,ICT", // line 2: region 14 read as 014
         "bad-kind,Ministry,ministry,NL,155,,", // line 3
         'multi,"A name over',
-        'two lines",academia,,150,no,', // lines 4-5: good
+        'two lines",academia,,150,no,', // lines 4-5: a line break in a one-line field (issue 15, finding 8)
         "bad-flag,Flag,academia,,150,maybe,", // line 6
         "short,Short,academia", // line 7
         ",,,,,,", // line 8: empty, skipped
@@ -180,23 +181,24 @@ for (const dialect of TEST_DIALECTS) {
       ].join("\r\n");
       const report = await importCsv(store.db, institutions, null);
       assert.equal(report.table, "institutions");
-      assert.equal(report.institutions, 2);
-      assert.deepEqual(report.errors.map((error) => error.row), [3, 6, 7, 9]);
+      assert.equal(report.institutions, 1);
+      assert.deepEqual(report.errors.map((error) => error.row), [3, 4, 6, 7, 9]);
       const message = (line: number) => report.errors.find((error) => error.row === line)?.message ?? "";
-      assert.match(message(3), /^kind: /);
+      assert.match(message(3), /^kind: must be one of government, /);
+      assert.equal(message(4), "name: must not contain the control character U+000D");
       assert.match(message(6), /^globalSouth: must be true or false/);
       assert.match(message(7), /has 3 cells where the header row has 7/);
       assert.match(message(9), /^region: must be a UN M49 area code/);
       assert.equal((await getInstitution(store.db, "ke-ict"))?.region, "014");
       assert.equal((await getInstitution(store.db, "ke-ict"))?.country, "KE");
       assert.equal((await getInstitution(store.db, "ke-ict"))?.globalSouth, true);
-      assert.equal((await getInstitution(store.db, "multi"))?.name, "A name over\r\ntwo lines");
+      assert.equal(await getInstitution(store.db, "multi"), undefined);
 
       // Semicolon-separated, as a French or Spanish Excel saves it: a list cell then needs quotes.
       const policies = [
         "institutionId;title;type;status;standards;categories;evidence;reviewState",
         'ke-ict;Good policy;policy;in-force;"https; hsts";web-hosting;"[""One; quote"",""Two""]";published', // line 2
-        'ke-ict;"Quoted title, over\r\nthree\r\nlines";guideline;draft;;;;', // lines 3-5: good
+        'ke-ict;"Quoted title, on one line";guideline;draft;;;"A quote over\r\nthree\r\nlines";', // lines 3-5: good, a quote keeps its line breaks
         "nobody;Orphan;policy;in-force;;;;", // line 6
         "ke-ict;;policy;in-force;;;;", // line 7
         "ke-ict;Made up;policy;in-force;dnssec; made-up;;;", // line 8: too many cells, the ; of an unquoted list
@@ -217,9 +219,10 @@ for (const dialect of TEST_DIALECTS) {
       assert.deepEqual(good?.standards, ["hsts", "https"]);
       assert.deepEqual(good.evidence, ["One; quote", "Two"]);
       assert.equal(good.reviewState, "published");
-      const draft = (await listPolicies(store.db, { reviewStates: REVIEW_STATES, search: "three" })).items[0];
+      const draft = (await listPolicies(store.db, { reviewStates: REVIEW_STATES, search: "Quoted title" })).items[0];
       assert.equal(draft?.reviewState, "draft", "a blank reviewState is a draft");
-      assert.deepEqual(await counts(), { institutions: 2, policies: 2 });
+      assert.deepEqual(draft.evidence, ["A quote over\r\nthree\r\nlines"]);
+      assert.deepEqual(await counts(), { institutions: 1, policies: 2 });
       assert.equal((await store.db.selectFrom("policy_standards").select("policy_id").execute()).length, 2, "nothing of the rejected rows");
     });
 

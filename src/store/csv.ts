@@ -288,7 +288,10 @@ export function readCsv(file: string | Uint8Array, table?: CsvTable): { table: C
     }
     bytes = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   }
-  if (bytes.includes(0)) throw fileError("not a text file");
+  // UTF-16 text (Excel's "Unicode text") passes as UTF-8 byte by byte, with a
+  // NUL in every other byte: that is the whole file's problem. A stray NUL in
+  // a cell is its row's, which the store's checks name with row and field.
+  if (nulBytes(bytes) * 10 > bytes.length) throw fileError('not a text file in UTF-8 (in a spreadsheet, save it as "CSV UTF-8")');
   const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
   if (text.trim() === "") throw fileError("the file is empty");
   // The header names hold neither separator, so whichever its first line has is the file's.
@@ -331,6 +334,12 @@ export function readCsv(file: string | Uint8Array, table?: CsvTable): { table: C
     rows.push({ table: chosen, row: line, ...rowOf(chosen, header, cells) });
   });
   return { table: chosen, rows };
+}
+
+function nulBytes(bytes: Buffer): number {
+  let count = 0;
+  for (let index = bytes.indexOf(0); index >= 0; index = bytes.indexOf(0, index + 1)) count++;
+  return count;
 }
 
 /** Line breaks (CRLF, LF or CR) in bytes[from, to); UTF-8 never has these bytes inside a character. */

@@ -7,7 +7,15 @@
  * Import checks every row on its own: a bad row is reported with its number
  * and the reason, and nothing of it is written, while the good rows are
  * imported. A row with an id that exists replaces that record; other rows
- * are added (with their id when they carry one).
+ * are added (with their id when they carry one). Each record created or
+ * changed gets its own audit entry, as a form's change does (what changed,
+ * before and after); a row that changes nothing writes nothing. What the
+ * server owns is never taken from the file: the times of creation and
+ * update, and the reviewer (see {@link reviewerOf}).
+ *
+ * An export never holds a control character the import would refuse (a
+ * value saved before the fields refused them is written without it), so
+ * that every export can be imported again.
  *
  * @example
  *   const data = await exportObservatory(db, { reviewStates: REVIEW_STATES });
@@ -16,12 +24,23 @@
  */
 import type { ControlledTransaction, Kysely } from "kysely";
 import { z } from "zod";
-import { audit } from "./audit.ts";
-import { insertInstitution, replaceInstitution } from "./institutions.ts";
-import { PUBLIC_REVIEW_STATES, insertPolicy, linksOf, matchingPolicies, replacePolicy } from "./policies.ts";
+import { audit, changedFields } from "./audit.ts";
+import { getInstitution, insertInstitution, replaceInstitution } from "./institutions.ts";
+import { PUBLIC_REVIEW_STATES, getPolicy, insertPolicy, linksOf, matchingPolicies, replacePolicy } from "./policies.ts";
 import { cachedRead } from "./read-cache.ts";
-import { institutionFromRow, institutionRow, policyFromRow, policyRow, unknownCatalogIds, type Institution, type KnownIds, type Policy } from "./records.ts";
-import type { ReviewState, Schema } from "./schema.ts";
+import {
+  institutionFromRow,
+  institutionRow,
+  policyFromRow,
+  policyRow,
+  unknownCatalogIds,
+  withoutRefusedControlsIn,
+  type Institution,
+  type KnownIds,
+  type Policy,
+  type ValidPolicy,
+} from "./records.ts";
+import { REVIEW_STATES, type ReviewState, type Schema } from "./schema.ts";
 import { ValidationError, describeError, parseInput, timestamp } from "./support.ts";
 
 export const EXPORT_FORMAT_VERSION = 1;
@@ -54,10 +73,10 @@ async function readExport(db: Kysely<Schema>, reviewStates: readonly ReviewState
   return {
     formatVersion: EXPORT_FORMAT_VERSION,
     exportedAt: timestamp(),
-    institutions: institutionRows.map(institutionFromRow),
+    institutions: institutionRows.map((row) => withoutRefusedControlsIn(institutionFromRow(row))),
     policies: policyRows.map((row) => {
       const { categories, standards } = links.get(row.id) ?? { categories: [], standards: [] };
-      return policyFromRow(row, categories, standards);
+      return withoutRefusedControlsIn(policyFromRow(row, categories, standards));
     }),
   };
 }
@@ -119,10 +138,11 @@ export type ImportRow = { table: ImportError["table"]; row: number } & ({ value:
 /**
  * The import itself, whatever the file's format: `rows` in the order given
  * (institutions first, for policies that refer to them), in one
- * transaction, each row inside its own savepoint, and one audit entry with
- * the counts (and `auditDetail`, such as the format). A row with an id that
- * exists replaces that record; other rows are added. `db` must not already
- * be a transaction.
+ * transaction, each row inside its own savepoint. A row with an id that
+ * exists replaces that record; other rows are added. Each record created or
+ * changed is audited on its own, with `actorId` as actor; one more entry
+ * sums the import up (with `auditDetail`, such as the format). `db` must
+ * not already be a transaction.
  */
 export async function importRows(
   db: Kysely<Schema>,
@@ -131,22 +151,29 @@ export async function importRows(
   options: { known?: KnownIds; auditDetail?: Record<string, unknown> } = {},
 ): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, institutions: 0, policies: 0, errors: [] };
+  const outcomes: Record<RowOutcome, number> = { created: 0, updated: 0, unchanged: 0 };
   const trx = await db.startTransaction().execute();
   try {
     for (const row of rows) {
-      const message =
+      const result =
         "error" in row
-          ? row.error
-          : await inSavepoint(trx, (rowDb) => (row.table === "institutions" ? importInstitution(rowDb, row.value) : importPolicy(rowDb, row.value, options.known)));
-      if (message === undefined) report[row.table]++;
-      else report.errors.push({ table: row.table, row: row.row, message });
+          ? { error: row.error }
+          : await inSavepoint(trx, (rowDb) =>
+              row.table === "institutions" ? importInstitution(rowDb, row.value, actorId) : importPolicy(rowDb, row.value, actorId, options.known),
+            );
+      if ("error" in result) {
+        report.errors.push({ table: row.table, row: row.row, message: result.error });
+      } else {
+        report[row.table]++;
+        outcomes[result.outcome]++;
+      }
     }
     report.imported = report.institutions + report.policies;
     await audit(trx, {
       userId: actorId,
       action: "import",
       entity: "observatory",
-      detail: { ...options.auditDetail, institutions: report.institutions, policies: report.policies, errors: report.errors.length },
+      detail: { ...options.auditDetail, institutions: report.institutions, policies: report.policies, ...outcomes, errors: report.errors.length },
     });
     await trx.commit().execute();
   } catch (error) {
@@ -156,17 +183,25 @@ export async function importRows(
   return report;
 }
 
-/** Runs one row's writes; on failure undoes them and returns why. */
-async function inSavepoint(trx: ControlledTransaction<Schema>, work: (db: Kysely<Schema>) => Promise<void>): Promise<string | undefined> {
+/** What a good row did to its record. */
+type RowOutcome = "created" | "updated" | "unchanged";
+
+/**
+ * Runs one row's writes; on failure undoes them and returns why. A row that
+ * changed nothing is undone too, so that its record keeps its update time
+ * (and the data revision, which every write raises, stays where it was).
+ */
+async function inSavepoint(trx: ControlledTransaction<Schema>, work: (db: Kysely<Schema>) => Promise<RowOutcome>): Promise<{ outcome: RowOutcome } | { error: string }> {
   const point = await trx.savepoint("import_row").execute();
   try {
-    await work(point);
+    const outcome = await work(point);
+    if (outcome === "unchanged") await point.rollbackToSavepoint("import_row").execute();
     await point.releaseSavepoint("import_row").execute();
-    return undefined;
+    return { outcome };
   } catch (error) {
     await point.rollbackToSavepoint("import_row").execute();
     await point.releaseSavepoint("import_row").execute();
-    return rowErrorMessage(error);
+    return { error: rowErrorMessage(error) };
   }
 }
 
@@ -177,24 +212,64 @@ function rowErrorMessage(error: unknown): string {
   return describeError(error);
 }
 
-async function importInstitution(db: Kysely<Schema>, raw: unknown): Promise<void> {
-  // The extra fields (id, createdAt, updatedAt) are ignored by the writers.
+async function importInstitution(db: Kysely<Schema>, raw: unknown, actorId: string | null): Promise<RowOutcome> {
   const row = parseInput(institutionRow, raw, "institution");
-  if (row.id !== undefined && (await exists(db, "institutions", row.id))) await replaceInstitution(db, row.id, row);
-  else await insertInstitution(db, row, { id: row.id, createdAt: row.createdAt });
+  const id = row.id;
+  const valid = serverFieldsDropped(row);
+  const before = id === undefined ? undefined : await getInstitution(db, id);
+  if (before) {
+    const changes = changedFields(before, await replaceInstitution(db, before.id, valid));
+    if (Object.keys(changes).length === 0) return "unchanged";
+    await audit(db, { userId: actorId, action: "update", entity: "institution", entityId: before.id, detail: changes });
+    return "updated";
+  }
+  const created = await insertInstitution(db, valid, { id });
+  await audit(db, { userId: actorId, action: "create", entity: "institution", entityId: created.id, detail: valid });
+  return "created";
 }
 
-async function importPolicy(db: Kysely<Schema>, raw: unknown, known: KnownIds | undefined): Promise<void> {
+async function importPolicy(db: Kysely<Schema>, raw: unknown, actorId: string | null, known: KnownIds | undefined): Promise<RowOutcome> {
   const row = parseInput(policyRow, raw, "policy");
-  const problems = unknownCatalogIds(row, known);
+  const id = row.id;
+  const fields = serverFieldsDropped(row);
+  const problems = unknownCatalogIds(fields, known);
   if (problems.length > 0) throw new ValidationError("policy", problems);
-  // The reviewer is an account of the database the file came from; here it
-  // may not exist, and the review itself is kept in reviewState.
-  if (row.reviewedBy !== null && !(await exists(db, "users", row.reviewedBy))) row.reviewedBy = null;
-  if (row.id !== undefined && (await exists(db, "policies", row.id))) await replacePolicy(db, row.id, row);
-  else await insertPolicy(db, row, { id: row.id, createdAt: row.createdAt });
+  const before = id === undefined ? undefined : await getPolicy(db, id, { reviewStates: REVIEW_STATES });
+  const valid: ValidPolicy = { ...fields, reviewedBy: reviewerOf(fields.reviewState, before, actorId) };
+  if (before) {
+    const changes = changedFields<Policy>(before, await replacePolicy(db, before.id, valid));
+    if (Object.keys(changes).length === 0) return "unchanged";
+    await audit(db, { userId: actorId, action: "update", entity: "policy", entityId: before.id, detail: changes });
+    return "updated";
+  }
+  const created = await insertPolicy(db, valid, { id });
+  await audit(db, { userId: actorId, action: "create", entity: "policy", entityId: created.id, detail: valid });
+  return "created";
 }
 
-async function exists(db: Kysely<Schema>, table: "institutions" | "policies" | "users", id: string): Promise<boolean> {
-  return (await db.selectFrom(table).select("id").where("id", "=", id).executeTakeFirst()) !== undefined;
+/**
+ * A row without the fields the server sets: the id (the caller keeps it, to
+ * find the record) and the times, which an export carries but an import must
+ * not take (they would show in public exports as the file said).
+ */
+function serverFieldsDropped<T extends { id?: string | undefined; createdAt?: string | undefined; updatedAt?: string | undefined }>(row: T): Omit<T, "id" | "createdAt" | "updatedAt"> {
+  const copy: Partial<T> = { ...row };
+  delete copy.id;
+  delete copy.createdAt;
+  delete copy.updatedAt;
+  return copy as Omit<T, "id" | "createdAt" | "updatedAt">;
+}
+
+/**
+ * Who reviewed an imported policy. The reviewer in a file is an account id
+ * anyone can type (and of another database, for an export), yet the public
+ * export shows it: so it is never taken from the file. A draft has none; a
+ * policy whose review state the import leaves as it was keeps its reviewer;
+ * otherwise the importer vouches for the state, as setReviewState records
+ * whoever moves a policy.
+ */
+function reviewerOf(state: ReviewState, before: Policy | undefined, actorId: string | null): string | null {
+  if (state === "draft") return null;
+  if (before && before.reviewState === state) return before.reviewedBy;
+  return actorId;
 }

@@ -15,6 +15,7 @@ import { sql, type Kysely } from "kysely";
 import { audit, changedFields } from "./audit.ts";
 import { cachedRead } from "./read-cache.ts";
 import {
+  fieldMessage,
   policyFromRow,
   policyInput,
   unknownCatalogIds,
@@ -429,7 +430,7 @@ async function checkReferences(db: Kysely<Schema>, valid: ValidPolicy): Promise<
     (await db.selectFrom(table).select("id").where("id", "=", id).executeTakeFirst()) !== undefined;
   const issues = [];
   if (!(await exists("institutions", valid.institutionId))) {
-    issues.push({ path: "institutionId", message: `no institution with id ${valid.institutionId}` });
+    issues.push({ path: "institutionId", message: fieldMessage.noInstitution(valid.institutionId) });
   }
   if (valid.reviewedBy !== null && !(await exists("users", valid.reviewedBy))) {
     issues.push({ path: "reviewedBy", message: `no user with id ${valid.reviewedBy}` });

@@ -7,6 +7,7 @@
  * codes are upper-cased, repeated ids and tags are dropped. Anything else
  * that does not fit is a ValidationError naming the field.
  */
+import countries from "i18n-iso-countries/index.js";
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { Catalog } from "../catalog/catalog.ts";
@@ -45,6 +46,10 @@ export const FIELD_MESSAGES = {
   url: "must be an http or https address",
   language: "must be a language tag such as en or pt-BR",
   tooManyQuotes: "must have at most 200 quotes",
+  text: "must be a text",
+  boolean: "must be true or false",
+  list: "must be a list",
+  object: "must be an object",
 } as const;
 
 /** The messages with a value in them; each takes the value as text, so that a pattern can be made of it. */
@@ -53,6 +58,11 @@ export const fieldMessage = {
   tooMany: (max: number | string) => `must have at most ${max} entries`,
   unknownStandard: (id: string) => `"${id}" is not a standard in the catalog`,
   unknownCategory: (id: string) => `"${id}" is not a category in the catalog`,
+  oneOf: (values: string) => `must be one of ${values}`,
+  unknownFields: (names: string) => `unknown field ${names}`,
+  unknownCountry: (code: string) => `"${code}" is not an ISO 3166-1 country code`,
+  controlCharacter: (code: string) => `must not contain the control character ${code}`,
+  noInstitution: (id: string) => `no institution with id ${id}`,
 } as const;
 
 export interface User {
@@ -103,22 +113,74 @@ export interface Policy {
   updatedAt: string;
 }
 
+// ---- control characters ----
+
+/**
+ * Control characters a text field refuses, in forms and imports alike.
+ * None is ever typed on purpose: they arrive from binary files, broken
+ * encodings or hostile input, and do harm on the way out (PostgreSQL text
+ * cannot hold NUL; a CSV or terminal reader may act on the others). Every
+ * C0 control and DEL is refused in one-line fields (names, titles, tags,
+ * ids, addresses), where a tab or line break is a paste accident too;
+ * multi-line fields (a policy's security text, evidence quotes) keep tab,
+ * line feed and carriage return, which are their layout. C1 controls
+ * (U+0080-U+009F) are not refused: they are legal, if rare, in text.
+ */
+/* eslint-disable no-control-regex -- matching control characters is what these patterns are for */
+const SINGLE_LINE_CONTROL = /[\u0000-\u001F\u007F]/;
+const MULTI_LINE_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const SINGLE_LINE_CONTROLS = /[\u0000-\u001F\u007F]/g;
+const MULTI_LINE_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+/* eslint-enable no-control-regex */
+
+/** A string that refuses the control characters of its kind of field, naming the first one found ("U+0000"). */
+function plainText(multiLine = false) {
+  const control = multiLine ? MULTI_LINE_CONTROL : SINGLE_LINE_CONTROL;
+  return z.string({ error: FIELD_MESSAGES.text }).superRefine((value, context) => {
+    const found = control.exec(value)?.[0];
+    if (found !== undefined) context.addIssue({ code: "custom", message: fieldMessage.controlCharacter(`U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`) });
+  });
+}
+
+/**
+ * `text` without the control characters its field refuses: what an export
+ * writes of a value saved before the fields refused them (SQLite kept a NUL
+ * that came in through a JSON import), so that no export is a file its own
+ * import refuses. The characters carry nothing a reader could see.
+ */
+export function withoutRefusedControls(text: string, multiLine = false): string {
+  return text.replace(multiLine ? MULTI_LINE_CONTROLS : SINGLE_LINE_CONTROLS, "");
+}
+
+/** The fields that hold text of several lines (tab, line feed and carriage return allowed); every other text is one line. */
+const MULTI_LINE_FIELDS: ReadonlySet<string> = new Set(["securityText", "evidence"] satisfies (keyof Policy)[]);
+
+/** A record (institution or policy) with every text and list entry passed through {@link withoutRefusedControls}. */
+export function withoutRefusedControlsIn<T extends Institution | Policy>(record: T): T {
+  const cleaned: Record<string, unknown> = { ...record };
+  for (const [field, value] of Object.entries(record)) {
+    const multiLine = MULTI_LINE_FIELDS.has(field);
+    if (typeof value === "string") cleaned[field] = withoutRefusedControls(value, multiLine);
+    else if (Array.isArray(value)) cleaned[field] = value.map((item: unknown) => (typeof item === "string" ? withoutRefusedControls(item, multiLine) : item));
+  }
+  return cleaned as T;
+}
+
 // ---- field schemas ----
 
 const blankToNull = (value: string): string | null => (value === "" ? null : value);
 
-function requiredText(max: number) {
-  return z.string().trim().min(1, FIELD_MESSAGES.notEmpty).max(max, fieldMessage.tooLong(max));
+function requiredText(max: number, multiLine = false) {
+  return plainText(multiLine).trim().min(1, FIELD_MESSAGES.notEmpty).max(max, fieldMessage.tooLong(max));
 }
 
-function optionalText(max: number) {
-  return z.string().trim().max(max, fieldMessage.tooLong(max)).transform(blankToNull).nullable().default(null);
+function optionalText(max: number, multiLine = false) {
+  return plainText(multiLine).trim().max(max, fieldMessage.tooLong(max)).transform(blankToNull).nullable().default(null);
 }
 
 /** An optional field whose non-blank value must also pass `check`. */
 function optionalChecked(check: z.ZodType<string, string>, normalize: (value: string) => string = (value) => value) {
-  return z
-    .string()
+  return plainText()
     .trim()
     .transform((value) => blankToNull(normalize(value)))
     .pipe(check.nullable())
@@ -126,15 +188,49 @@ function optionalChecked(check: z.ZodType<string, string>, normalize: (value: st
     .default(null);
 }
 
+/** A YYYY-MM-DD that exists in the calendar (2026-02-30 does not). */
+function isCalendarDate(value: string): boolean {
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+
+/** One of `values`, saying which when it is not (zod's own message is English only). */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: fieldMessage.oneOf(values.join(", ")) });
+}
+
+/** An object that names the fields it does not know, in a message the web app can translate. */
+function strictRecord<T extends z.ZodRawShape>(shape: T) {
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === "unrecognized_keys" ? fieldMessage.unknownFields(issue.keys.map((key) => `"${key}"`).join(", ")) : FIELD_MESSAGES.object),
+  });
+}
+
+const flag = z.boolean({ error: FIELD_MESSAGES.boolean });
+
 /** Our own record ids: random UUIDs, or readable slugs in seed and import files. */
-export const recordId = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, FIELD_MESSAGES.recordId);
+export const recordId = z.string({ error: FIELD_MESSAGES.text }).trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, FIELD_MESSAGES.recordId);
 
 /** Catalog ids ("dnssec", "web-hosting"), spelled as the catalog spells them. */
-const catalogId = z.string().trim().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, FIELD_MESSAGES.catalogId);
+const catalogId = z.string({ error: FIELD_MESSAGES.text }).trim().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, FIELD_MESSAGES.catalogId);
+
+/**
+ * A country: two letters that ISO 3166-1 assigns (i18n-iso-countries' list,
+ * which includes XK for Kosovo as the EU and UN use it). "XX" or "EU" are
+ * refused: the map and the country pages could only show them as
+ * "Unknown Region". Regional and international bodies have no country.
+ */
+const countryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, FIELD_MESSAGES.country)
+  .superRefine((code, context) => {
+    // Only a well-formed code is looked up: zod runs this even when the pattern failed.
+    if (/^[A-Z]{2}$/.test(code) && !countries.isValid(code)) context.addIssue({ code: "custom", message: fieldMessage.unknownCountry(code) });
+  });
 
 function uniqueList<T extends z.ZodType<string>>(item: T, max: number) {
   return z
-    .array(item)
+    .array(item, { error: FIELD_MESSAGES.list })
     .max(max, fieldMessage.tooMany(max))
     .transform((list) => [...new Set(list)])
     .default([]);
@@ -146,11 +242,11 @@ const isoTimestamp = z.iso.datetime({ offset: true, error: FIELD_MESSAGES.timest
 
 // ---- inputs ----
 
-export const roleSchema = z.enum(ROLES);
-export const reviewStateSchema = z.enum(REVIEW_STATES);
+export const roleSchema = oneOf(ROLES);
+export const reviewStateSchema = oneOf(REVIEW_STATES);
 
-export const userInput = z.strictObject({
-  email: z.string().trim().toLowerCase().pipe(z.email(FIELD_MESSAGES.email)),
+export const userInput = strictRecord({
+  email: plainText().trim().toLowerCase().pipe(z.email(FIELD_MESSAGES.email)),
   name: requiredText(200),
   role: roleSchema,
   /** Hashed by the caller (a memory-hard function): the store never sees a password. */
@@ -158,37 +254,38 @@ export const userInput = z.strictObject({
 });
 export type UserInput = z.input<typeof userInput>;
 
-export const institutionInput = z.strictObject({
+export const institutionInput = strictRecord({
   name: requiredText(300),
-  kind: z.enum(INSTITUTION_KINDS),
-  country: optionalChecked(z.string().regex(/^[A-Z]{2}$/, FIELD_MESSAGES.country), (value) => value.toUpperCase()),
-  region: z.string().trim().regex(/^\d{3}$/, FIELD_MESSAGES.region),
-  globalSouth: z.boolean().default(false),
+  kind: oneOf(INSTITUTION_KINDS),
+  country: optionalChecked(countryCode, (value) => value.toUpperCase()),
+  region: z.string({ error: FIELD_MESSAGES.text }).trim().regex(/^\d{3}$/, FIELD_MESSAGES.region),
+  globalSouth: flag.default(false),
   sector: optionalText(200),
 });
 export type InstitutionInput = z.input<typeof institutionInput>;
 export type ValidInstitution = z.output<typeof institutionInput>;
 
-export const policyInput = z.strictObject({
+export const policyInput = strictRecord({
   institutionId: recordId,
   title: requiredText(500),
-  type: z.enum(POLICY_TYPES),
-  status: z.enum(POLICY_STATUSES),
+  type: oneOf(POLICY_TYPES),
+  status: oneOf(POLICY_STATUSES),
   // Many policies carry only a month or a year; the text sorts correctly either way.
   adoptedOn: optionalChecked(
     z
       .string()
       .regex(/^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/, FIELD_MESSAGES.date)
-      .refine((value) => value.length < 10 || new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), FIELD_MESSAGES.calendarDate),
+      // zod runs the refinement even when the pattern failed: an invalid Date must not throw (a 500) here.
+      .refine((value) => value.length < 10 || isCalendarDate(value), FIELD_MESSAGES.calendarDate),
   ),
   sourceUrl: optionalChecked(z.url({ protocol: /^https?$/, error: FIELD_MESSAGES.url })),
   language: optionalChecked(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, FIELD_MESSAGES.language)),
-  coversInternet: z.boolean().default(false),
-  securityText: optionalText(20_000),
+  coversInternet: flag.default(false),
+  securityText: optionalText(20_000, MULTI_LINE_FIELDS.has("securityText")),
   securityTags: tagList,
-  citesStandards: z.boolean().default(false),
+  citesStandards: flag.default(false),
   otherStandards: optionalText(2_000),
-  evidence: z.array(requiredText(5_000)).max(200, FIELD_MESSAGES.tooManyQuotes).default([]),
+  evidence: z.array(requiredText(5_000, MULTI_LINE_FIELDS.has("evidence")), { error: FIELD_MESSAGES.list }).max(200, FIELD_MESSAGES.tooManyQuotes).default([]),
   bestPracticeTags: tagList,
   barrierTags: tagList,
   globalSouthTags: tagList,
@@ -200,7 +297,7 @@ export const policyInput = z.strictObject({
 export type PolicyInput = z.input<typeof policyInput>;
 export type ValidPolicy = z.output<typeof policyInput>;
 
-export const decisionMatrixInput = z.strictObject({
+export const decisionMatrixInput = strictRecord({
   name: requiredText(200),
   /** Criteria, weights and scores; the decision module gives it its shape, the store keeps it as JSON. */
   definition: z.record(z.string(), z.json()),
