@@ -237,8 +237,8 @@ export function validateDecisionMatrix(input: unknown): ValidationResult {
   return { ok: false, issues, errors: issues.map((issue) => `${issue.path}: ${issue.message}`) };
 }
 
-/** The caps, checked on the raw input: the lengths of its lists and the keys of its score table. */
-function sizeIssues(input: unknown): MatrixIssue[] {
+/** The caps, checked on the raw input: the lengths of its lists and the keys of its score table. Empty when within them. */
+export function sizeIssues(input: unknown): MatrixIssue[] {
   if (!isObject(input)) return [];
   const issues: MatrixIssue[] = [];
   const longer = (value: unknown, max: number): boolean => Array.isArray(value) && value.length > max;

@@ -13,6 +13,7 @@ import {
   INSTITUTION_KINDS,
   knownIdsOf,
   listInstitutionNames,
+  NotFoundError,
   POLICY_STATUSES,
   POLICY_TYPES,
   REVIEW_STATES,
@@ -96,6 +97,8 @@ async function saveInstitution(c: AppContext, id: string | undefined): Promise<R
     return c.redirect(`/institutions/${saved.id}`, 303);
   } catch (error) {
     if (error instanceof ValidationError) return institutionForm(c, id ? `/institutions/${id}/edit` : "/institutions/new", form, error.issues);
+    // Edited at an address whose institution does not exist (or was deleted meanwhile): the page is not there.
+    if (error instanceof NotFoundError) return c.notFound();
     throw error;
   }
 }
@@ -131,6 +134,7 @@ async function savePolicy(c: AppContext, id: string | undefined): Promise<Respon
     return c.redirect(`/policies/${saved.id}`, 303);
   } catch (error) {
     if (error instanceof ValidationError) return policyForm(c, id ? `/policies/${id}/edit` : "/policies/new", form, error.issues);
+    if (error instanceof NotFoundError) return c.notFound();
     throw error;
   }
 }

@@ -7,7 +7,6 @@
 import type { Hono } from "hono";
 import {
   coverageBy,
-  exportObservatory,
   getInstitution,
   getPolicy,
   INSTITUTION_KINDS,
@@ -27,6 +26,7 @@ import {
 import { canEdit, pageContext, visibleStates, wholeNumberQuery, type AppContext, type AppEnv } from "../context.ts";
 import { html, raw, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
+import { sendExport } from "./exchange.ts";
 
 const PAGE_SIZE = 50;
 /** The list's orders; each has its own natural direction (store: listPolicies). */
@@ -73,7 +73,7 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
     ]);
     const body = html`<p>${t("home.intro")}</p>
       <ul>
-        <li><a href="/policies">${t("home.published")}</a>: <strong>${total}</strong></li>
+        <li><a href="/policies">${t(c.get("user") ? "home.allPolicies" : "home.published")}</a>: <strong>${total}</strong></li>
         <li><a href="/institutions">${t("home.institutions")}</a>: <strong>${institutions.total}</strong></li>
         <li>${t("home.countries")}: <strong>${countries.filter((row) => row.key !== null).length}</strong></li>
       </ul>
@@ -166,17 +166,14 @@ export function registerObservatoryRoutes(app: Hono<AppEnv>): void {
       matrixTable(c, query, await matrixCounts(store.db, query)),
     );
     const views: [MatrixRows, MatrixColumns, string][] = [["region", "standard", t("matrix.regionStandard")], ["sector", "standard", t("matrix.sectorStandard")], ["kind", "category", t("matrix.kindCategory")]];
-    const body = html`<p>${t("matrix.explain")}</p>
+    // Signed-in users' counts include drafts (visibleStates): the sentence says so.
+    const body = html`<p>${t(c.get("user") ? "matrix.explainAll" : "matrix.explain")}</p>
       <p>${views.map(([r, col, label], index) => html`${index ? " · " : ""}${r === rows ? html`<strong>${label}</strong>` : html`<a href="/matrix?rows=${r}&amp;columns=${col}">${label}</a>`}`)}</p>
       ${raw(table)}`;
     return c.html(page(pageContext(c), t("matrix.title"), body));
   });
 
-  app.get("/export.json", async (c) => {
-    const data = await exportObservatory(c.get("services").store.db, { reviewStates: visibleStates(c) });
-    c.header("Content-Disposition", 'attachment; filename="observatory.json"');
-    return c.json(data);
-  });
+  app.get("/export.json", (c) => sendExport(c, "json"));
 
   app.get("/gaps", async (c) => {
     const { store } = c.get("services");
