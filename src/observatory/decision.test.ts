@@ -448,6 +448,11 @@ describe("bounded matrices (issue 15, finding 5)", () => {
     assert.ok(!result.ok);
     assert.deepEqual(result.errors, ['criteria.0.id: must not be "__proto__" (JavaScript reserves that name)', 'alternatives.1.id: must not be "__proto__" (JavaScript reserves that name)']);
 
+    // A NUL spelled \u0000 in the JSON passes the form's check for raw NULs: the schema refuses it (PostgreSQL cannot store it in a name).
+    const nul = validateDecisionMatrix(JSON.parse('{"name":"a\\u0000b","criteria":[{"id":"c","name":"C"}],"weighting":{"mode":"direct","weights":{"c":1}},"alternatives":[],"scores":{}}'));
+    assert.ok(!nul.ok);
+    assert.deepEqual(nul.errors, ["name: must not contain the control character U+0000"]);
+
     // "constructor" has its weight on the criterion only: weights["constructor"] must not find Object's constructor.
     const named = validateDecisionMatrix({
       name: "m",

@@ -117,6 +117,7 @@ export const decisionMessage = {
   selfComparison: (id: string) => `compares "${id}" with itself`,
   comparedTwice: (a: string, b: string, earlier: number | string) => `"${a}" and "${b}" are already compared at comparisons.${earlier}`,
   missingComparison: (a: string, b: string) => `missing a comparison of "${a}" with "${b}"`,
+  controlCharacter: (code: string) => `must not contain the control character ${code}`,
 } as const;
 
 // ---------------------------------------------------------------- schema
@@ -129,13 +130,23 @@ const M = DECISION_MESSAGES;
  * name would lose its scores and weights. Every other id is safe: lookups
  * go through {@link ownValue} or Maps, never the prototype chain.
  */
-const id = z
-  .string({ error: M.text })
+/**
+ * Text of one line: names and ids are shown on the page and saved with the
+ * matrix, and a control character (a NUL the JSON spelled \u0000) has no
+ * business in either; PostgreSQL cannot even store a NUL in a name.
+ */
+const oneLine = z.string({ error: M.text }).superRefine((value, context) => {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const found = /[\u0000-\u001F\u007F]/.exec(value)?.[0];
+  if (found !== undefined) context.addIssue({ code: "custom", message: decisionMessage.controlCharacter(`U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`) });
+});
+
+const id = oneLine
   .trim()
   .min(1, M.notEmpty)
   .max(200, decisionMessage.tooLong(200))
   .refine((value) => value !== "__proto__", M.reservedId);
-const label = z.string({ error: M.text }).trim().min(1, M.notEmpty).max(500, decisionMessage.tooLong(500));
+const label = oneLine.trim().min(1, M.notEmpty).max(500, decisionMessage.tooLong(500));
 const nonNegative = z.number({ error: M.number }).min(0, M.notNegative);
 /** A record keyed by ids, at most `max` of them. */
 const idRecord = <T extends z.ZodType>(value: T, max: number) =>
@@ -181,7 +192,7 @@ export const decisionMatrixSchema = z
   .object(
     {
       // The store keeps a saved matrix's name in 200 characters.
-      name: z.string({ error: M.text }).trim().min(1, M.notEmpty).max(200, decisionMessage.tooLong(200)),
+      name: oneLine.trim().min(1, M.notEmpty).max(200, decisionMessage.tooLong(200)),
       criteria: z
         .array(criterionSchema, { error: M.list })
         .min(1, M.needsCriterion)

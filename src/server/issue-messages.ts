@@ -49,6 +49,7 @@ const TEMPLATES: readonly Template[] = [
   [decisionMessage.selfComparison, "issue.selfComparison", ["id"]],
   [decisionMessage.comparedTwice, "issue.comparedTwice", ["a", "b", "earlier"]],
   [decisionMessage.missingComparison, "issue.missingComparison", ["a", "b"]],
+  [decisionMessage.controlCharacter, "issue.controlCharacter", ["code"]],
 ];
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -120,7 +120,13 @@ export function registerAdminRoutes(app: Hono<AppEnv>): void {
     const problem = passwordProblem(password);
     if (problem) return usersPage(c, { error: `${target.email}: ${passwordMessage(t, problem)}` });
     // updateUser ends the user's sessions: a new password also locks out whoever had the old one.
-    await updateUser(store.db, id, { passwordHash: await hashPassword(password) }, c.get("user")?.id ?? null);
+    try {
+      await updateUser(store.db, id, { passwordHash: await hashPassword(password) }, c.get("user")?.id ?? null);
+    } catch (error) {
+      // Deleted while its password was being hashed: the account is not there any more.
+      if (error instanceof NotFoundError) return c.notFound();
+      throw error;
+    }
     return c.redirect(`/admin/users?reset=${encodeURIComponent(id)}`, 303);
   });
 
