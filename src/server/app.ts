@@ -19,7 +19,8 @@ import { HTTPException } from "hono/http-exception";
 import { findSession } from "../store/index.ts";
 import { sameToken } from "./auth.ts";
 import { readLimitedBody } from "./form-limits.ts";
-import { canEdit, pageContext, type AppContext, type AppEnv, type AppServices } from "./context.ts";
+import { canEdit, pageContext, type AppContext, type AppEnv, type AppServices, type RequestServices } from "./context.ts";
+import { ExportCache } from "./export-cache.ts";
 import { html } from "./html.ts";
 import { pickLanguage, translator } from "./i18n.ts";
 import { page } from "./layout.ts";
@@ -32,6 +33,7 @@ import { registerEditRoutes } from "./routes/edit.ts";
 import { MAX_UPLOAD_BYTES, registerExchangeRoutes } from "./routes/exchange.ts";
 import { registerMapRoutes } from "./routes/map.ts";
 import { registerObservatoryRoutes } from "./routes/observatory.ts";
+import { HeavyWork } from "./workers/heavy-work.ts";
 
 /** Request bodies above this are refused, whether they announce their length or arrive chunked (uploads included). */
 export const MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024;
@@ -52,8 +54,9 @@ function csrfRefused(c: AppContext): Response | Promise<Response> {
   return c.html(page(pageContext(c), c.get("t")("error.forbidden"), html`<p>${c.get("t")("error.csrf")}</p>`));
 }
 
-export function createApp(services: AppServices): Hono<AppEnv> {
+export function createApp(given: AppServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const services: RequestServices = { ...given, heavyWork: given.heavyWork ?? new HeavyWork(), exportCache: new ExportCache() };
 
   app.use(async (c, next) => {
     const language = pickLanguage(c.req.query("lang"), getCookie(c, "lang"), c.req.header("accept-language"));

@@ -9,8 +9,10 @@ import type { Catalog } from "../catalog/catalog.ts";
 import { PUBLIC_REVIEW_STATES, REVIEW_STATES, type ReviewState, type Store } from "../store/index.ts";
 import type { User } from "../store/records.ts";
 import type { LoginLimiter } from "./auth.ts";
+import type { ExportCache } from "./export-cache.ts";
 import type { Translate, UiLanguage } from "./i18n.ts";
 import type { PageContext } from "./layout.ts";
+import type { HeavyWork } from "./workers/heavy-work.ts";
 
 export interface AppServices {
   store: Store;
@@ -18,10 +20,18 @@ export interface AppServices {
   limiter: LoginLimiter;
   /** Send the session cookie with Secure (behind HTTPS). */
   secureCookies: boolean;
+  /** Where imports and export builds run: worker threads on their own connection when given a database; otherwise in-process. */
+  heavyWork?: HeavyWork;
+}
+
+/** The services as routes see them: createApp supplies what was left out, and the export cache. */
+export interface RequestServices extends AppServices {
+  heavyWork: HeavyWork;
+  exportCache: ExportCache;
 }
 
 export interface AppVariables {
-  services: AppServices;
+  services: RequestServices;
   user: User | null;
   csrfToken: string | null;
   language: UiLanguage;

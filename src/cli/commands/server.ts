@@ -12,6 +12,7 @@ import { backupDatabase, countUsers, createUser, DatabaseOpenError, DatabaseUrlE
 import { hashPassword, LoginLimiter, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from "../../server/auth.ts";
 import { createApp } from "../../server/app.ts";
 import { seedIfEmpty } from "../../server/seed.ts";
+import { HeavyWork } from "../../server/workers/heavy-work.ts";
 import { UsageError } from "../output.ts";
 
 export const DEFAULT_DATABASE = `sqlite:${fileURLToPath(new URL("../../../data/local/baseline.sqlite", import.meta.url))}`;
@@ -36,15 +37,24 @@ export function registerServerCommands(program: Command): void {
     .option("--port <n>", "port to listen on", "8080")
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--secure-cookies", "mark the session cookie Secure (when served over HTTPS)")
-    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean }) => {
+    .option("--trust-proxy <addresses>", "reverse proxies (comma-separated addresses or CIDR ranges) whose X-Forwarded-For names the client; without it the client is the TCP peer")
+    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number from 0 to 65535`);
+      let limiter: LoginLimiter;
+      try {
+        limiter = new LoginLimiter({ trustProxy: (options.trustProxy ?? "").split(",").map((entry) => entry.trim()).filter(Boolean) });
+      } catch (error) {
+        throw new UsageError(`--trust-proxy: ${error instanceof Error ? error.message : String(error)}`);
+      }
       const catalog = loadCatalog();
       const store = await open(options.db);
       const seeded = await seedIfEmpty(store, catalog);
       if (seeded) console.error(`baseline: first start: loaded ${seeded.policies} policies of ${seeded.institutions} institutions from the starter dataset`);
       if ((await countUsers(store.db)) === 0) console.error("baseline: no account yet: create the first admin with `baseline admin create --email ADDRESS --name NAME` (password on standard input)");
-      const app = createApp({ store, catalog, limiter: new LoginLimiter(), secureCookies: options.secureCookies ?? false });
+      // Imports and export builds run in worker threads, each on a connection of its own to the same database.
+      const heavyWork = new HeavyWork({ database: { url: options.db } });
+      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork });
       const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
         console.log(`Baseline observatory on http://${options.host}:${info.port}/ (database ${store.url})`);
       });

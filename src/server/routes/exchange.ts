@@ -1,6 +1,7 @@
 /**
- * The CSV exports, importing
- * observatory data (JSON or CSV), and pre-filling a policy's cited
+ * The exports (JSON and CSV, cached per data revision and built off the
+ * event loop), importing observatory data (JSON or CSV, in a worker
+ * thread), and pre-filling a policy's cited
  * standards from an uploaded document with the tender monitor's detector
  * (the researcher confirms in the form). Uploads are capped in size and
  * limited to known document types.
@@ -9,20 +10,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Hono } from "hono";
-import {
-  exportCsv,
-  importCsv,
-  importObservatory,
-  knownIdsOf,
-  ValidationError,
-  type CsvTable,
-  type ImportReport,
-} from "../../store/index.ts";
+import { knownIdsOf, type CsvTable, type ImportReport } from "../../store/index.ts";
 import { detectRequests } from "../../tenders/detect.ts";
 import { ingestPaths } from "../../tenders/ingest/index.ts";
 import { canEdit, pageContext, visibleStates, type AppContext, type AppEnv } from "../context.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
+import { WorkBusyError, WorkLimitError } from "../workers/heavy-work.ts";
+import type { ExportFormat } from "../workers/store-jobs.ts";
 
 /** Upload limits: observatory files and policy documents. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -36,14 +31,7 @@ export const MAX_REPORTED_ERRORS = 100;
 
 export function registerExchangeRoutes(app: Hono<AppEnv>): void {
   // What the visitor may see, like /export.json: published policies for anonymous visitors, all for signed-in users.
-  for (const table of ["institutions", "policies"] as const) {
-    app.get(`/export/${table}.csv`, async (c) => {
-      const text = await exportCsv(c.get("services").store.db, table, { reviewStates: visibleStates(c) });
-      c.header("Content-Type", "text/csv; charset=utf-8");
-      c.header("Content-Disposition", `attachment; filename="${table}.csv"`);
-      return c.body(text);
-    });
-  }
+  for (const table of ["institutions", "policies"] as const) app.get(`/export/${table}.csv`, (c) => sendExport(c, `${table}.csv`));
 
   app.get("/import", (c) => importPage(c));
   app.post("/import", async (c) => {
@@ -53,27 +41,16 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
     const file = body.file;
     if (!(file instanceof File) || file.size === 0) return importPage(c, t("import.noFile"));
     if (file.size > MAX_UPLOAD_BYTES) return importPage(c, t("import.tooLarge", { name: file.name, size: MAX_UPLOAD_BYTES / 1024 / 1024 }));
-    const { store, catalog } = c.get("services");
+    const { store, catalog, heavyWork } = c.get("services");
     const actorId = c.get("user")?.id ?? null;
-    const known = knownIdsOf(catalog);
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    try {
-      if (isCsv(file, bytes)) {
-        const table = CSV_TABLES.find((value) => value === body.table);
-        return await reportPage(c, await importCsv(store.db, bytes, actorId, { table, known }), "csv");
-      }
-      let data: unknown;
-      try {
-        data = JSON.parse(new TextDecoder().decode(bytes));
-      } catch (error) {
-        return await importPage(c, t("import.notJson", { name: file.name, reason: error instanceof Error ? error.message : String(error) }));
-      }
-      return await reportPage(c, await importObservatory(store.db, data, actorId, { known }), "json");
-    } catch (error) {
-      // The file as a whole is not an export (unknown CSV header, not CSV at all, not the JSON shape): nothing was imported.
-      if (error instanceof ValidationError) return await importPage(c, `${file.name}: ${error.message}`);
-      throw error;
-    }
+    const table = CSV_TABLES.find((value) => value === body.table);
+    // Read, checked and written in a worker thread (workers/heavy-work.ts): the server answers others meanwhile.
+    const job = { kind: "import" as const, bytes: new Uint8Array(await file.arrayBuffer()), fileName: file.name, fileType: file.type, table, actorId, known: knownIdsOf(catalog) };
+    const outcome = await heavyWorkOutcome(c, () => heavyWork.run(store.db, job, actorId ?? "anonymous"));
+    if (outcome instanceof Response) return outcome;
+    if ("notJson" in outcome) return importPage(c, t("import.notJson", { name: file.name, reason: outcome.notJson }));
+    if ("invalid" in outcome) return importPage(c, `${file.name}: ${outcome.invalid}`);
+    return reportPage(c, outcome.report, outcome.format);
   });
 
   app.get("/policies/prefill", (c) => (canEdit(c.get("user")) ? prefillPage(c) : forbidden(c)));
@@ -105,21 +82,41 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
   });
 }
 
+/**
+ * An export (/export.json, /export/*.csv) of what the visitor may see, from
+ * the export cache (export-cache.ts): built once per data revision in a
+ * worker, then the same bytes for every reader.
+ */
+export async function sendExport(c: AppContext, format: ExportFormat): Promise<Response> {
+  const { store, heavyWork, exportCache } = c.get("services");
+  const reviewStates = visibleStates(c);
+  const key = `${format}:${reviewStates.join(",")}`;
+  const bytes = await heavyWorkOutcome(c, () => exportCache.get(store.db, key, () => heavyWork.run(store.db, { kind: "export", format, reviewStates }, key)));
+  if (bytes instanceof Response) return bytes;
+  c.header("Content-Type", format === "json" ? "application/json; charset=utf-8" : "text/csv; charset=utf-8");
+  c.header("Content-Disposition", `attachment; filename="${format === "json" ? "observatory.json" : format}"`);
+  return c.body(bytes);
+}
+
+/** The job's result, or the page saying the server is busy (503) or stopped the job at its limits. */
+async function heavyWorkOutcome<T>(c: AppContext, run: () => Promise<T>): Promise<T | Response> {
+  const t = c.get("t");
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof WorkBusyError || error instanceof WorkLimitError)) throw error;
+    c.status(503);
+    if (error instanceof WorkBusyError) c.header("Retry-After", "60");
+    return c.html(page(pageContext(c), t("error.title"), html``, { error: error instanceof WorkBusyError ? t("work.busy") : t("work.limit", { reason: error.message }) }));
+  }
+}
+
 function forbidden(c: AppContext): Response | Promise<Response> {
   c.status(c.get("user") ? 403 : 401);
   return c.html(page(pageContext(c), c.get("t")("error.forbidden"), html``));
 }
 
 const CSV_TABLES: readonly CsvTable[] = ["institutions", "policies"];
-
-/** CSV by its name or type; otherwise by its content, since a JSON export starts with "{" and a CSV file with its header row. */
-function isCsv(file: File, bytes: Uint8Array): boolean {
-  const name = file.name.toLowerCase();
-  if (name.endsWith(".csv") || file.type.startsWith("text/csv")) return true;
-  if (name.endsWith(".json") || file.type.startsWith("application/json")) return false;
-  const start = new TextDecoder().decode(bytes.subarray(0, 64)).replace(/^\uFEFF/, "").trimStart();
-  return !start.startsWith("{") && !start.startsWith("[");
-}
 
 function exportLinks(c: AppContext): SafeHtml {
   const t = c.get("t");
