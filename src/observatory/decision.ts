@@ -545,22 +545,38 @@ function scoreTable(matrix: DecisionMatrix, normalization: "max" | "none"): numb
   }));
 }
 
-function rankWith(matrix: DecisionMatrix, table: readonly (readonly number[])[], weights: Readonly<Record<string, number>>): RankedAlternative[] {
-  const scored = matrix.alternatives.map((alternative, row) => {
-    const contributions = Object.fromEntries(
-      matrix.criteria.map((criterion, column) => [criterion.id, (ownValue(weights, criterion.id) ?? 0) * (table[row]?.[column] ?? 0)]),
-    );
-    return { id: alternative.id, name: alternative.name, score: sum(Object.values(contributions)), contributions };
-  });
+/** The weighted score of each alternative, in matrix order: Σ weight × (normalised) score, as plain arithmetic on arrays. */
+function scoresWith(matrix: DecisionMatrix, table: readonly (readonly number[])[], weights: Readonly<Record<string, number>>): number[] {
+  const byColumn = matrix.criteria.map((criterion) => ownValue(weights, criterion.id) ?? 0);
+  return table.map((row) => byColumn.reduce((total, weight, column) => total + weight * (row[column] ?? 0), 0));
+}
+
+/** Rows best first, with ranks (ties share one and keep input order). */
+function rankRows(scores: readonly number[]): { row: number; rank: number }[] {
   // Array.prototype.sort is stable, so equal scores keep input order.
-  const ordered = scored.toSorted((x, y) => (tied(x.score, y.score) ? 0 : y.score - x.score));
-  const ranked: RankedAlternative[] = [];
-  ordered.forEach((alternative, position) => {
+  const order = scores.map((_, row) => row).sort((x, y) => {
+    const a = scores[x] ?? 0;
+    const b = scores[y] ?? 0;
+    return tied(a, b) ? 0 : b - a;
+  });
+  const ranked: { row: number; rank: number }[] = [];
+  order.forEach((row, position) => {
     const previous = ranked[position - 1];
-    const rankNumber = previous !== undefined && tied(previous.score, alternative.score) ? previous.rank : position + 1;
-    ranked.push({ ...alternative, rank: rankNumber });
+    const tiedWithPrevious = previous !== undefined && tied(scores[previous.row] ?? 0, scores[row] ?? 0);
+    ranked.push({ row, rank: previous !== undefined && tiedWithPrevious ? previous.rank : position + 1 });
   });
   return ranked;
+}
+
+/** The full ranking, each alternative with its contributions per criterion. */
+function rankWith(matrix: DecisionMatrix, table: readonly (readonly number[])[], weights: Readonly<Record<string, number>>): RankedAlternative[] {
+  const scores = scoresWith(matrix, table, weights);
+  return rankRows(scores).map(({ row, rank: rankNumber }) => {
+    const alternative = matrix.alternatives[row] ?? { id: "", name: "" };
+    const values = table[row] ?? [];
+    const contributions = Object.fromEntries(matrix.criteria.map((criterion, column) => [criterion.id, (ownValue(weights, criterion.id) ?? 0) * (values[column] ?? 0)]));
+    return { id: alternative.id, name: alternative.name, rank: rankNumber, score: scores[row] ?? 0, contributions };
+  });
 }
 
 function tied(x: number, y: number): boolean {
@@ -576,7 +592,8 @@ export interface SensitivityStep {
   weights: Record<string, number>;
   /** Alternative ids, best first. */
   order: string[];
-  ranking: RankedAlternative[];
+  /** The ranking at this step, without the contributions (eleven steps of a thousand alternatives would make 550,000). */
+  ranking: Omit<RankedAlternative, "contributions">[];
   /** The top-ranked alternative differs from the previous step's. */
   topChanged: boolean;
 }
@@ -628,7 +645,11 @@ export function sensitivity(matrix: DecisionMatrix, criterionId: string, steps =
   for (let step = 0; step < steps; step += 1) {
     const weight = step / (steps - 1);
     const weights = weightsAt(weight);
-    const ranking = rankWith(matrix, table, weights);
+    const scores = scoresWith(matrix, table, weights);
+    const ranking = rankRows(scores).map(({ row, rank: rankNumber }) => {
+      const alternative = matrix.alternatives[row] ?? { id: "", name: "" };
+      return { id: alternative.id, name: alternative.name, rank: rankNumber, score: scores[row] ?? 0 };
+    });
     const previousTop = results[step - 1]?.order[0];
     const order = ranking.map((alternative) => alternative.id);
     results.push({ weight, weights, order, ranking, topChanged: previousTop !== undefined && previousTop !== order[0] });
