@@ -11,12 +11,13 @@
  * room for the new one: a burst cannot hold the queue until it drains, the
  * newest arrival (the real user typing after a flood began) always gets a
  * place, and no one waits longer than maxWaiting / concurrency hashes
- * (4 waiting on 2 cores: two rounds of about 100-150 ms, then its own).
+ * (2 waiting on 2 cores: one round of 100-200 ms, then its own). Logins
+ * are rare; two at once already is a busy moment for this app.
  * Refused jobs fail at once with QueueFullError (a 503 with Retry-After),
  * never silently late.
  *
  * @example
- *   const hashing = new WorkQueue({ concurrency: 2, maxWaiting: 4, perKey: 2 });
+ *   const hashing = new WorkQueue({ concurrency: 2, maxWaiting: 2, perKey: 2 });
  *   const ok = await hashing.run(address, () => verifyPassword(password, hash)); // may throw QueueFullError
  */
 import { availableParallelism } from "node:os";
@@ -44,7 +45,7 @@ export class WorkQueue {
   readonly #perKey = new Map<string, number>();
 
   constructor(options: Partial<WorkQueueOptions> = {}) {
-    this.options = { concurrency: Math.max(1, Math.min(availableParallelism(), 4)), maxWaiting: 4, perKey: 2, ...options };
+    this.options = { concurrency: Math.max(1, Math.min(availableParallelism(), 4)), maxWaiting: 2, perKey: 2, ...options };
   }
 
   get running(): number {
