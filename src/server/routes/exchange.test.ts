@@ -94,7 +94,7 @@ for (const dialect of TEST_DIALECTS) {
       assert.equal((await getInstitution(store.db, "csv-one"))?.name, "Imported by CSV");
       assert.equal(await getInstitution(store.db, "csv-two"), undefined);
       const entry = (await listAudit(store.db, { entity: "observatory" })).items[0];
-      assert.deepEqual(entry?.detail, { format: "csv", table: "institutions", institutions: 1, policies: 0, errors: 2 });
+      assert.deepEqual(entry?.detail, { format: "csv", table: "institutions", institutions: 1, policies: 0, created: 1, updated: 0, unchanged: 0, errors: 2 });
 
       // The exported file, re-imported with one name changed: an update, not a second record.
       const exported = await (await editor.get("/export/institutions.csv")).text();
