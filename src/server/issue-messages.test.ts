@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { validateDecisionMatrix } from "../observatory/decision.ts";
+import { readCsv } from "../store/csv.ts";
+import { ValidationError } from "../store/support.ts";
 import { FIELD_MESSAGES, fieldMessage, institutionInput, institutionRow, policyInput, policyRow, userInput } from "../store/records.ts";
 import { translator } from "./i18n.ts";
 import { localizedIssue, localizedMessage } from "./issue-messages.ts";
@@ -88,6 +90,33 @@ describe("localizedIssue", () => {
     assert.match(message, /^must be one of government, /);
     assert.match(localizedIssue(message, fr), /^doit être l'une des valeurs government, /);
     assert.match(localizedIssue(message, es), /^debe ser uno de estos valores: government, /);
+  });
+
+  it("finding 10: translates what the CSV reader says of a file or a row, in French and Spanish", () => {
+    const messages = new Set<string>();
+    const files: (string | Uint8Array)[] = [
+      new Uint8Array([0xff, 0xfe, 0x41]),
+      "a\u0000b\u0000c\u0000",
+      "  ",
+      'name,kind,region\n"unclosed',
+      "colour,size\nred,1",
+      "name,,kind,kind,colour\nx,y,z,w,v",
+      "id,name,kind,region,globalSouth\nx,X,academia,150,maybe\ny,Y,academia\n",
+      "institutionId,title,type,status,standards\ni,T,policy,in-force,[oops\n",
+    ];
+    for (const file of files) {
+      try {
+        for (const row of readCsv(file).rows) if ("error" in row) for (const part of row.error.split("; ")) messages.add(part.includes(": ") ? part.slice(part.indexOf(": ") + 2) : part);
+      } catch (error) {
+        assert.ok(error instanceof ValidationError, String(error));
+        for (const issue of error.issues) messages.add(issue.message);
+      }
+    }
+    assert.ok(messages.size >= 10, [...messages].join(" | "));
+    for (const message of messages) {
+      assert.notEqual(localizedIssue(message, fr), message, `French for "${message}"`);
+      assert.notEqual(localizedIssue(message, es), message, `Spanish for "${message}"`);
+    }
   });
 
   it("translates each part of an import report's one-line message, keeping the field paths", () => {

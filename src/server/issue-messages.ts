@@ -1,6 +1,6 @@
 /**
- * The validation messages of the store (named in records.ts) and of the
- * decision matrix (named in observatory/decision.ts), which are English, in
+ * The validation messages of the store (named in records.ts and csv.ts) and
+ * of the decision matrix (named in observatory/decision.ts), which are English, in
  * the visitor's language. The store keeps one language because the command
  * line, the API and the logs speak English; the web app translates what it
  * shows. A message this table does not know is shown as written, so a new
@@ -12,6 +12,7 @@
  *   localizedMessage("title: must not be empty; kind: must be one of a, b", translator("es"));
  */
 import { DECISION_MESSAGES, decisionMessage } from "../observatory/decision.ts";
+import { CSV_MESSAGES, csvMessage } from "../store/csv.ts";
 import { FIELD_MESSAGES, fieldMessage } from "../store/records.ts";
 import type { MessageKey, Translate } from "./i18n.ts";
 
@@ -19,6 +20,7 @@ import type { MessageKey, Translate } from "./i18n.ts";
 const FIXED = new Map<string, MessageKey>([
   ...(Object.keys(FIELD_MESSAGES) as (keyof typeof FIELD_MESSAGES)[]).map((name): [string, MessageKey] => [FIELD_MESSAGES[name], `issue.${name}`]),
   ...(Object.keys(DECISION_MESSAGES) as (keyof typeof DECISION_MESSAGES)[]).map((name): [string, MessageKey] => [DECISION_MESSAGES[name], `issue.${name}`]),
+  ...(Object.keys(CSV_MESSAGES) as (keyof typeof CSV_MESSAGES)[]).map((name): [string, MessageKey] => [CSV_MESSAGES[name], `issue.csv.${name}`]),
 ]);
 
 /** Marks where value `index` goes when a message template is turned into a pattern (private-use characters: no message has them). */
@@ -50,6 +52,14 @@ const TEMPLATES: readonly Template[] = [
   [decisionMessage.comparedTwice, "issue.comparedTwice", ["a", "b", "earlier"]],
   [decisionMessage.missingComparison, "issue.missingComparison", ["a", "b"]],
   [decisionMessage.controlCharacter, "issue.controlCharacter", ["code"]],
+  [csvMessage.cellCount, "issue.csv.cellCount", ["cells", "header"]],
+  [csvMessage.malformed, "issue.csv.malformed", ["reason"]],
+  [csvMessage.noTable, "issue.csv.noTable", ["institutions", "policies"]],
+  [csvMessage.unnamedColumn, "issue.csv.unnamedColumn", ["position"]],
+  [csvMessage.unknownColumn, "issue.csv.unknownColumn", ["column", "table"]],
+  [csvMessage.duplicateColumn, "issue.csv.duplicateColumn", ["column"]],
+  [csvMessage.missingColumn, "issue.csv.missingColumn", ["column"]],
+  [csvMessage.columnsAre, "issue.csv.columnsAre", ["table", "columns"]],
 ];
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

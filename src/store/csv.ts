@@ -42,7 +42,7 @@ import { z } from "zod";
 import { exportObservatory, importRows, type ImportReport, type ImportRow } from "./exchange.ts";
 import { PUBLIC_REVIEW_STATES } from "./policies.ts";
 import { cachedRead } from "./read-cache.ts";
-import type { Institution, KnownIds, Policy } from "./records.ts";
+import { FIELD_MESSAGES, type Institution, type KnownIds, type Policy } from "./records.ts";
 import type { ReviewState, Schema } from "./schema.ts";
 import { ValidationError, describeError } from "./support.ts";
 
@@ -169,7 +169,30 @@ const BOOLEANS = new Map([
 ]);
 
 const stringList = z.array(z.string());
-const LIST_PROBLEM = 'must be entries separated by ";", or a JSON list of strings';
+/**
+ * What this module says of a file or a cell, in English, named (as the
+ * store's FIELD_MESSAGES) so that the web app can show it in the visitor's
+ * language (server/issue-messages.ts).
+ */
+export const CSV_MESSAGES = {
+  list: 'must be entries separated by ";", or a JSON list of strings',
+  notUtf8: 'not UTF-8 text (in a spreadsheet, save it as "CSV UTF-8")',
+  notText: 'not a text file in UTF-8 (in a spreadsheet, save it as "CSV UTF-8")',
+  empty: "the file is empty",
+} as const;
+
+/** The messages with values in them; each takes its values as text, so that a pattern can be made of it. */
+export const csvMessage = {
+  cellCount: (cells: number | string, header: number | string) => `has ${cells} cells where the header row has ${header} (a missing or extra separator?)`,
+  malformed: (reason: string) => `not well-formed CSV (${reason})`,
+  noTable: (institutions: string, policies: string) =>
+    `the header row names neither institutions (${institutions}, ...) nor policies (${policies}, ...): export a file from the observatory to see the columns`,
+  unnamedColumn: (position: number | string) => `column ${position} of the header row has no name`,
+  unknownColumn: (column: string, table: string) => `unknown column "${column}" for ${table}`,
+  duplicateColumn: (column: string) => `column "${column}" appears twice`,
+  missingColumn: (column: string) => `missing column "${column}"`,
+  columnsAre: (table: string, columns: string) => `the columns of ${table} are ${columns}`,
+} as const;
 
 function readList(cell: string): string[] | undefined {
   const text = cell.trim();
@@ -190,7 +213,7 @@ function readList(cell: string): string[] | undefined {
 
 /** One data row as the record the store's import expects, or the problems with its cells. */
 function rowOf(table: CsvTable, header: readonly string[], cells: readonly string[]): { value: Record<string, unknown> } | { error: string } {
-  if (cells.length !== header.length) return { error: `has ${cells.length} cells where the header row has ${header.length} (a missing or extra separator?)` };
+  if (cells.length !== header.length) return { error: csvMessage.cellCount(cells.length, header.length) };
   const kinds = CELLS[table];
   const value: Record<string, unknown> = {};
   const problems: string[] = [];
@@ -210,13 +233,13 @@ function rowOf(table: CsvTable, header: readonly string[], cells: readonly strin
       case "boolean": {
         if (cell.trim() === "") break;
         const flag = BOOLEANS.get(cell.trim().toLowerCase());
-        if (flag === undefined) problems.push(`${column}: must be true or false`);
+        if (flag === undefined) problems.push(`${column}: ${FIELD_MESSAGES.boolean}`);
         else value[column] = flag;
         break;
       }
       case "list": {
         const list = readList(cell);
-        if (list === undefined) problems.push(`${column}: ${LIST_PROBLEM}`);
+        if (list === undefined) problems.push(`${column}: ${CSV_MESSAGES.list}`);
         else value[column] = list;
         break;
       }
@@ -284,16 +307,16 @@ export function readCsv(file: string | Uint8Array, table?: CsvTable): { table: C
     try {
       new TextDecoder("utf-8", { fatal: true }).decode(file);
     } catch {
-      throw fileError('not UTF-8 text (in a spreadsheet, save it as "CSV UTF-8")');
+      throw fileError(CSV_MESSAGES.notUtf8);
     }
     bytes = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   }
   // UTF-16 text (Excel's "Unicode text") passes as UTF-8 byte by byte, with a
   // NUL in every other byte: that is the whole file's problem. A stray NUL in
   // a cell is its row's, which the store's checks name with row and field.
-  if (nulBytes(bytes) * 10 > bytes.length) throw fileError('not a text file in UTF-8 (in a spreadsheet, save it as "CSV UTF-8")');
+  if (nulBytes(bytes) * 10 > bytes.length) throw fileError(CSV_MESSAGES.notText);
   const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
-  if (text.trim() === "") throw fileError("the file is empty");
+  if (text.trim() === "") throw fileError(CSV_MESSAGES.empty);
   // The header names hold neither separator, so whichever its first line has is the file's.
   const firstLine = text.split(/\r\n|\r|\n/, 1)[0] ?? "";
   const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ";" : ",";
@@ -313,7 +336,7 @@ export function readCsv(file: string | Uint8Array, table?: CsvTable): { table: C
       },
     });
   } catch (error) {
-    throw fileError(`not well-formed CSV (${describeError(error)})`);
+    throw fileError(csvMessage.malformed(describeError(error)));
   }
 
   const [headerCells, ...dataRecords] = records;
@@ -355,25 +378,22 @@ function lineBreaks(bytes: Buffer, from: number, to: number): number {
 function detectTable(header: readonly string[]): CsvTable {
   if (header.includes("title") || header.includes("institutionId")) return "policies";
   if (header.includes("name") || header.includes("kind")) return "institutions";
-  throw fileError(
-    `the header row names neither institutions (${REQUIRED_COLUMNS.institutions.join(", ")}, ...) nor policies (${REQUIRED_COLUMNS.policies.join(", ")}, ...): ` +
-      `export a file from the observatory to see the columns`,
-  );
+  throw fileError(csvMessage.noTable(REQUIRED_COLUMNS.institutions.join(", "), REQUIRED_COLUMNS.policies.join(", ")));
 }
 
 function checkHeader(table: CsvTable, header: readonly string[]): void {
   const known = CELLS[table];
   const problems: string[] = [];
   header.forEach((column, index) => {
-    if (column === "") problems.push(`column ${index + 1} of the header row has no name`);
-    else if (!Object.hasOwn(known, column)) problems.push(`unknown column "${column}" for ${table}`);
-    else if (header.indexOf(column) !== index) problems.push(`column "${column}" appears twice`);
+    if (column === "") problems.push(csvMessage.unnamedColumn(index + 1));
+    else if (!Object.hasOwn(known, column)) problems.push(csvMessage.unknownColumn(column, table));
+    else if (header.indexOf(column) !== index) problems.push(csvMessage.duplicateColumn(column));
   });
-  for (const column of REQUIRED_COLUMNS[table]) if (!header.includes(column)) problems.push(`missing column "${column}"`);
+  for (const column of REQUIRED_COLUMNS[table]) if (!header.includes(column)) problems.push(csvMessage.missingColumn(column));
   if (problems.length > 0) {
     throw new ValidationError(
       "CSV file",
-      [...problems, `the columns of ${table} are ${CSV_COLUMNS[table].join(", ")}`].map((message) => ({ path: "", message })),
+      [...problems, csvMessage.columnsAre(table, CSV_COLUMNS[table].join(", "))].map((message) => ({ path: "", message })),
     );
   }
 }
