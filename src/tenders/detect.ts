@@ -96,12 +96,26 @@ function pushIgnored(into: PartialDetection, mention: IgnoredMention): void {
   if (count < MAX_EVIDENCE) into.ignored.push(mention);
 }
 
+/** Verdicts remembered per detection before the memory is cleared. */
+const MAX_REMEMBERED_VERDICTS = 10_000;
+
 /** Passages longer than this are cut before detection, so that the work per passage stays bounded whatever an ingester made. */
 const MAX_DETECTED_PASSAGE = 4000;
 
 function detectPassages(passages: Passage[], lexicon: CompiledLexicon, redefined: Set<string>, options: DetectOptions): PartialDetection {
   const result = emptyPartial();
   const matcherOf = new Map(lexicon.matchers.map((matcher) => [matcher.standard, matcher]));
+  const verdicts = new Map<string, Verdict>();
+  /**
+   * A standard already required with all the evidence kept can gain nothing
+   * from another mention (and its ignored mentions are dropped in the end),
+   * so its later mentions are not classified: a document that names DNSSEC
+   * a million times costs little more than one that names it three times.
+   */
+  const settled = (standard: string): boolean => {
+    const entry = result.found.get(standard);
+    return entry !== undefined && entry.required && entry.evidence.length >= MAX_EVIDENCE;
+  };
   const record = (standard: string, verdict: Verdict, evidence: Evidence): void => {
     if (verdict.kind === "ignored") pushIgnored(result, { standard, reason: verdict.reason, evidence });
     else recordFound(result, standard, verdict.kind === "required", evidence);
@@ -114,11 +128,28 @@ function detectPassages(passages: Passage[], lexicon: CompiledLexicon, redefined
       const bySentence = mentionsBySentence(mentionsIn(text, lexicon), passageSentences);
       const falseFriendIn = new Map<string, boolean>();
       passageSentences.forEach((sentence, index) => {
-        const evidence = (): Evidence => ({ quote: quote(sentence.text), ...location(passage) });
+        // A sentence may name many standards in one clause: its quote, clauses and verdicts are worked out once
+        // (per mention, a 20 MB line without full stops took minutes).
+        let sentenceQuote: string | undefined;
+        const evidence = (): Evidence => ({ quote: (sentenceQuote ??= quote(sentence.text)), ...location(passage) });
+        let breaks: ClauseBreak[] | undefined;
+        const clauseOf = (offset: number): string => clauseAt(sentence.text, offset, (breaks ??= clauseBreaks(sentence.text)));
+        const verdictOf = (clause: string): Verdict => {
+          // Boilerplate repeats: the same clause in the same sentence and section gets the same verdict.
+          const key = `${passage.role ?? ""}\u0000${passage.section ?? ""}\u0000${sentence.text}\u0000${clause}`;
+          let verdict = verdicts.get(key);
+          if (!verdict) {
+            verdict = classify(clause, sentence.text, passage);
+            if (verdicts.size >= MAX_REMEMBERED_VERDICTS) verdicts.clear();
+            verdicts.set(key, verdict);
+          }
+          return verdict;
+        };
         if (GENERIC_DEMAND.some((cue) => cue.test(sentence.text)) && !NEGATION.some((cue) => cue.test(sentence.text))) {
           if (result.genericDemand.length < MAX_EVIDENCE) result.genericDemand.push(evidence());
         }
         for (const { standard, offset: passageOffset, text: mentioned } of bySentence[index] ?? []) {
+          if (settled(standard)) continue;
           const offset = passageOffset - sentence.start;
           const falseFriends = matcherOf.get(standard)?.falseFriends;
           let falseFriend = falseFriendIn.get(standard);
@@ -128,13 +159,13 @@ function detectPassages(passages: Passage[], lexicon: CompiledLexicon, redefined
           }
           const bareAbbreviation = !options.ict && lexicon.tokenSet.has(mentioned);
           const otherMeaning = bareAbbreviation || redefined.has(mentioned) || falseFriend;
-          const verdict = otherMeaning ? ({ kind: "ignored", reason: "false-friend" } as const) : classify(clauseAt(sentence.text, offset), sentence.text, passage);
+          const verdict = otherMeaning ? ({ kind: "ignored", reason: "false-friend" } as const) : verdictOf(clauseOf(offset));
           record(standard, verdict, evidence());
         }
         for (const matcher of lexicon.matchers) {
-          if (!matcher.legacy) continue;
+          if (!matcher.legacy || settled(matcher.standard)) continue;
           for (const match of matchAllFrom(matcher.legacy, sentence.text)) {
-            const clause = clauseAt(sentence.text, match.index);
+            const clause = clauseOf(match.index);
             if (DISABLE.some((cue) => cue.test(clause))) record(matcher.standard, { kind: "required" }, evidence());
           }
         }
@@ -352,11 +383,7 @@ const CLAUSE_BREAK = /;|\s[-–—]\s|,?\s+(?:but|however|whereas|while|although
 const CONCESSIVE_OPENING = /^(?:although|though|even though|while|hoewel|ofschoon|terwijl|bien que|quoique|même si|aunque|si bien|obwohl|obgleich|wenngleich|embora|ainda que|apesar de)(?![\p{L}])/iu;
 
 /** The clause of `sentence` that holds `offset`: negation and wishes apply to their own clause only. */
-function clauseAt(sentence: string, offset: number): string {
-  const breaks = [...matchAllFrom(CLAUSE_BREAK, sentence)].map((match) => ({ at: match.index, length: match[0].length }));
-  const comma = sentence.indexOf(",");
-  if (CONCESSIVE_OPENING.test(sentence) && comma > 0) breaks.push({ at: comma, length: 1 });
-  breaks.sort((a, b) => a.at - b.at);
+function clauseAt(sentence: string, offset: number, breaks: ClauseBreak[] = clauseBreaks(sentence)): string {
   let start = 0;
   for (const { at, length } of breaks) {
     if (at < start) continue;
@@ -364,6 +391,19 @@ function clauseAt(sentence: string, offset: number): string {
     start = at + length;
   }
   return sentence.slice(start);
+}
+
+interface ClauseBreak {
+  at: number;
+  length: number;
+}
+
+/** Where the clauses of a sentence end, in order. */
+function clauseBreaks(sentence: string): ClauseBreak[] {
+  const breaks = matchAllFrom(CLAUSE_BREAK, sentence).map((match) => ({ at: match.index, length: match[0].length }));
+  const comma = sentence.indexOf(",");
+  if (CONCESSIVE_OPENING.test(sentence) && comma > 0) breaks.push({ at: comma, length: 1 });
+  return breaks.sort((a, b) => a.at - b.at);
 }
 
 function location(passage: Passage): { page?: number; section?: string } {

@@ -2,12 +2,12 @@
 import { mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
-import type { Catalog } from "../../catalog/catalog.ts";
 import { loadCatalog } from "../../catalog/load.ts";
-import { analyzeTender } from "../../tenders/analyze.ts";
-import { ingestPaths } from "../../tenders/ingest/index.ts";
+import { escapeControl } from "../../tenders/ingest/common.ts";
+import { filesOf } from "../../tenders/ingest/index.ts";
 import { aggregate, feedbackLetter, renderMonitorHtml, standardNames, type MonitorReport } from "../../tenders/monitor/index.ts";
 import type { TenderAnalysis } from "../../tenders/types.ts";
+import { TenderPool } from "../../tenders/worker/pool.ts";
 import { writeFileAtomically } from "../output.ts";
 
 interface IngestOptions {
@@ -24,8 +24,7 @@ export function registerTenderCommands(program: Command): void {
     .option("--json", "print JSON Lines, one object per document")
     .option("--documents <dir>", "folder where documents referenced by URL in OCDS packages are found (by file name)")
     .action(async (paths: string[], options: IngestOptions & { json?: boolean }) => {
-      const catalog = loadCatalog();
-      const failures = await analyzeAll(paths, options, catalog, (analysis) => {
+      const failures = await analyzeAll(paths, options, (analysis) => {
         process.stdout.write(options.json ? `${JSON.stringify(analysis)}\n` : describe(analysis));
       });
       process.exitCode = failures > 0 ? 1 : 0;
@@ -45,7 +44,7 @@ export function registerTenderCommands(program: Command): void {
     .action(async (paths: string[], options: IngestOptions & { json?: boolean; html?: boolean; output?: string; letters?: string; letterFormat: "md" | "html"; lang: "en" | "fr" | "es" | "nl" }) => {
       const catalog = loadCatalog();
       const analyses: TenderAnalysis[] = [];
-      const failures = await analyzeAll(paths, options, catalog, (analysis) => analyses.push(analysis));
+      const failures = await analyzeAll(paths, options, (analysis) => analyses.push(analysis));
       const report = aggregate(analyses);
       const output = options.json
         ? `${JSON.stringify(report, null, 2)}\n`
@@ -66,28 +65,44 @@ export function registerTenderCommands(program: Command): void {
     });
 }
 
-/** Ingests and analyses every document; a document that cannot be read is reported on stderr and the batch goes on. */
-async function analyzeAll(paths: string[], options: IngestOptions, catalog: Catalog, onAnalysis: (analysis: TenderAnalysis) => void): Promise<number> {
+/**
+ * Ingests and analyses every document in the tender pool's workers, printing
+ * results in the order of the paths. A document that cannot be read, or was
+ * read only in part (page or character cap), gets one line on stderr and
+ * counts as a failure for the exit code; the batch goes on.
+ */
+async function analyzeAll(paths: string[], options: IngestOptions, onAnalysis: (analysis: TenderAnalysis) => void): Promise<number> {
   let failures = 0;
+  let truncated = 0;
   let done = 0;
   const progress = process.stderr.isTTY && !process.env.NO_COLOR;
-  for await (const item of ingestPaths(paths, options.documents ? { documentRoot: options.documents } : {})) {
-    if ("error" in item) {
-      failures++;
-      console.error(`baseline: ${item.source}: ${item.error}`);
-      continue;
+  const pool = new TenderPool({ ingest: options.documents ? { documentRoot: options.documents } : {} });
+  try {
+    for await (const item of pool.analyzeFiles(filesOf(paths))) {
+      if ("error" in item) {
+        failures++;
+        console.error(`baseline: ${escapeControl(item.source)}: ${escapeControl(item.error)}`);
+        continue;
+      }
+      if (item.truncated) {
+        truncated++;
+        console.error(`baseline: ${escapeControl(item.source)}: read only in part (page or character cap reached); its result is marked truncated`);
+      }
+      onAnalysis(item);
+      done++;
+      if (progress && done % 100 === 0) process.stderr.write(`\r${done} documents`);
     }
-    onAnalysis(analyzeTender(item, catalog));
-    done++;
-    if (progress && done % 100 === 0) process.stderr.write(`\r${done} documents`);
+  } finally {
+    await pool.close();
   }
   if (progress && done >= 100) process.stderr.write("\n");
   if (failures > 0) console.error(`baseline: ${failures} document${failures === 1 ? "" : "s"} could not be read`);
-  return failures;
+  if (truncated > 0) console.error(`baseline: ${truncated} document${truncated === 1 ? " was" : "s were"} read only in part`);
+  return failures + truncated;
 }
 
 function describe(analysis: TenderAnalysis): string {
-  const lines = [`${analysis.source}  (${analysis.language}${analysis.categories.length ? `, ${analysis.categories.join(", ")}` : ", no ICT category"}${analysis.cpv.length ? `; CPV ${analysis.cpv.join(", ")}` : ""})`];
+  const lines = [`${escapeControl(analysis.source)}${analysis.truncated ? "  [truncated]" : ""}  (${analysis.language}${analysis.categories.length ? `, ${analysis.categories.join(", ")}` : ", no ICT category"}${analysis.cpv.length ? `; CPV ${analysis.cpv.join(", ")}` : ""})`];
   if (analysis.title) lines.push(`  title:     ${analysis.title}`);
   lines.push(`  requested: ${analysis.requested.map((entry) => `${entry.standard} (${entry.level})`).join(", ") || "none"}`);
   if (analysis.relevant.length > 0) {

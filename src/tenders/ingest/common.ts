@@ -23,9 +23,11 @@ export interface IngestOptions {
   maxPartBytes?: number;
   /** Characters of text kept per document; the rest is dropped and the document marked truncated (default 30 million). */
   maxCharacters?: number;
+  /** Called now and then while a long document is read (each PDF page), so that a watchdog can tell slow from stuck. */
+  onProgress?: () => void;
 }
 
-export type IngestLimits = Required<Omit<IngestOptions, "documentRoot">>;
+export type IngestLimits = Required<Omit<IngestOptions, "documentRoot" | "onProgress">>;
 
 const MIB = 1024 * 1024;
 
@@ -84,7 +86,7 @@ export function formatBytes(bytes: number): string {
  */
 export function normalizeText(text: string): string {
   // Pure ASCII needs neither step; most text is, and normalize() is not free.
-  if (!/[^\x00-\x7f]/.test(text)) return text;
+  if (/^\p{ASCII}*$/u.test(text)) return text;
   return text.normalize("NFKC").replace(/\p{Cf}+/gu, "");
 }
 
@@ -99,6 +101,7 @@ export function collapseWhitespace(text: string): string {
  * another file's error) are written as escapes, "\n", "\x1b".
  */
 export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
   return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (character) => {
     const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
     return named[character] ?? `\\x${character.charCodeAt(0).toString(16).padStart(2, "0")}`;

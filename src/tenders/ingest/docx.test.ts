@@ -5,7 +5,7 @@ import { IngestError } from "./common.ts";
 import { ingestDocx } from "./docx.ts";
 import { makeZip } from "./fixtures/make-zip.ts";
 
-const LIMITS = { maxUncompressedBytes: 200 * 1024 * 1024 };
+const LIMITS = { maxUncompressedBytes: 200 * 1024 * 1024, maxPartBytes: 16 * 1024 * 1024 };
 const MIB = 1024 * 1024;
 
 // Typed on purpose: TextRun also takes a string, and String.prototype.bold would be the property the checker sees.
@@ -38,9 +38,9 @@ async function tenderDocx(): Promise<Buffer> {
   return Packer.toBuffer(word);
 }
 
-async function failure(bytes: Uint8Array, maxUncompressedBytes = LIMITS.maxUncompressedBytes): Promise<string> {
+async function failure(bytes: Uint8Array, maxUncompressedBytes = LIMITS.maxUncompressedBytes, maxPartBytes = LIMITS.maxPartBytes): Promise<string> {
   try {
-    await ingestDocx(bytes, "x.docx", { maxUncompressedBytes });
+    await ingestDocx(bytes, "x.docx", { maxUncompressedBytes, maxPartBytes });
   } catch (error) {
     assert.ok(error instanceof IngestError, `expected an IngestError, got ${String(error)}`);
     return error.message;
@@ -92,6 +92,18 @@ describe("ingestDocx", () => {
     const bomb = makeZip([{ name: "word/document.xml", data: Buffer.alloc(3 * MIB) }]);
     assert.ok(bomb.length < 10_000);
     assert.match(await failure(bomb, MIB), /^refused DOCX: it would unpack to more than 1\.0 MiB/);
+  });
+
+  it("refuses an XML part over the per-part cap, announced or found while unpacking (finding 11)", async () => {
+    // 52 MiB of paragraphs in 150 KB crashed the process in mammoth before the cap (the total cap is 200 MiB).
+    const paragraphs = Buffer.from("<w:p><w:r><w:t>Filler text.</w:t></w:r></w:p>".repeat(Math.ceil((3 * MIB) / 43)));
+    const honest = makeZip([{ name: "word/document.xml", data: paragraphs }]);
+    assert.match(await failure(honest, LIMITS.maxUncompressedBytes, MIB), /^refused DOCX: word\/document\.xml unpacks to 3\.\d MiB \(limit 1\.0 MiB per part\)/);
+    const hidden = makeZip([{ name: "word/document.xml", data: paragraphs, announcedSize: 1000 }]);
+    assert.match(await failure(hidden, LIMITS.maxUncompressedBytes, MIB), /^refused DOCX: (word\/document\.xml unpacks to more than 1\.0 MiB|an entry unpacks to more bytes)/);
+    // Media parts are never parsed, so only the total cap applies to them.
+    const picture = makeZip([{ name: "word/media/image1.png", data: Buffer.alloc(3 * MIB) }]);
+    assert.doesNotMatch(await failure(picture, LIMITS.maxUncompressedBytes, MIB), /per part/);
   });
 
   it("refuses a zip whose entries inflate to more than their directory says", async () => {

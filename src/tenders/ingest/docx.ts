@@ -22,7 +22,12 @@ import { documentFrom, htmlContent } from "./html.ts";
 
 export interface DocxOptions {
   maxUncompressedBytes: number;
+  /** Largest XML part (word/document.xml...) read; mammoth holds a tree of the whole part in memory. */
+  maxPartBytes: number;
 }
+
+/** Parts mammoth parses into trees; media and other binary parts are never parsed. */
+const isXmlPart = (name: string): boolean => /\.(?:xml|rels)$/i.test(name);
 
 /** A Word document has a few dozen parts; tens of thousands mean something else. */
 const MAX_ENTRIES = 10_000;
@@ -46,8 +51,8 @@ export async function ingestDocx(bytes: Uint8Array, source: string, options: Doc
   if (isOleFile(bytes)) throw new IngestError("encrypted or legacy Word file: save it as a .docx without a password");
   if (!isZipFile(bytes)) throw new IngestError("corrupt DOCX: not a zip file");
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  await checkZipDirectory(buffer, options.maxUncompressedBytes);
-  const properties = await inflateAll(buffer, options.maxUncompressedBytes);
+  await checkZipDirectory(buffer, options);
+  const properties = await inflateAll(buffer, options);
 
   let html: string;
   try {
@@ -79,7 +84,7 @@ async function openZip(buffer: Buffer): Promise<yauzl.ZipFile> {
 }
 
 /** Refuses a zip whose central directory announces too many entries or too many bytes. */
-async function checkZipDirectory(buffer: Buffer, maxUncompressedBytes: number): Promise<void> {
+async function checkZipDirectory(buffer: Buffer, { maxUncompressedBytes, maxPartBytes }: DocxOptions): Promise<void> {
   const zip = await openZip(buffer);
   try {
     if (zip.entryCount > MAX_ENTRIES) {
@@ -87,6 +92,7 @@ async function checkZipDirectory(buffer: Buffer, maxUncompressedBytes: number): 
     }
     let total = 0;
     for await (const entry of zip.eachEntry()) {
+      if (isXmlPart(entry.fileName) && entry.uncompressedSize > maxPartBytes) throw partTooLarge(entry.fileName, entry.uncompressedSize, maxPartBytes);
       total += entry.uncompressedSize;
       if (total > maxUncompressedBytes) {
         throw new IngestError(
@@ -101,6 +107,12 @@ async function checkZipDirectory(buffer: Buffer, maxUncompressedBytes: number): 
   }
 }
 
+/** `announced`: the size the zip directory gives; without it the part was found too large while unpacking. */
+function partTooLarge(name: string, announced: number | undefined, limit: number): IngestError {
+  const size = announced === undefined ? `more than ${formatBytes(limit)}` : formatBytes(announced);
+  return new IngestError(`refused DOCX: ${name} unpacks to ${size} (limit ${formatBytes(limit)} per part), possibly a zip bomb`);
+}
+
 interface CoreProperties {
   title?: string;
   language?: string;
@@ -111,7 +123,7 @@ interface CoreProperties {
  * size that differs from the directory's is found before mammoth runs;
  * keeps docProps/core.xml for the title.
  */
-async function inflateAll(buffer: Buffer, maxUncompressedBytes: number): Promise<CoreProperties> {
+async function inflateAll(buffer: Buffer, { maxUncompressedBytes, maxPartBytes }: DocxOptions): Promise<CoreProperties> {
   const zip = await openZip(buffer);
   let total = 0;
   let core: CoreProperties = {};
@@ -119,11 +131,18 @@ async function inflateAll(buffer: Buffer, maxUncompressedBytes: number): Promise
     for await (const entry of zip.eachEntry()) {
       if (entry.fileName.endsWith("/")) continue;
       const keep = entry.fileName === "docProps/core.xml" && entry.uncompressedSize <= MAX_CORE_PROPERTIES_BYTES;
+      const xml = isXmlPart(entry.fileName);
       const chunks: Buffer[] = [];
       const stream: Readable = await zip.openReadStreamPromise(entry);
+      let part = 0;
       for await (const chunk of stream) {
         const data = chunk as Buffer;
         total += data.length;
+        part += data.length;
+        if (xml && part > maxPartBytes) {
+          stream.destroy();
+          throw partTooLarge(entry.fileName, undefined, maxPartBytes);
+        }
         if (total > maxUncompressedBytes) {
           stream.destroy();
           throw new IngestError(`refused DOCX: it unpacks to more than ${formatBytes(maxUncompressedBytes)}, possibly a zip bomb`);

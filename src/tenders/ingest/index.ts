@@ -77,6 +77,25 @@ export async function* ingestPaths(paths: string[], options: IngestOptions = {})
   }
 }
 
+/**
+ * The files ingestPaths would read, in the same order, without reading
+ * them: paths given as files as they are, folders walked. For callers that
+ * read each file elsewhere (the worker pool).
+ */
+export async function* filesOf(paths: string[]): AsyncGenerator<string | IngestFailure> {
+  for (const path of paths) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(path)).isDirectory();
+    } catch (error) {
+      yield failure(path, `cannot read: ${describeFsError(error)}`);
+      continue;
+    }
+    if (isDirectory) yield* walk(path);
+    else yield path;
+  }
+}
+
 /** Ingests one file: one document, several (an OCDS package), or failures. */
 export async function ingestFile(path: string, options: IngestOptions = {}): Promise<IngestResult[]> {
   const results: IngestResult[] = [];
@@ -113,7 +132,7 @@ export async function* ingestFileStream(path: string, options: IngestOptions = {
 async function* ingestAs(format: Format, bytes: Buffer, path: string, extension: string, options: IngestOptions, limits: IngestLimits): AsyncGenerator<IngestResult> {
   switch (format) {
     case "pdf":
-      yield await ingestPdf(bytes, path, limits);
+      yield await ingestPdf(bytes, path, { ...limits, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
       return;
     case "docx":
       yield await ingestDocx(bytes, path, limits);

@@ -14,9 +14,6 @@ export interface JsonErrorLocation {
   reason: string;
 }
 
-/** Deeper nesting than this is reported as an error rather than risking the call stack. */
-const MAX_DEPTH = 512;
-
 export function locateJsonError(text: string, error: unknown): JsonErrorLocation {
   const message = error instanceof Error ? error.message : String(error);
   const reason = message
@@ -40,7 +37,13 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
   return { line, column: offset - lineStart + 1 };
 }
 
-/** Offset of the first character that makes `text` invalid JSON (text.length when the input ends too early). */
+/**
+ * Offset of the first character that makes `text` invalid JSON (text.length
+ * when the input ends too early). Iterative, with the open arrays and
+ * objects on a stack of its own: a recursive checker had to stop at some
+ * depth and then reported the error there, at the wrong column, for any
+ * document nested deeper (finding 17 of issue 15).
+ */
 export function firstErrorOffset(text: string): number {
   let at = 0;
   const fail = (): never => {
@@ -72,56 +75,52 @@ export function firstErrorOffset(text: string): number {
       } else at++;
     }
   };
-  const value = (depth: number): void => {
-    if (depth > MAX_DEPTH) fail();
+  /** "}" or "]" for each open object or array. */
+  const open: string[] = [];
+  /** Reads a member's key and colon when inside an object. */
+  const key = (): void => {
     skipSpace();
-    const character = text[at];
-    if (character === "{") {
-      at++;
-      skipSpace();
-      if (text[at] === "}") {
-        at++;
-        return;
-      }
-      for (;;) {
-        skipSpace();
-        string();
-        skipSpace();
-        if (text[at] !== ":") fail();
-        at++;
-        value(depth + 1);
-        skipSpace();
-        if (text[at] === ",") at++;
-        else if (text[at] === "}") {
-          at++;
-          return;
-        } else fail();
-      }
-    }
-    if (character === "[") {
-      at++;
-      skipSpace();
-      if (text[at] === "]") {
-        at++;
-        return;
-      }
-      for (;;) {
-        value(depth + 1);
-        skipSpace();
-        if (text[at] === ",") at++;
-        else if (text[at] === "]") {
-          at++;
-          return;
-        } else fail();
-      }
-    }
-    if (character === '"') string();
-    else expect(/true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y);
+    string();
+    skipSpace();
+    if (text[at] !== ":") fail();
+    at++;
   };
   try {
-    value(0);
-    skipSpace();
-    return at < text.length ? at : text.length;
+    for (;;) {
+      // A value starts here.
+      skipSpace();
+      const character = text[at];
+      if (character === "{" || character === "[") {
+        at++;
+        skipSpace();
+        const close = character === "{" ? "}" : "]";
+        if (text[at] === close) {
+          at++;
+        } else {
+          open.push(close);
+          if (close === "}") key();
+          continue;
+        }
+      } else if (character === '"') string();
+      else expect(/true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y);
+      // After a value: a comma continues the innermost container, its closing bracket ends it.
+      for (;;) {
+        const close = open.at(-1);
+        if (close === undefined) {
+          skipSpace();
+          return at < text.length ? at : text.length;
+        }
+        skipSpace();
+        if (text[at] === ",") {
+          at++;
+          if (close === "}") key();
+          break;
+        }
+        if (text[at] !== close) fail();
+        at++;
+        open.pop();
+      }
+    }
   } catch (error) {
     if (error instanceof SyntaxAt) return Math.min(error.offset, text.length);
     throw error;

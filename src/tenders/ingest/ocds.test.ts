@@ -157,7 +157,11 @@ describe("json-position", () => {
     assert.equal(firstErrorOffset('{"a": [1, 2,]}'), 12);
     assert.equal(firstErrorOffset('{"a": tru}'), 6);
     assert.equal(firstErrorOffset('{"a": "x\ny"}'), 8);
-    assert.equal(firstErrorOffset("[".repeat(10_000)), 513);
+    // Unclosed at any depth: the error is where the input ends, not at a depth limit (finding 17).
+    assert.equal(firstErrorOffset("[".repeat(10_000)), 10_000);
+    const deep = `${'{"a":['.repeat(600)}1,]${"]}".repeat(600)}`;
+    assert.equal(firstErrorOffset(deep), 600 * 6 + 2);
+    assert.equal(firstErrorOffset(`${"[".repeat(600)}1${"]".repeat(600)}`), 1201);
     assert.deepEqual(lineAndColumn("ab\ncd\nef", 7), { line: 3, column: 2 });
   });
 });

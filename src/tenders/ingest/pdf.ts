@@ -13,10 +13,16 @@
 import { getDocumentProxy } from "unpdf";
 import type { Passage, TenderDocument } from "../types.ts";
 import { IngestError, oneLine } from "./common.ts";
+import { checkPdfStreams } from "./pdf-streams.ts";
 import { textPassages } from "./text.ts";
 
 export interface PdfOptions {
   maxPages: number;
+  /** Budget on what compressed streams unpack to (see pdf-streams.ts); unchecked when absent. */
+  maxPartBytes?: number;
+  maxUncompressedBytes?: number;
+  /** Called after each page. */
+  onProgress?: () => void;
 }
 
 type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
@@ -36,20 +42,22 @@ export function hasPdfHeader(bytes: Uint8Array): boolean {
 
 export async function ingestPdf(bytes: Uint8Array, source: string, options: PdfOptions): Promise<TenderDocument> {
   if (!hasPdfHeader(bytes)) throw new IngestError("corrupt PDF: no %PDF- header");
+  if (options.maxPartBytes !== undefined && options.maxUncompressedBytes !== undefined) {
+    checkPdfStreams(bytes, { maxPartBytes: options.maxPartBytes, maxUncompressedBytes: options.maxUncompressedBytes });
+  }
   const pdf = await openPdf(bytes);
   try {
     const pages = pdf.numPages;
     const readPages = Math.min(pages, options.maxPages);
     const pageLines: string[][] = [];
-    for (let number = 1; number <= readPages; number++) pageLines.push(await readPageLines(pdf, number));
-    const passages: Passage[] = [];
-    let section: string | undefined;
-    dropRunningLines(pageLines).forEach((lines, index) => {
-      for (const passage of textPassages(lines.join("\n"), section)) {
-        passages.push({ ...passage, page: index + 1 });
-        section = passage.section;
-      }
-    });
+    for (let number = 1; number <= readPages; number++) {
+      pageLines.push(await readPageLines(pdf, number));
+      options.onProgress?.();
+    }
+    let passages = passagesOf(dropRunningLines(pageLines));
+    // Pages that all repeat the same lines (a form, a one-line page stamped on every page) lose everything to the
+    // running-line filter; their text is still text (finding 17 of issue 15).
+    if (passages.length === 0) passages = passagesOf(pageLines);
     if (passages.length === 0 && readPages > 0) {
       throw new IngestError("PDF has no extractable text (scanned images? it needs OCR first)");
     }
@@ -60,6 +68,18 @@ export async function ingestPdf(bytes: Uint8Array, source: string, options: PdfO
   } finally {
     await pdf.loadingTask.destroy();
   }
+}
+
+function passagesOf(pageLines: string[][]): Passage[] {
+  const passages: Passage[] = [];
+  let section: string | undefined;
+  pageLines.forEach((lines, index) => {
+    for (const passage of textPassages(lines.join("\n"), section)) {
+      passages.push({ ...passage, page: index + 1 });
+      section = passage.section;
+    }
+  });
+  return passages;
 }
 
 async function openPdf(bytes: Uint8Array): Promise<PdfDocument> {
