@@ -75,6 +75,8 @@ function loginForm(c: AppContext, status?: { code: 401 | 403 | 429 | 503; error:
     <p><button type="submit">${t("action.login")}</button></p>
   </form>`;
   if (status) c.status(status.code);
+  // The page carries this browser's token: no cache may keep it for another.
+  c.header("Cache-Control", "no-store");
   return c.html(page(pageContext(c), t("nav.login"), body, status ? { error: status.error } : undefined));
 }
 
