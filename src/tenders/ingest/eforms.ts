@@ -59,7 +59,49 @@ export function ingestEforms(bytes: Uint8Array, source: string): TenderDocument 
   return eformsDocument(decodeText(bytes), source);
 }
 
-export function eformsDocument(xml: string, source: string): TenderDocument {
+/**
+ * Characters kept of one text field. The eForms SDK caps descriptions and
+ * notes at a few thousand characters (BT-24: 6,000); the XML parser builds a
+ * field's text piece by piece, and a 40 MB description took 7 s and 1.6 GB
+ * (finding 14 of issue 15).
+ */
+const MAX_FIELD_CHARS = 100_000;
+
+/**
+ * The XML with every text run between tags longer than MAX_FIELD_CHARS cut
+ * to that length (not inside an entity), and whether any was. A scan with
+ * indexOf: a regular expression with a repeat count this large overflows
+ * the engine's stack.
+ */
+export function cutLongFields(xml: string): { xml: string; cut: boolean } {
+  const parts: string[] = [];
+  let copied = 0;
+  for (let gt = xml.indexOf(">"); gt !== -1; ) {
+    const lt = xml.indexOf("<", gt + 1);
+    const end = lt === -1 ? xml.length : lt;
+    if (end - gt - 1 > MAX_FIELD_CHARS) {
+      let kept = xml.slice(gt + 1, gt + 1 + MAX_FIELD_CHARS);
+      const amp = kept.lastIndexOf("&");
+      if (amp !== -1 && !kept.includes(";", amp)) kept = kept.slice(0, amp);
+      parts.push(xml.slice(copied, gt + 1), kept);
+      copied = end;
+    }
+    if (lt === -1) break;
+    gt = xml.indexOf(">", lt);
+  }
+  if (parts.length === 0) return { xml, cut: false };
+  parts.push(xml.slice(copied));
+  return { xml: parts.join(""), cut: true };
+}
+
+export function eformsDocument(input: string, source: string): TenderDocument {
+  const { xml, cut } = cutLongFields(input);
+  const document = parseNotice(xml, source);
+  if (cut) document.truncated = true;
+  return document;
+}
+
+function parseNotice(xml: string, source: string): TenderDocument {
   // fast-xml-validator, the validator's successor package, is not a dependency; the bundled one still works.
   // eslint-disable-next-line @typescript-eslint/no-deprecated
   const validation = XMLValidator.validate(xml);

@@ -236,7 +236,10 @@ export function htmlContent(html: string): HtmlContent {
   const builder = new PassageBuilder();
   let at = 0;
   while (at < html.length) {
-    const lt = html.indexOf("<", at);
+    let lt = html.indexOf("<", at);
+    // A "<" that cannot start markup is text, as browsers read it: it stays in the text run rather than being
+    // handled one at a time (49 MB of "< " took minutes and gigabytes that way: finding 14 of issue 15).
+    while (lt !== -1 && !startsMarkup(html, lt)) lt = html.indexOf("<", lt + 1);
     if (lt === -1) {
       builder.text(decodeEntities(html.slice(at)));
       break;
@@ -245,6 +248,14 @@ export function htmlContent(html: string): HtmlContent {
     at = readMarkup(html, lt, builder);
   }
   return builder.finish();
+}
+
+/** Whether the "<" at `lt` opens a tag, a closing tag, a comment, a declaration or a processing instruction. */
+function startsMarkup(html: string, lt: number): boolean {
+  const next = html.charCodeAt(lt + 1);
+  const isLetter = (code: number): boolean => (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+  if (isLetter(next) || next === 0x21 /* ! */ || next === 0x3f /* ? */) return true;
+  return next === 0x2f /* / */ && isLetter(html.charCodeAt(lt + 2));
 }
 
 /** Handles the markup at `lt` (a `<`) and returns the index after it. */
