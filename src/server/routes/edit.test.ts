@@ -72,6 +72,31 @@ for (const dialect of TEST_DIALECTS) {
       assert.equal(fieldError(text, "reviewState"), "must be one of draft, reviewed, published");
     });
 
+    it("finding 9: no 500 for odd values in any parameter or field of the reading, editing and decision pages", async () => {
+      const odd = ["", "x".repeat(3000), "'\"<>%&", "__proto__", "constructor", "-1", "1e999", "😀", "a\u0001b", "next spring, maybe", "[]"];
+      const parameters = ["q", "standard", "category", "region", "country", "sector", "type", "status", "kind", "institution", "sort", "offset", "rows", "columns", "subject", "format"];
+      const failures: string[] = [];
+      const check = async (label: string, response: Promise<Response> | Response): Promise<void> => {
+        const status = (await response).status;
+        if (status >= 500) failures.push(`${label}: ${status}`);
+      };
+      for (const value of odd) {
+        const query = new URLSearchParams(parameters.map((name) => [name, value])).toString();
+        const id = encodeURIComponent(value);
+        for (const path of ["/", "/policies", "/institutions", "/matrix", "/gaps", "/map", "/compare", "/decision", "/export.json", "/admin/audit"]) {
+          await check(`GET ${path} (${value.slice(0, 20)})`, editor.get(`${path}?${query}`));
+          await check(`anonymous GET ${path} (${value.slice(0, 20)})`, app.request(`${path}?${query}`));
+        }
+        for (const path of [`/policies/${id}`, `/institutions/${id}`, `/decision/${id}`, `/institutions/${id}/edit`, `/policies/${id}/edit`]) await check(`GET ${path.slice(0, 40)}`, editor.get(path));
+        const fields = { name: value, kind: value, country: value, region: value, sector: value, globalSouth: value, title: value, institutionId: value, type: value, status: value, adoptedOn: value, sourceUrl: value, language: value, reviewState: value, evidence: value, securityTags: value, standards: value, categories: value, otherStandards: value, securityText: value };
+        for (const path of ["/institutions/new", `/institutions/${institutionId}/edit`, `/institutions/${id}/edit`, "/policies/new", `/policies/${id}/edit`]) await check(`POST ${path.slice(0, 40)}`, editor.post(path, { csrf, ...fields }));
+        await check("POST /decision", editor.post("/decision", { csrf, definition: value }));
+        const matrix = { name: value, criteria: [{ id: value, name: value }], weighting: { mode: "direct", weights: { [value]: 1 } }, alternatives: [{ id: value, name: value }], scores: { [value]: { [value]: 1 } } };
+        await check("POST /decision (matrix)", editor.post("/decision", { csrf, definition: JSON.stringify(matrix), save: "1" }));
+      }
+      assert.deepEqual(failures, []);
+    });
+
     it("finding 8: a control character in a one-line field is refused with the field named; a tab or line break in the security text is kept", async () => {
       const refused = await editor.post("/policies/new", { csrf, ...policy, institutionId, title: "Bell\u0007 policy" });
       assert.equal(refused.status, 400);
