@@ -11,8 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Hono } from "hono";
 import { knownIdsOf, type CsvTable, type ImportReport } from "../../store/index.ts";
-import { detectRequests } from "../../tenders/detect.ts";
-import { ingestPaths } from "../../tenders/ingest/index.ts";
+import { documentPool } from "../../tenders/worker/document-pool.ts";
 import { canEdit, pageContext, visibleStates, type AppContext, type AppEnv } from "../context.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
@@ -67,11 +66,12 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
     try {
       const path = join(folder, `document${extension}`);
       writeFileSync(path, new Uint8Array(await file.arrayBuffer()));
-      for await (const item of ingestPaths([path])) {
+      // Read in the tender pool's worker, under its memory and time limits: a hostile document costs the
+      // visitor an error, never the server its event loop (finding 13 of issue 15).
+      for await (const item of documentPool().analyzeFile(path)) {
         if ("error" in item) return await prefillPage(c, `${file.name}: ${item.error}`);
-        const detection = detectRequests(item, c.get("services").catalog);
         const query = new URLSearchParams();
-        for (const entry of detection.requested) query.append("standard", entry.standard);
+        for (const entry of item.requested) query.append("standard", entry.standard);
         if (item.title) query.set("title", item.title);
         return c.redirect(`/policies/new?${query.toString()}`, 303);
       }

@@ -37,6 +37,8 @@ export interface PoolOptions {
   ingest?: Omit<IngestOptions, "onProgress">;
   /** analyzeTender's assumeIct. */
   assumeIct?: boolean;
+  /** Let the process exit while workers idle (a server's pool): workers and the watchdog are unref'd. */
+  unref?: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -68,6 +70,7 @@ export class TenderPool {
   readonly #memoryBudget: number;
   readonly #ingest: Omit<IngestOptions, "onProgress">;
   readonly #assumeIct: boolean;
+  readonly #unref: boolean;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
   #nextId = 1;
@@ -82,6 +85,7 @@ export class TenderPool {
     this.#memoryBudget = options.memoryBudgetBytes ?? 900 * MIB;
     this.#ingest = options.ingest ?? {};
     this.#assumeIct = options.assumeIct === true;
+    this.#unref = options.unref === true;
   }
 
   /**
@@ -151,6 +155,7 @@ export class TenderPool {
 
   #start(slot: Slot, task: Task): void {
     slot.task = task;
+    this.#hold(slot, true);
     slot.startedAt = Date.now();
     slot.lastProgress = slot.startedAt;
     const message: TaskMessage = { id: task.id, path: task.path, options: this.#ingest, ...(this.#assumeIct ? { assumeIct: true } : {}) };
@@ -166,9 +171,6 @@ export class TenderPool {
   #spawn(): Slot {
     const worker = new Worker(new URL("./worker.ts", import.meta.url), {
       resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
-      // Worker output is the pool's business; a worker never writes to the process's stdout.
-      stdout: false,
-      stderr: false,
     });
     let ready: () => void = () => undefined;
     const slot: Slot = { worker, ready: new Promise((resolve) => (ready = resolve)), task: undefined, startedAt: 0, lastProgress: 0, stopReason: undefined };
@@ -204,6 +206,17 @@ export class TenderPool {
     return slot;
   }
 
+  /**
+   * In an unref'd pool a worker holds the process only while it has a file:
+   * idle, it lets the process exit. (Called after the listeners are added,
+   * since adding a message listener refs the worker again.)
+   */
+  #hold(slot: Slot, busy: boolean): void {
+    if (!this.#unref) return;
+    if (busy) slot.worker.ref();
+    else slot.worker.unref();
+  }
+
   #deliver(task: Task, result: PoolResult): void {
     task.results.push(result);
     task.wake?.();
@@ -214,7 +227,10 @@ export class TenderPool {
     task.done = true;
     task.wake?.();
     task.wake = undefined;
-    if (slot.task === task) slot.task = undefined;
+    if (slot.task === task) {
+      slot.task = undefined;
+      this.#hold(slot, false);
+    }
     if (!this.#closed) this.#dispatch();
     if (this.#slots.every((candidate) => candidate.task === undefined) && this.#queue.length === 0) this.#stopWatchdog();
   }
@@ -230,6 +246,7 @@ export class TenderPool {
     this.#watchdog = setInterval(() => {
       this.#check();
     }, 100);
+    if (this.#unref) this.#watchdog.unref();
   }
 
   #stopWatchdog(): void {
