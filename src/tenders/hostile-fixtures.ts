@@ -72,7 +72,7 @@ export async function headingDocx(dir: string, name: string, characters: number)
       {
         children: [
           new Paragraph({ heading: HeadingLevel.HEADING_1, children: [new TextRun(heading)] }),
-          new Paragraph({ children: [new TextRun("The supplier shall sign the zone with DNSSEC.")] }),
+          new Paragraph({ children: [new TextRun("CPV 72415000-2. The supplier shall sign the zone with DNSSEC.")] }),
         ],
       },
     ],
@@ -86,7 +86,7 @@ export async function headingDocx(dir: string, name: string, characters: number)
 export function headingHtml(dir: string, name: string, characters: number): string {
   const heading = repeatTo("Security requirements for DNSSEC and HTTPS ", characters).slice(0, characters);
   const path = join(dir, name);
-  writeFileSync(path, `<!doctype html><html lang="en"><body><h2>${heading}</h2><p>The supplier shall sign the zone with DNSSEC.</p></body></html>`);
+  writeFileSync(path, `<!doctype html><html lang="en"><body><h2>${heading}</h2><p>CPV 72415000-2. The supplier shall sign the zone with DNSSEC.</p></body></html>`);
   return path;
 }
 

@@ -76,7 +76,9 @@ async function analyzeAll(paths: string[], options: IngestOptions, onAnalysis: (
   let truncated = 0;
   let done = 0;
   const progress = process.stderr.isTTY && !process.env.NO_COLOR;
-  const pool = new TenderPool({ ingest: options.documents ? { documentRoot: options.documents } : {} });
+  // BASELINE_TENDER_HEAP_MB: the workers' heap limit, for tests that show what happens when it is reached.
+  const heap = Number(process.env.BASELINE_TENDER_HEAP_MB);
+  const pool = new TenderPool({ ingest: options.documents ? { documentRoot: options.documents } : {}, ...(heap > 0 ? { maxHeapMb: heap } : {}) });
   try {
     for await (const item of pool.analyzeFiles(filesOf(paths))) {
       if ("error" in item) {
