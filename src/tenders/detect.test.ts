@@ -158,3 +158,25 @@ describe("understanding", () => {
     assert.deepEqual(analyze("Call 12345678 or fax 87654321.", [], { cpv: [] }).cpv, []);
   });
 });
+
+describe("normalised text (finding 17)", () => {
+  it("finds names written with a soft hyphen, a zero-width space or fullwidth letters, but not Cyrillic look-alikes", async () => {
+    const { ingestHtml } = await import("./ingest/html.ts");
+    const html = "<p>CPV 72415000-2</p><p>The mail servers shall publish D&shy;ANE records.</p><p>The domain must publish a DM\u200bARC policy.</p>" +
+      "<p>Every page shall be served with \uff28\uff33\uff34\uff33.</p><p>The domain must publish an \u0405\u0420F record.</p>";
+    const analysis = analyzeTender(ingestHtml(Buffer.from(html), "policy.html"), catalog);
+    assert.deepEqual(Object.keys(requested(analysis)).filter((id) => ["dane", "dmarc", "hsts", "spf"].includes(id)), ["dane", "dmarc", "hsts"]);
+    assert.ok(analysis.requested.find((entry) => entry.standard === "dane")?.evidence[0]?.quote.includes("publish DANE records"));
+  });
+});
+
+describe("long passages (finding 13)", () => {
+  it("analyses a 2 MB passage naming standards thousands of times in well under a second per megabyte", () => {
+    const text = "The supplier shall sign the zone with DNSSEC, TLS-RPT and Transport Layer Security; ".repeat(24_000);
+    const started = performance.now();
+    const analysis = analyze(text);
+    assert.ok(performance.now() - started < 5000, "took too long");
+    assert.deepEqual(Object.keys(requested(analysis)).sort(), ["dnssec", "tls", "tls-rpt"]);
+  });
+});
+

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compressedPdf, flateBombPdf } from "../hostile-fixtures.ts";
 import { IngestError } from "./common.ts";
 import { makePdf } from "./fixtures/make-pdf.ts";
 import { dropRunningLines, ingestPdf, layoutLines } from "./pdf.ts";
@@ -73,6 +77,26 @@ describe("ingestPdf", () => {
 
   it("refuses a PDF without text rather than reporting nothing requested", async () => {
     assert.match(await failure(makePdf({ pages: [[], []] })), /no extractable text/);
+  });
+
+  it("keeps the text of pages that all repeat the same lines (finding 17)", async () => {
+    const lines = ["Hosting of the municipal website", "The supplier shall sign the zone with DNSSEC."];
+    const document = await ingestPdf(makePdf({ pages: Array.from({ length: 6 }, () => lines) }), "form.pdf", LIMITS);
+    assert.ok(document.passages.some((passage) => passage.text.includes("DNSSEC")));
+  });
+
+  it("refuses a FlateDecode bomb before pdf.js inflates it (finding 14)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pdf-bomb-"));
+    try {
+      const bomb = readFileSync(flateBombPdf(dir, "bomb.pdf", 64 * 1024 * 1024));
+      assert.ok(bomb.length < 200_000);
+      const budget = { maxPages: 2000, maxPartBytes: 16 * 1024 * 1024, maxUncompressedBytes: 200 * 1024 * 1024 };
+      await assert.rejects(ingestPdf(bomb, "bomb.pdf", budget), /^IngestError: refused PDF: a compressed stream unpacks to more than 16\.0 MiB/);
+      const honest = readFileSync(compressedPdf(dir, "good.pdf", 20));
+      assert.ok((await ingestPdf(honest, "good.pdf", budget)).passages.some((passage) => passage.text.includes("DNSSEC")));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
