@@ -81,7 +81,7 @@ for (const dialect of TEST_DIALECTS) {
         if (status >= 500) failures.push(`${label}: ${status}`);
       };
       for (const value of odd) {
-        const query = new URLSearchParams(parameters.map((name) => [name, value])).toString();
+        const query = new URLSearchParams(parameters.map((name): [string, string] => [name, value])).toString();
         const id = encodeURIComponent(value);
         for (const path of ["/", "/policies", "/institutions", "/matrix", "/gaps", "/map", "/compare", "/decision", "/export.json", "/admin/audit"]) {
           await check(`GET ${path} (${value.slice(0, 20)})`, editor.get(`${path}?${query}`));
