@@ -115,6 +115,19 @@ for (const dialect of TEST_DIALECTS) {
       assert.equal((await listInstitutions(store.db, { limit: 1 })).total, count, "nothing of a refused file");
     });
 
+    it("shows the refused rows and a refused file in the visitor's language (issue 15, finding 10)", async () => {
+      const editor = testBrowser(app);
+      await editor.login("editor@example.org");
+      const csrf = await editor.csrf("/import");
+      const content = ["id,name,kind,region", "csv-fr,Rangée,academia,Europe"].join("\r\n");
+      const page = await (await editor.upload("/import?lang=fr", csvForm(csrf, content))).text();
+      assert.match(page, /<td>region: [^<]+<\/td>/);
+      assert.doesNotMatch(page, /must be a UN M49 area code/, "the row's problem is translated");
+      const unknown = await (await editor.upload("/import?lang=es", csvForm(csrf, "colour,size\nred,1\n", "colours.csv"))).text();
+      assert.match(unknown, /colours\.csv: /);
+      assert.doesNotMatch(unknown, /the header row names neither/, "the file's problem is translated");
+    });
+
     it("still imports JSON on the same page", async () => {
       const editor = testBrowser(app);
       await editor.login("editor@example.org");

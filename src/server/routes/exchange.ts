@@ -14,6 +14,7 @@ import { knownIdsOf, type CsvTable, type ImportReport } from "../../store/index.
 import { documentPool } from "../../tenders/worker/document-pool.ts";
 import { canEdit, pageContext, visibleStates, type AppContext, type AppEnv } from "../context.ts";
 import { html, type SafeHtml } from "../html.ts";
+import { localizedMessage } from "../issue-messages.ts";
 import { page } from "../layout.ts";
 import { WorkBusyError, WorkLimitError } from "../workers/heavy-work.ts";
 import type { ExportFormat } from "../workers/store-jobs.ts";
@@ -48,7 +49,7 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
     const outcome = await heavyWorkOutcome(c, () => heavyWork.run(store.db, job, actorId ?? "anonymous"));
     if (outcome instanceof Response) return outcome;
     if ("notJson" in outcome) return importPage(c, t("import.notJson", { name: file.name, reason: outcome.notJson }));
-    if ("invalid" in outcome) return importPage(c, `${file.name}: ${outcome.invalid}`);
+    if ("invalid" in outcome) return importPage(c, `${file.name}: ${localizedMessage(outcome.invalid, t)}`);
     return reportPage(c, outcome.report, outcome.format);
   });
 
@@ -149,7 +150,7 @@ function reportPage(c: AppContext, report: ImportReport, format: "csv" | "json")
   const unlisted = report.errors.length - shown.length;
   const body = html`<p class="notice" role="status">${t("import.done", { imported: report.imported, institutions: report.institutions, policies: report.policies })}</p>
     ${shown.length ? html`<table><thead><tr><th scope="col">${t("import.where")}</th><th scope="col">${t(format === "csv" ? "import.line" : "import.row")}</th><th scope="col">${t("import.problem")}</th></tr></thead>
-      <tbody>${shown.map((error) => html`<tr><td>${tableName(error.table)}</td><td>${error.row}</td><td>${error.message}</td></tr>`)}</tbody></table>` : ""}
+      <tbody>${shown.map((error) => html`<tr><td>${tableName(error.table)}</td><td>${error.row}</td><td>${localizedMessage(error.message, t)}</td></tr>`)}</tbody></table>` : ""}
     ${unlisted > 0 ? html`<p>${t("import.moreProblems", { count: unlisted, shown: shown.length })}</p>` : ""}
     <p><a href="/import">${t("import.again")}</a></p>`;
   if (report.errors.length) c.status(400);
