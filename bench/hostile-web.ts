@@ -270,10 +270,14 @@ try {
   // In statements of 3,000 rows (SQLite takes at most 32,766 parameters in one).
   for (let done = 0; done < target; done += 3000) await insertBulkInstitutions(store.db, Math.min(3000, target - done), { namePrefix: `Bulk institution for the export benchmark, batch ${done / 3000}` });
   await store.optimize();
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssBeforeBuild = process.memoryUsage.rss();
   const building = call("/export.json", { from: "127.0.0.11", discard: true });
+  const buildPeak = peakRss(building);
   const duringExport = await sampleHome(building);
   const first = await building;
   console.log(`${homeLine(`GET /, during the first build of /export.json`, duringExport, idle)}; the build took ${ms(first.ms)} for ${mb(first.size)}`);
+  console.log(`first build of /export.json (${mb(first.size)}): resident set ${mb(rssBeforeBuild)} before, peak ${mb(await buildPeak)} during (worker thread included)`);
   (globalThis as { gc?: () => void }).gc?.();
   const rssBefore = process.memoryUsage.rss();
   const readers = Promise.all(Array.from({ length: 30 }, (_, n) => call("/export.json", { from: `127.0.50.${n + 1}`, slow: true })));
