@@ -39,7 +39,7 @@ import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import type { Kysely } from "kysely";
 import { z } from "zod";
-import { exportObservatory, importRows, type ImportReport, type ImportRow } from "./exchange.ts";
+import { exportObservatory, importRows, type ImportOptions, type ImportReport, type ImportRow } from "./exchange.ts";
 import { PUBLIC_REVIEW_STATES } from "./policies.ts";
 import { cachedRead } from "./read-cache.ts";
 import { FIELD_MESSAGES, type Institution, type KnownIds, type Policy } from "./records.ts";
@@ -409,9 +409,9 @@ export async function importCsv(
   db: Kysely<Schema>,
   file: string | Uint8Array,
   actorId: string | null,
-  options: { table?: CsvTable; known?: KnownIds } = {},
+  options: ImportOptions & { table?: CsvTable } = {},
 ): Promise<CsvImportReport> {
   const { table, rows } = readCsv(file, options.table);
-  const report = await importRows(db, rows, actorId, { known: options.known, auditDetail: { format: "csv", table } });
+  const report = await importRows(db, rows, actorId, { known: options.known, sharedWriteLock: options.sharedWriteLock, auditDetail: { format: "csv", table } });
   return { table, ...report };
 }

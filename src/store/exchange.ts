@@ -114,7 +114,7 @@ export async function importObservatory(
   db: Kysely<Schema>,
   data: unknown,
   actorId: string | null,
-  options: { known?: KnownIds } = {},
+  options: ImportOptions = {},
 ): Promise<ImportReport> {
   const file = parseInput(importFile, data, "import file");
   return importRows(
@@ -136,25 +136,55 @@ export async function importObservatory(
 export type ImportRow = { table: ImportError["table"]; row: number } & ({ value: unknown } | { error: string });
 
 /**
+ * How an import shares SQLite's one write lock with other connections (the
+ * web app's own, for logins and edits, while the import runs in a worker):
+ * it commits after holding the lock `holdMs`, then leaves it free for
+ * `pauseMs`. SQLite's busy handler retries at most 100 ms apart, so a pause
+ * of about 100 ms lets every waiting writer in. In one transaction, a
+ * 10 MiB import held the lock for 41 s, and every other write waited for
+ * the busy timeout (5 s, with the web server's event loop stopped) and then
+ * failed.
+ */
+export interface SharedWriteLock {
+  holdMs: number;
+  pauseMs: number;
+}
+
+/** What every import takes: the catalog's ids (for a policy's categories and standards), and how it shares the write lock. */
+export interface ImportOptions {
+  known?: KnownIds;
+  sharedWriteLock?: SharedWriteLock;
+}
+
+/**
  * The import itself, whatever the file's format: `rows` in the order given
  * (institutions first, for policies that refer to them), in one
- * transaction, each row inside its own savepoint. A row with an id that
- * exists replaces that record; other rows are added. Each record created or
- * changed is audited on its own, with `actorId` as actor; one more entry
- * sums the import up (with `auditDetail`, such as the format). `db` must
- * not already be a transaction.
+ * transaction (or in several, one after another, with `sharedWriteLock`),
+ * each row inside its own savepoint. A row with an id that exists replaces
+ * that record; other rows are added. Each record created or changed is
+ * audited on its own, with `actorId` as actor; one more entry sums the
+ * import up (with `auditDetail`, such as the format). `db` must not
+ * already be a transaction.
  */
 export async function importRows(
   db: Kysely<Schema>,
   rows: readonly ImportRow[],
   actorId: string | null,
-  options: { known?: KnownIds; auditDetail?: Record<string, unknown> } = {},
+  options: ImportOptions & { auditDetail?: Record<string, unknown> } = {},
 ): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, institutions: 0, policies: 0, errors: [] };
   const outcomes: Record<RowOutcome, number> = { created: 0, updated: 0, unchanged: 0 };
-  const trx = await db.startTransaction().execute();
+  const share = options.sharedWriteLock;
+  let trx = await db.startTransaction().execute();
+  let batchStart = performance.now();
   try {
     for (const row of rows) {
+      if (share && performance.now() - batchStart > share.holdMs) {
+        await trx.commit().execute();
+        await new Promise((resolve) => setTimeout(resolve, share.pauseMs));
+        trx = await db.startTransaction().execute();
+        batchStart = performance.now();
+      }
       const result =
         "error" in row
           ? { error: row.error }

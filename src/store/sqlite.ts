@@ -17,20 +17,56 @@
  *   const db = new Kysely<Schema>({ dialect: new NodeSqliteDialect(new DatabaseSync(path)) });
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
-import { SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase, type SqliteStatement } from "kysely";
+import {
+  CompiledQuery,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+  type SqliteDatabase,
+  type SqliteDialectConfig,
+  type SqliteStatement,
+} from "kysely";
 import { LRUCache } from "lru-cache";
 
 /** Statements prepared once and reused: list and matrix pages run the same few queries over and over. */
 const STATEMENT_CACHE_SIZE = 256;
 
-/** Kysely's SQLite dialect over a node:sqlite database, with DDL in transactions. */
+/** Kysely's SQLite dialect over a node:sqlite database, with DDL in transactions and transactions that take the write lock first. */
 export class NodeSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
   constructor(database: DatabaseSync) {
-    super({ database: kyselySqliteDatabase(database) });
+    const config = { database: kyselySqliteDatabase(database) };
+    super(config);
+    this.#config = config;
   }
 
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionSqliteDriver(this.#config);
+  }
+}
+
+/**
+ * Transactions begin with BEGIN IMMEDIATE, which takes the database's one
+ * write lock at the start (waiting, up to the busy timeout, while another
+ * connection holds it). Kysely's driver says BEGIN (deferred): a
+ * transaction that reads, then writes, asks for the lock only at its first
+ * write, and when another connection (the web app's import worker) has
+ * committed since its read, SQLite refuses the write at once with
+ * SQLITE_BUSY_SNAPSHOT instead of waiting: a login or an import row would
+ * fail with "database is locked". With the lock taken first the snapshot
+ * cannot go stale. https://www.sqlite.org/lang_transaction.html
+ */
+class ImmediateTransactionSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
   }
 }
 

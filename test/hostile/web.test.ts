@@ -260,6 +260,47 @@ describe("hostile input against the web app (issue 15)", () => {
     assert.equal((await call("/institutions/new", { headers: { cookie: `baseline_session=${next}` } })).status, 200);
   });
 
+  it("finding 6: logins during a long SQLite import wait briefly for the write lock and get in, without stopping GET /", async () => {
+    await account("bulk@example.org", "editor");
+    for (let n = 0; n < 4; n++) await account(`during-${n}@example.org`);
+    const form = await loginPage("127.0.0.9");
+    const cookie = `baseline_session=${cookieOf(await login("bulk@example.org", PASSWORD, form, { from: "127.0.0.9" }), "baseline_session") ?? ""}`;
+    const csrf = /name="csrf" value="([^"]+)"/.exec((await call("/import", { headers: { cookie } })).body)?.[1] ?? "";
+    // About 4 MiB, 45,000 institutions: longer than SQLite's 5 s busy
+    // timeout, which a login's writes used to spend waiting (the event loop
+    // stopped) before failing, when the import held the lock throughout.
+    const lines = ["name,kind,country,region,globalSouth,sector"];
+    for (let n = 0; n < 45_000; n++) lines.push(`Bulk Agency for Lock Sharing number ${n},government,FR,155,false,ICT and digital government`);
+    const upload = new FormData();
+    upload.set("csrf", csrf);
+    upload.set("file", new File([lines.join("\r\n")], "bulk.csv", { type: "text/csv" }));
+    const encoded = new Response(upload);
+    const body = Buffer.from(await encoded.arrayBuffer());
+    const importing = call("/import", { method: "POST", headers: { cookie, "content-type": encoded.headers.get("content-type") ?? "" }, body });
+    let done = false;
+    void importing.then(() => (done = true));
+    // Let the import start writing before the logins come.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const logins: Reply[] = [];
+    const pages: number[] = [];
+    for (let n = 0; n < 4; n++) {
+      const from = `127.0.2.${n + 1}`;
+      const page = await loginPage(from);
+      const reading = call("/", { from: "127.0.3.1" });
+      logins.push(await login(`during-${n}@example.org`, PASSWORD, page, { from }));
+      pages.push((await reading).ms);
+    }
+    const stillImporting = !done;
+    const report = await importing;
+    assert.equal(report.status, 200, report.body.slice(0, 500));
+    assert.match(report.body, /45000|45,000|45 000/);
+    assert.deepEqual(logins.map((reply) => reply.status), [303, 303, 303, 303], logins.map((reply) => reply.body.slice(0, 200)).join("\n"));
+    const slowest = Math.max(...logins.map((reply) => reply.ms));
+    assert.ok(slowest < 2000, `a login during the import took ${slowest.toFixed(0)} ms`);
+    assert.ok(Math.max(...pages) < 2000, `GET / beside those logins took up to ${Math.max(...pages).toFixed(0)} ms`);
+    assert.ok(stillImporting, "the logins came while the import ran");
+  });
+
   it("finding 6: GET / keeps answering while a CSV import runs in a worker, and exports are built once per revision", async () => {
     await account("importer@example.org", "editor");
     const form = await loginPage("127.0.0.8");

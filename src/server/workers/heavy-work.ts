@@ -40,7 +40,7 @@ export class WorkBusyError extends Error {
   override name = "WorkBusyError";
 }
 
-/** The job took longer or needed more memory than allowed, and was stopped; nothing of an import was kept. */
+/** The job took longer or needed more memory than allowed, and was stopped; on SQLite, an import keeps the batches it had committed (store-worker.ts). */
 export class WorkLimitError extends Error {
   override name = "WorkLimitError";
 }

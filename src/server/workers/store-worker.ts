@@ -14,10 +14,19 @@ interface WorkerInput {
   job: StoreJob;
 }
 
-const { database, job } = workerData as WorkerInput;
+/**
+ * On SQLite the import commits every 150 ms and leaves the write lock free
+ * for 100 ms (importRows explains why): the server's own writes (logins,
+ * edits) wait at most about that long, on a thread whose waiting stops every
+ * other request. PostgreSQL locks rows, not the database: one transaction.
+ */
+const SQLITE_SHARED_WRITE_LOCK = { holdMs: 150, pauseMs: 100 };
+
+const { database, job: given } = workerData as WorkerInput;
 const port = parentPort;
 if (!port) throw new Error("store-worker.ts runs as a worker thread (heavy-work.ts starts it)");
 const store = await openDatabase(database.url, database.options);
+const job: StoreJob = given.kind === "import" && store.dialect === "sqlite" ? { ...given, sharedWriteLock: SQLITE_SHARED_WRITE_LOCK } : given;
 try {
   const result = await runStoreJob(store.db, job);
   port.postMessage({ result }, result instanceof Uint8Array ? [result.buffer] : []);
