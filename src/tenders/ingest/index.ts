@@ -58,22 +58,9 @@ export function isIngestFailure(result: IngestResult): result is IngestFailure {
 
 /** Ingests files and folders, in the order given; folders in sorted order. Never throws for a bad file. */
 export async function* ingestPaths(paths: string[], options: IngestOptions = {}): AsyncGenerator<IngestResult> {
-  for (const path of paths) {
-    let isDirectory: boolean;
-    try {
-      isDirectory = (await stat(path)).isDirectory();
-    } catch (error) {
-      yield failure(path, `cannot read: ${describeFsError(error)}`);
-      continue;
-    }
-    if (!isDirectory) {
-      yield* ingestFileStream(path, options);
-      continue;
-    }
-    for await (const entry of walk(path)) {
-      if (typeof entry === "string") yield* ingestFileStream(entry, options);
-      else yield entry;
-    }
+  for await (const entry of filesOf(paths)) {
+    if (typeof entry === "string") yield* ingestFileStream(entry, options);
+    else yield entry;
   }
 }
 
