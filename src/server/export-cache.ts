@@ -2,8 +2,10 @@
  * The exports (/export.json, /export/*.csv) as bytes, built once per data
  * revision and shared by every reader: with 260,000 institutions the JSON
  * export is 60 MB, and serialising it again for each request (30 slow
- * readers held 30 copies: 2.8 GB) is what this avoids. Each reader gets the
- * same buffer, which Node writes to every socket without copying it.
+ * readers held 30 copies: 2.8 GB) is what this avoids. The bytes are
+ * chunks (workers/export-bytes.ts); each reader gets a stream of the same
+ * chunks ({@link streamOf}), which Node writes to every socket without
+ * copying them, one at a time as the reader takes them.
  *
  * Entries are kept under the revision they were built at (read before the
  * build, as read-cache.ts does, so that a write during the build leaves an
@@ -13,23 +15,25 @@
  *
  * @example
  *   const bytes = await cache.get(store.db, "json:published", () => work.run(store.db, { kind: "export", format: "json", reviewStates }, "json:published"));
+ *   return new Response(streamOf(bytes), { headers: { "Content-Length": String(bytes.byteLength) } });
  */
 import type { Kysely } from "kysely";
 import { LRUCache } from "lru-cache";
 import { dataRevision, type Schema } from "../store/index.ts";
+import type { ExportBytes } from "./workers/export-bytes.ts";
 
 const MAX_CACHED_BYTES = 256 * 1024 * 1024;
 
 interface Built {
   revision: number;
-  bytes: Uint8Array<ArrayBuffer>;
+  bytes: ExportBytes;
 }
 
 export class ExportCache {
   readonly #built = new LRUCache<string, Built>({ maxSize: MAX_CACHED_BYTES, sizeCalculation: (entry) => Math.max(1, entry.bytes.byteLength) });
-  readonly #building = new Map<string, { revision: number; bytes: Promise<Uint8Array<ArrayBuffer>> }>();
+  readonly #building = new Map<string, { revision: number; bytes: Promise<ExportBytes> }>();
 
-  async get(db: Kysely<Schema>, key: string, build: () => Promise<Uint8Array<ArrayBuffer>>): Promise<Uint8Array<ArrayBuffer>> {
+  async get(db: Kysely<Schema>, key: string, build: () => Promise<ExportBytes>): Promise<ExportBytes> {
     const revision = await dataRevision(db);
     const built = this.#built.get(key);
     if (built?.revision === revision) return built.bytes;
@@ -48,4 +52,23 @@ export class ExportCache {
     bytes.then(forget, forget);
     return bytes;
   }
+}
+
+/**
+ * One reader's stream of `bytes`: the cached chunks themselves, handed over
+ * one at a time as the reader's socket takes them (no copy per reader, and
+ * nothing queued beyond what the socket holds).
+ */
+export function streamOf(bytes: ExportBytes): ReadableStream<Uint8Array> {
+  let next = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const chunk = bytes.chunks[next++];
+        if (chunk) controller.enqueue(chunk);
+        else controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }

@@ -39,10 +39,10 @@ import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import type { Kysely } from "kysely";
 import { z } from "zod";
-import { exportObservatory, importRows, type ImportOptions, type ImportReport, type ImportRow } from "./exchange.ts";
+import { importRows, inExportSnapshot, institutionPages, policyPages, type ExportPaging, type ImportOptions, type ImportReport, type ImportRow } from "./exchange.ts";
 import { PUBLIC_REVIEW_STATES } from "./policies.ts";
 import { cachedRead } from "./read-cache.ts";
-import { FIELD_MESSAGES, type Institution, type KnownIds, type Policy } from "./records.ts";
+import { FIELD_MESSAGES, type Institution, type Policy } from "./records.ts";
 import type { ReviewState, Schema } from "./schema.ts";
 import { ValidationError, describeError } from "./support.ts";
 
@@ -155,8 +155,8 @@ function cellsOf<K extends string>(record: Readonly<Record<K, CellValue>>, colum
   return columns.map((column) => guardCell(formatCell(record[column])));
 }
 
-function toCsv(columns: readonly string[], rows: string[][]): string {
-  return stringify([[...columns], ...rows], { bom: true, record_delimiter: "windows" });
+function csvRecords(rows: string[][]): string {
+  return stringify(rows, { record_delimiter: "windows" });
 }
 
 const BOOLEANS = new Map([
@@ -264,21 +264,37 @@ export async function exportCsv(
 ): Promise<string> {
   // Kept under the data revision (read-cache.ts): the file is the same until something changes.
   const states = options.reviewStates ?? PUBLIC_REVIEW_STATES;
-  return cachedRead(db, "export", `csv:${table}:${JSON.stringify(states)}`, () => writeCsv(db, table, states));
+  return cachedRead(db, "export", `csv:${table}:${JSON.stringify(states)}`, async () => {
+    const pieces: string[] = [];
+    await writeExportCsv(db, table, { reviewStates: states }, (text) => void pieces.push(text));
+    return pieces.join("");
+  });
 }
 
-async function writeCsv(db: Kysely<Schema>, table: CsvTable, reviewStates: readonly ReviewState[]): Promise<string> {
-  // The very records of the JSON export (read once, and cached there), laid out as cells.
-  const data = await exportObservatory(db, { reviewStates });
-  if (table === "institutions") return toCsv(CSV_COLUMNS.institutions, data.institutions.map((institution) => cellsOf(institution, CSV_COLUMNS.institutions)));
-  const names = new Map(data.institutions.map((institution) => [institution.id, institution.name]));
-  return toCsv(
-    CSV_COLUMNS.policies,
-    data.policies.map((policy) => {
-      const record: PolicyCsvRecord = { ...policy, institutionName: names.get(policy.institutionId) ?? "" };
-      return cellsOf(record, CSV_COLUMNS.policies);
-    }),
-  );
+/**
+ * The same text as {@link exportCsv}, in pieces given to `write` as they are
+ * made: a page of records is read, laid out as cells and written before the
+ * next is read, so that a table of any size costs one page at a time.
+ */
+export async function writeExportCsv(
+  db: Kysely<Schema>,
+  table: CsvTable,
+  options: ExportPaging,
+  write: (text: string) => void | Promise<void>,
+): Promise<void> {
+  const states = options.reviewStates ?? PUBLIC_REVIEW_STATES;
+  // csv-stringify ends every record with the delimiter, so pages written one after the other make the whole file.
+  await write(stringify([[...CSV_COLUMNS[table]]], { bom: true, record_delimiter: "windows" }));
+  await inExportSnapshot(db, async (snapshot) => {
+    if (table === "institutions") {
+      for await (const page of institutionPages(snapshot, options.pageRows)) await write(csvRecords(page.map((institution) => cellsOf(institution, CSV_COLUMNS.institutions))));
+      return;
+    }
+    for await (const page of policyPages(snapshot, states, options.pageRows)) {
+      const records = page.map(({ policy, institutionName }): PolicyCsvRecord => ({ ...policy, institutionName }));
+      await write(csvRecords(records.map((record) => cellsOf(record, CSV_COLUMNS.policies))));
+    }
+  });
 }
 
 // ---- import ----

@@ -22,7 +22,7 @@
  *   const report = await importObservatory(otherDb, data, user.id);
  *   // { imported: 42, institutions: 12, policies: 30, errors: [{ table: "policies", row: 7, message: "title: must not be empty" }] }
  */
-import type { ControlledTransaction, Kysely } from "kysely";
+import { sql, type ControlledTransaction, type Kysely } from "kysely";
 import { z } from "zod";
 import { audit, changedFields } from "./audit.ts";
 import { getInstitution, insertInstitution, replaceInstitution } from "./institutions.ts";
@@ -34,6 +34,7 @@ import {
   policyFromRow,
   policyRow,
   unknownCatalogIds,
+  withoutRefusedControls,
   withoutRefusedControlsIn,
   type Institution,
   type KnownIds,
@@ -41,7 +42,7 @@ import {
   type ValidPolicy,
 } from "./records.ts";
 import { REVIEW_STATES, type ReviewState, type Schema } from "./schema.ts";
-import { ValidationError, describeError, parseInput, timestamp } from "./support.ts";
+import { ValidationError, describeError, isPostgres, parseInput, timestamp } from "./support.ts";
 
 export const EXPORT_FORMAT_VERSION = 1;
 
@@ -64,21 +65,136 @@ export async function exportObservatory(
 }
 
 async function readExport(db: Kysely<Schema>, reviewStates: readonly ReviewState[]): Promise<ObservatoryExport> {
-  const institutionRows = await db.selectFrom("institutions").selectAll().orderBy("id").execute();
-  const policyRows = await matchingPolicies(db, { reviewStates })
-    .selectAll("p")
-    .orderBy("p.id")
-    .execute();
-  const links = await linksOf(db, policyRows.map((row) => row.id));
-  return {
-    formatVersion: EXPORT_FORMAT_VERSION,
-    exportedAt: timestamp(),
-    institutions: institutionRows.map((row) => withoutRefusedControlsIn(institutionFromRow(row))),
-    policies: policyRows.map((row) => {
-      const { categories, standards } = links.get(row.id) ?? { categories: [], standards: [] };
-      return withoutRefusedControlsIn(policyFromRow(row, categories, standards));
-    }),
-  };
+  return inExportSnapshot(db, async (snapshot) => {
+    const data: ObservatoryExport = { formatVersion: EXPORT_FORMAT_VERSION, exportedAt: timestamp(), institutions: [], policies: [] };
+    for await (const page of institutionPages(snapshot)) data.institutions.push(...page);
+    for await (const page of policyPages(snapshot, reviewStates)) data.policies.push(...page.map((entry) => entry.policy));
+    return data;
+  });
+}
+
+/**
+ * The JSON export as text, in pieces given to `write` as they are made: the
+ * very text `JSON.stringify(await exportObservatory(...))` is, but read a
+ * page of records at a time and written record by record, so that what it
+ * holds at once is one page, whatever the size of the whole (a 126 MiB
+ * export of 260,000 institutions built as objects, then one string, then
+ * bytes took over 1.3 GB).
+ */
+export async function writeExportJson(
+  db: Kysely<Schema>,
+  options: ExportPaging,
+  write: (text: string) => void | Promise<void>,
+): Promise<void> {
+  const states = options.reviewStates ?? PUBLIC_REVIEW_STATES;
+  await inExportSnapshot(db, async (snapshot) => {
+    // The keys in ObservatoryExport's order, as JSON.stringify of the whole object writes them.
+    await write(`{"formatVersion":${JSON.stringify(EXPORT_FORMAT_VERSION)},"exportedAt":${JSON.stringify(timestamp())},"institutions":[`);
+    let first = true;
+    for await (const page of institutionPages(snapshot, options.pageRows)) {
+      for (const institution of page) {
+        await write(`${first ? "" : ","}${JSON.stringify(institution)}`);
+        first = false;
+      }
+    }
+    await write(`],"policies":[`);
+    first = true;
+    for await (const page of policyPages(snapshot, states, options.pageRows)) {
+      for (const { policy } of page) {
+        await write(`${first ? "" : ","}${JSON.stringify(policy)}`);
+        first = false;
+      }
+    }
+    await write("]}");
+  });
+}
+
+/** Records per query of a paged export: a few MiB of rows at most, and few enough round trips. */
+const EXPORT_PAGE_ROWS = 2000;
+
+/** What a paged export writes: the policies in `reviewStates` (published only unless told), read `pageRows` records at a time. */
+export interface ExportPaging {
+  reviewStates?: readonly ReviewState[];
+  pageRows?: number;
+}
+
+/**
+ * Runs `work` on one snapshot of the database, so that an export read in
+ * many queries is still of one moment (a policy never without the
+ * institution it refers to). A read-only transaction of its own, begun by
+ * hand: PostgreSQL's default (read committed) would let each page see
+ * another moment, so it is repeatable read; on SQLite, a plain (deferred)
+ * BEGIN, which reads one snapshot and takes no lock writers wait for, where
+ * the store's transactions begin immediate (sqlite.ts) and would hold the
+ * write lock for the whole export.
+ */
+export async function inExportSnapshot<T>(db: Kysely<Schema>, work: (snapshot: Kysely<Schema>) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return work(db);
+  const begin = isPostgres(db) ? sql`begin transaction isolation level repeatable read, read only` : sql`begin`;
+  return db.connection().execute(async (connection) => {
+    await begin.execute(connection);
+    try {
+      const result = await work(connection);
+      await sql`commit`.execute(connection);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(connection);
+      throw error;
+    }
+  });
+}
+
+/**
+ * Every institution, a page at a time in id order (keyset pagination: each
+ * page starts after the last id of the one before, so that no page costs
+ * more than the first), as the export writes them (control characters the
+ * import would refuse dropped).
+ */
+export async function* institutionPages(db: Kysely<Schema>, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<Institution[]> {
+  let after: string | undefined;
+  for (;;) {
+    const last = after;
+    const rows = await db
+      .selectFrom("institutions")
+      .selectAll()
+      .$if(last !== undefined, (query) => query.where("id", ">", last ?? ""))
+      .orderBy("id")
+      .limit(pageRows)
+      .execute();
+    if (rows.length > 0) yield rows.map((row) => withoutRefusedControlsIn(institutionFromRow(row)));
+    if (rows.length < pageRows) return;
+    after = rows[rows.length - 1]?.id;
+  }
+}
+
+/** A policy as exported, with the name of its institution (the CSV export shows it). */
+export interface ExportedPolicy {
+  policy: Policy;
+  institutionName: string;
+}
+
+/** The policies in `reviewStates`, a page at a time in id order (as {@link institutionPages}). */
+export async function* policyPages(db: Kysely<Schema>, reviewStates: readonly ReviewState[], pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<ExportedPolicy[]> {
+  let after: string | undefined;
+  for (;;) {
+    const last = after;
+    const rows = await matchingPolicies(db, { reviewStates })
+      .selectAll("p")
+      .select("i.name as institution_name")
+      .$if(last !== undefined, (query) => query.where("p.id", ">", last ?? ""))
+      .orderBy("p.id")
+      .limit(pageRows)
+      .execute();
+    if (rows.length > 0) {
+      const links = await linksOf(db, rows.map((row) => row.id));
+      yield rows.map(({ institution_name, ...row }) => {
+        const { categories, standards } = links.get(row.id) ?? { categories: [], standards: [] };
+        return { policy: withoutRefusedControlsIn(policyFromRow(row, categories, standards)), institutionName: withoutRefusedControls(institution_name) };
+      });
+    }
+    if (rows.length < pageRows) return;
+    after = rows[rows.length - 1]?.id;
+  }
 }
 
 export interface ImportError {

@@ -13,6 +13,7 @@ import type { Hono } from "hono";
 import { knownIdsOf, type CsvTable, type ImportReport } from "../../store/index.ts";
 import { documentPool } from "../../tenders/worker/document-pool.ts";
 import { canEdit, pageContext, visibleStates, type AppContext, type AppEnv } from "../context.ts";
+import { streamOf } from "../export-cache.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { localizedMessage } from "../issue-messages.ts";
 import { page } from "../layout.ts";
@@ -86,7 +87,7 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
 /**
  * An export (/export.json, /export/*.csv) of what the visitor may see, from
  * the export cache (export-cache.ts): built once per data revision in a
- * worker, then the same bytes for every reader.
+ * worker, then the same bytes for every reader, streamed chunk by chunk.
  */
 export async function sendExport(c: AppContext, format: ExportFormat): Promise<Response> {
   const { store, heavyWork, exportCache } = c.get("services");
@@ -96,7 +97,8 @@ export async function sendExport(c: AppContext, format: ExportFormat): Promise<R
   if (bytes instanceof Response) return bytes;
   c.header("Content-Type", format === "json" ? "application/json; charset=utf-8" : "text/csv; charset=utf-8");
   c.header("Content-Disposition", `attachment; filename="${format === "json" ? "observatory.json" : format}"`);
-  return c.body(bytes);
+  c.header("Content-Length", String(bytes.byteLength));
+  return c.body(streamOf(bytes));
 }
 
 /** The job's result, or the page saying the server is busy (503) or stopped the job at its limits. */

@@ -4,13 +4,15 @@
  * they run the same in a worker thread (store-worker.ts) or, for a database
  * a worker cannot open (SQLite in memory), in-process:
  * - an import: the uploaded bytes, read as CSV or JSON and imported;
- * - an export build: the JSON or a CSV export, serialised to bytes once.
+ * - an export build: the JSON or a CSV export, serialised to bytes once,
+ *   a page of records at a time (export-bytes.ts).
  *
  * @example
  *   const outcome = await runStoreJob(store.db, { kind: "import", bytes, fileName: "data.csv", fileType: "text/csv", actorId, known });
  */
 import type { Kysely } from "kysely";
-import { exportCsv, exportObservatory, importCsv, importObservatory, ValidationError, type CsvTable, type ImportReport, type KnownIds, type ReviewState, type Schema, type SharedWriteLock } from "../../store/index.ts";
+import { importCsv, importObservatory, ValidationError, writeExportCsv, writeExportJson, type CsvTable, type ImportReport, type KnownIds, type ReviewState, type Schema, type SharedWriteLock } from "../../store/index.ts";
+import { ExportBytesWriter, type ExportBytes } from "./export-bytes.ts";
 
 export type ExportFormat = "json" | "institutions.csv" | "policies.csv";
 
@@ -38,7 +40,7 @@ export type StoreJob = ImportJob | ExportJob;
 /** What an import did: its report, or why the file as a whole was refused (nothing imported). */
 export type ImportOutcome = { report: ImportReport; format: "csv" | "json" } | { notJson: string } | { invalid: string };
 
-export type JobResult<J extends StoreJob> = J extends ImportJob ? ImportOutcome : Uint8Array<ArrayBuffer>;
+export type JobResult<J extends StoreJob> = J extends ImportJob ? ImportOutcome : ExportBytes;
 
 /** CSV by its name or type; otherwise by its content, since a JSON export starts with "{" and a CSV file with its header row. */
 function isCsv(job: ImportJob): boolean {
@@ -66,10 +68,13 @@ async function runImport(db: Kysely<Schema>, job: ImportJob): Promise<ImportOutc
   }
 }
 
-async function buildExport(db: Kysely<Schema>, job: ExportJob): Promise<Uint8Array<ArrayBuffer>> {
-  const text = job.format === "json" ? JSON.stringify(await exportObservatory(db, { reviewStates: job.reviewStates })) : await exportCsv(db, job.format === "institutions.csv" ? "institutions" : "policies", { reviewStates: job.reviewStates });
-  // A fresh buffer of its own (never a slice of Node's shared pool), so that it can be transferred.
-  return new TextEncoder().encode(text);
+/** The export read a page at a time and written as chunks of bytes: what it holds at once is the output so far and one page. */
+async function buildExport(db: Kysely<Schema>, job: ExportJob): Promise<ExportBytes> {
+  const writer = new ExportBytesWriter();
+  const write = (text: string): void => writer.write(text);
+  if (job.format === "json") await writeExportJson(db, { reviewStates: job.reviewStates }, write);
+  else await writeExportCsv(db, job.format === "institutions.csv" ? "institutions" : "policies", { reviewStates: job.reviewStates }, write);
+  return writer.finish();
 }
 
 export async function runStoreJob<J extends StoreJob>(db: Kysely<Schema>, job: J): Promise<JobResult<J>> {

@@ -1,7 +1,7 @@
 /**
  * A worker thread's side of heavy-work.ts: opens its own connection to the
- * server's database, runs one job (store-jobs.ts), posts the result (bytes
- * transferred, not copied) and closes. Its own connection is what keeps the
+ * server's database, runs one job (store-jobs.ts), posts the result (an
+ * export's chunks transferred, not copied) and closes. Its own connection is what keeps the
  * server's event loop and database connection free meanwhile: on SQLite
  * (WAL) the server goes on reading while the import writes.
  */
@@ -29,7 +29,8 @@ const store = await openDatabase(database.url, database.options);
 const job: StoreJob = given.kind === "import" && store.dialect === "sqlite" ? { ...given, sharedWriteLock: SQLITE_SHARED_WRITE_LOCK } : given;
 try {
   const result = await runStoreJob(store.db, job);
-  port.postMessage({ result }, result instanceof Uint8Array ? [result.buffer] : []);
+  // An export's chunks are moved to the server's thread, not copied.
+  port.postMessage({ result }, "chunks" in result ? result.chunks.map((chunk) => chunk.buffer) : []);
 } catch (error) {
   port.postMessage({ error: error instanceof Error ? error.message : String(error) });
 } finally {
