@@ -51,7 +51,11 @@ for (const dialect of TEST_DIALECTS) {
       for (let attempt = 0; attempt < 5; attempt++) assert.equal((await visitor.login("ghost@example.org", "wrong password")).status, 401);
       const limited = await visitor.login("ghost@example.org", "wrong password");
       assert.equal(limited.status, 429);
-      assert.match(await limited.text(), /Too many failed attempts/);
+      assert.match(await limited.text(), /Too many failed attempts\. Try again in \d+ seconds?\./);
+      // The wait in the visitor's language, with the unit's plural right ("1 seconde", never "1 secondes").
+      const french = testBrowser(app);
+      const wait = await (await french.post("/login?lang=fr", { csrf: await french.csrf("/login?lang=fr"), email: "ghost@example.org", password: "wrong password" })).text();
+      assert.match(wait, /Réessayez dans (1\sseconde|[2-9]\ssecondes|\d{2,}\ssecondes)\./);
     });
 
     it("lets a viewer read but not edit, and sends anonymous editors to log in", async () => {

@@ -41,7 +41,7 @@ describe("translations", () => {
 
   it("fills placeholders", () => {
     assert.equal(translator("fr")("list.count", { count: 3 }), "3 résultats");
-    assert.equal(translator("es")("login.tooMany", { minutes: 15 }), "Demasiados intentos fallidos. Vuelva a intentarlo en 15 minutos.");
+    assert.equal(translator("es")("login.tooMany", { duration: "15 minutos" }), "Demasiados intentos fallidos. Vuelva a intentarlo en 15 minutos.");
   });
 
   it("picks the language from query, cookie, then Accept-Language", () => {

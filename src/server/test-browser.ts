@@ -55,7 +55,7 @@ export function testBrowser(app: RequestHandler): TestBrowser {
     if (login !== undefined) loginCookie = login ? `baseline_login=${login}` : "";
     return response;
   };
-  const cookies = (path: string): string => [cookie, path === "/login" ? loginCookie : ""].filter(Boolean).join("; ");
+  const cookies = (path: string): string => [cookie, new URL(path, "http://localhost").pathname === "/login" ? loginCookie : ""].filter(Boolean).join("; ");
   const get = async (path: string): Promise<Response> => remember(await app.request(path, { headers: { cookie: cookies(path) } }));
   const post = async (path: string, form: Record<string, string | readonly string[]>): Promise<Response> => {
     const body = new URLSearchParams();

@@ -84,8 +84,10 @@ function loginForm(c: AppContext, status?: { code: 401 | 403 | 429 | 503; error:
 function waitMessage(c: AppContext, ms: number): string {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
   c.header("Retry-After", String(seconds));
-  const t = c.get("t");
-  return seconds < 120 ? t("login.wait", { seconds }) : t("login.tooMany", { minutes: Math.ceil(seconds / 60) });
+  // Intl writes the unit with the right plural in each language ("1 seconde", "2 secondes").
+  const [amount, unit] = seconds < 120 ? [seconds, "second"] : [Math.ceil(seconds / 60), "minute"];
+  const duration = new Intl.NumberFormat(c.get("language"), { style: "unit", unit, unitDisplay: "long" }).format(amount);
+  return c.get("t")("login.tooMany", { duration });
 }
 
 /** Starts a session for `userId` and hands its cookie to the browser; pages rendered after this carry its CSRF token. */
