@@ -26,7 +26,7 @@ import { sql, type ControlledTransaction, type Kysely } from "kysely";
 import { z } from "zod";
 import { audit, changedFields } from "./audit.ts";
 import { getInstitution, insertInstitution, replaceInstitution } from "./institutions.ts";
-import { PUBLIC_REVIEW_STATES, getPolicy, insertPolicy, linksOf, matchingPolicies, replacePolicy } from "./policies.ts";
+import { PUBLIC_REVIEW_STATES, getPolicy, insertPolicy, linksOf, matchingPolicies, replacePolicy, reviewerOf } from "./policies.ts";
 import { cachedRead } from "./read-cache.ts";
 import {
   institutionFromRow,
@@ -406,16 +406,3 @@ function serverFieldsDropped<T extends { id?: string | undefined; createdAt?: st
   return copy as Omit<T, "id" | "createdAt" | "updatedAt">;
 }
 
-/**
- * Who reviewed an imported policy. The reviewer in a file is an account id
- * anyone can type (and of another database, for an export), yet the public
- * export shows it: so it is never taken from the file. A draft has none; a
- * policy whose review state the import leaves as it was keeps its reviewer;
- * otherwise the importer vouches for the state, as setReviewState records
- * whoever moves a policy.
- */
-function reviewerOf(state: ReviewState, before: Policy | undefined, actorId: string | null): string | null {
-  if (state === "draft") return null;
-  if (before && before.reviewState === state) return before.reviewedBy;
-  return actorId;
-}

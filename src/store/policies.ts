@@ -70,7 +70,8 @@ export interface WriteOptions {
 }
 
 export async function createPolicy(db: Kysely<Schema>, input: PolicyInput, actorId: string | null, options: WriteOptions = {}): Promise<Policy> {
-  const valid = validatePolicy(input, options.known);
+  const checked = validatePolicy(input, options.known);
+  const valid = input.reviewedBy === undefined ? { ...checked, reviewedBy: reviewerOf(checked.reviewState, undefined, actorId) } : checked;
   return inTransaction(db, async (trx) => {
     const policy = await insertPolicy(trx, valid);
     await audit(trx, { userId: actorId, action: "create", entity: "policy", entityId: policy.id, detail: valid });
@@ -86,14 +87,29 @@ export async function updatePolicy(
   actorId: string | null,
   options: WriteOptions = {},
 ): Promise<Policy> {
-  const valid = validatePolicy(input, options.known);
+  const checked = validatePolicy(input, options.known);
   return inTransaction(db, async (trx) => {
     const before = await getPolicy(trx, id, { reviewStates: REVIEW_STATES });
     if (!before) throw new NotFoundError(`no policy with id ${id}`);
+    // A form sends no reviewer: the server keeps or sets it, as for an import.
+    const valid = input.reviewedBy === undefined ? { ...checked, reviewedBy: reviewerOf(checked.reviewState, before, actorId) } : checked;
     const after = await replacePolicy(trx, id, valid);
     await audit(trx, { userId: actorId, action: "update", entity: "policy", entityId: id, detail: changedFields<Policy>(before, after) });
     return after;
   });
+}
+
+/**
+ * Who reviewed a policy written by a form or an import, which never says
+ * (the reviewer is an account id anyone could type, and public exports show
+ * it). A draft has none; a policy whose review state stays as it was keeps
+ * its reviewer; otherwise whoever writes it vouches for the state, as
+ * setReviewState records whoever moves a policy.
+ */
+export function reviewerOf(state: ReviewState, before: Policy | undefined, actorId: string | null): string | null {
+  if (state === "draft") return null;
+  if (before && before.reviewState === state) return before.reviewedBy;
+  return actorId;
 }
 
 /** Moves a policy between draft, reviewed and published; the reviewer is recorded (and cleared on a return to draft). */

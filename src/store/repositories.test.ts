@@ -278,6 +278,17 @@ for (const dialect of TEST_DIALECTS) {
         assert.deepEqual(actions.sort(), ["create", "delete", "update"]);
       });
 
+      it("keep their reviewer when a form saves them unchanged in review state, and take the saver's when the state moves", async () => {
+        const other = await createUser(store.db, { email: "second@example.org", name: "Second", role: "editor", passwordHash: "scrypt$hash" }, null);
+        const created = await createPolicy(store.db, policy(owner.id, { reviewState: "published" }), editor.id);
+        assert.equal(created.reviewedBy, editor.id, "whoever publishes vouches for it");
+        // The edit form sends no reviewer (it is the server's to set).
+        const edited = await updatePolicy(store.db, created.id, policy(owner.id, { title: "Edited by the second editor", reviewState: "published" }), other.id);
+        assert.equal(edited.reviewedBy, editor.id, "an edit that leaves the state keeps the reviewer");
+        assert.equal((await updatePolicy(store.db, created.id, policy(owner.id, { reviewState: "reviewed" }), other.id)).reviewedBy, other.id);
+        assert.equal((await updatePolicy(store.db, created.id, policy(owner.id, { reviewState: "draft" }), other.id)).reviewedBy, null);
+      });
+
       it("are saved atomically: a failing insert of the standards leaves nothing behind", async () => {
         const failing = store.db.withPlugin(failingInsertsInto("policy_standards"));
         await assert.rejects(createPolicy(failing, policy(owner.id, { title: "Half-saved?" }), editor.id));
