@@ -23,8 +23,13 @@
  *    event loop and the one SQLite connection busy), and during the first
  *    build of a large /export.json (260,000 institutions added first).
  * 3. Memory: the process's resident set (workers included) sampled every
- *    25 ms while 30 slow clients download the large export at once (each
- *    stops reading for 5 s after the first 64 KiB), and the process's peak.
+ *    25 ms during the first build of the large export (rows read a page at
+ *    a time in the worker and written as chunks: about the export's size
+ *    added), and while 30 slow clients download it at once (each stops
+ *    reading for 5 s after the first 64 KiB; every reader is sent the same
+ *    cached chunks), and the process's peak over the whole run (which
+ *    includes the in-process import of the "before" peer; --no-before
+ *    leaves it out).
  *
  * Run: `node --expose-gc bench/hostile-web.ts [--institutions 260000]
  * [--import-mib 10] [--no-before]` (about 3 minutes; --no-before skips the
