@@ -255,8 +255,8 @@ export type ImportRow = { table: ImportError["table"]; row: number } & ({ value:
  * How an import shares SQLite's one write lock with other connections (the
  * web app's own, for logins and edits, while the import runs in a worker):
  * it commits after holding the lock `holdMs`, then leaves it free for
- * `pauseMs`. SQLite's busy handler retries at most 100 ms apart, so a pause
- * of about 100 ms lets every waiting writer in. In one transaction, a
+ * `pauseMs`, long enough for a writer waiting in SQLite's busy handler to
+ * retry (store-worker.ts has the figures). In one transaction, a
  * 10 MiB import held the lock for 41 s, and every other write waited for
  * the busy timeout (5 s, with the web server's event loop stopped) and then
  * failed.

@@ -111,7 +111,7 @@ for (const dialect of TEST_DIALECTS) {
       wrongTable.set("csrf", csrf);
       wrongTable.set("table", "policies");
       wrongTable.set("file", new File([content], "institutions.csv"));
-      assert.match(await (await editor.upload("/import", wrongTable)).text(), /unknown column &#34;name&#34; for policies/);
+      assert.match(await (await editor.upload("/import", wrongTable)).text(), /unknown column “name” for policies/);
       assert.equal((await listInstitutions(store.db, { limit: 1 })).total, count, "nothing of a refused file");
     });
 
