@@ -106,6 +106,8 @@ export function createApp(given: AppServices): Hono<AppEnv> {
     if (c.req.method !== "POST") return next();
     const limits = c.get("user") ? { maxBytes: MAX_BODY_BYTES, maxFields: MAX_FORM_FIELDS } : { maxBytes: ANONYMOUS_MAX_BODY_BYTES, maxFields: ANONYMOUS_MAX_FORM_FIELDS };
     const read = await readLimitedBody(c.req.raw, limits);
+    // A form whose fields could not be counted as the parser will read them (form-limits.ts): malformed, not too large.
+    if ("refused" in read && read.refused === "form") throw new HTTPException(400, { message: c.get("t")("error.badForm") });
     if ("refused" in read) throw new HTTPException(413, { message: c.get("t")(read.refused === "bytes" ? "error.tooLarge" : "error.tooManyFields", { max: limits.maxFields }) });
     c.req.raw = read.request;
     return next();
