@@ -50,7 +50,7 @@ export function analyzeTender(document: TenderDocument, catalog: Catalog, option
 function languageSample(document: TenderDocument): string {
   const parts = [document.title ?? ""];
   let length = parts[0]?.length ?? 0;
-  for (const passage of [...document.passages, ...(document.shared ?? []).flatMap((group) => group.passages.slice(0, 50))]) {
+  for (const passage of [...document.passages, ...(document.shared ?? []).flatMap(({ group }) => group.passages.slice(0, 50))]) {
     if (length >= LANGUAGE_SAMPLE) break;
     parts.push(passage.text);
     length += passage.text.length + 1;

@@ -39,15 +39,38 @@ export function detectRequests(document: TenderDocument, catalog: Catalog, optio
   const lexicon = compileLexicon(catalog);
   const tokens = abbreviationNames(catalog);
   const shared = document.shared ?? [];
+  const ownRedefinitions = (group: SharedPassages): Set<string> => cached(lexicon, group, "redefined", () => redefinedAbbreviations(group.passages, tokens));
   const redefined = redefinedAbbreviations(document.passages, tokens);
-  for (const group of shared) for (const abbreviation of cached(lexicon, group, "redefined", () => redefinedAbbreviations(group.passages, tokens))) redefined.add(abbreviation);
-  const key = `${options.ict ? "ict" : "other"}|${[...redefined].sort().join(" ")}`;
-  const parts = [
-    detectPassages(document.passages, lexicon, redefined, options),
-    // A file cited by many tenders is analysed once per distinct context (ICT or not, abbreviations redefined).
-    ...shared.map((group) => cached(lexicon, group, key, () => detectPassages(group.passages, lexicon, redefined, options))),
-  ];
+  for (const { group } of shared) for (const abbreviation of ownRedefinitions(group)) redefined.add(abbreviation);
+  const parts = [detectPassages(document.passages, lexicon, redefined, options)];
+  for (const { title, group } of shared) {
+    // A file cited by many tenders is analysed once per ICT flag and kind of title (at most 2 x 4 times), never per
+    // tender: its own redefined abbreviations apply to it, not those of each citing tender, which would give every
+    // tender a context of its own again (review H2 of issue 15).
+    const context: SectionContext = { award: AWARD_SECTION.test(title), requirement: REQUIREMENT_SECTION.test(title) };
+    const key = `${options.ict ? "ict" : "other"}|${context.award ? "award" : ""}|${context.requirement ? "requirement" : ""}`;
+    const part = cached(lexicon, group, key, () => detectPassages(group.passages, lexicon, ownRedefinitions(group), options, context));
+    parts.push(titled(part, title));
+  }
   return mergeDetections(parts);
+}
+
+/** What the title a tender gives a cited file says about its passages: "Award criteria", "Technical requirements". */
+interface SectionContext {
+  award: boolean;
+  requirement: boolean;
+}
+
+const NO_CONTEXT: SectionContext = { award: false, requirement: false };
+
+/** A shared part with the citing tender's title put before each evidence's section ("Annex A / 3. Security"). */
+function titled(part: PartialDetection, title: string): PartialDetection {
+  const withTitle = (evidence: Evidence): Evidence => ({ ...evidence, section: evidence.section ? `${title} / ${evidence.section}` : title });
+  return {
+    found: new Map([...part.found].map(([standard, entry]) => [standard, { required: entry.required, evidence: entry.evidence.map(withTitle) }])),
+    ignored: part.ignored.map((mention) => ({ ...mention, evidence: withTitle(mention.evidence) })),
+    genericDemand: part.genericDemand.map(withTitle),
+  };
 }
 
 /**
@@ -102,7 +125,7 @@ const MAX_REMEMBERED_VERDICTS = 10_000;
 /** Passages longer than this are cut before detection, so that the work per passage stays bounded whatever an ingester made. */
 const MAX_DETECTED_PASSAGE = 4000;
 
-function detectPassages(passages: Passage[], lexicon: CompiledLexicon, redefined: Set<string>, options: DetectOptions): PartialDetection {
+function detectPassages(passages: Passage[], lexicon: CompiledLexicon, redefined: Set<string>, options: DetectOptions, context: SectionContext = NO_CONTEXT): PartialDetection {
   const result = emptyPartial();
   const matcherOf = new Map(lexicon.matchers.map((matcher) => [matcher.standard, matcher]));
   const verdicts = new Map<string, Verdict>();
@@ -139,7 +162,7 @@ function detectPassages(passages: Passage[], lexicon: CompiledLexicon, redefined
           const key = `${passage.role ?? ""}\u0000${passage.section ?? ""}\u0000${sentence.text}\u0000${clause}`;
           let verdict = verdicts.get(key);
           if (!verdict) {
-            verdict = classify(clause, sentence.text, passage);
+            verdict = classify(clause, sentence.text, passage, context);
             if (verdicts.size >= MAX_REMEMBERED_VERDICTS) verdicts.clear();
             verdicts.set(key, verdict);
           }
@@ -215,17 +238,17 @@ function cached<T>(lexicon: CompiledLexicon, group: SharedPassages, key: string,
 }
 
 /** What one clause around a mention makes of it. */
-function classify(clause: string, sentence: string, passage: Passage): Verdict {
+function classify(clause: string, sentence: string, passage: Passage, context: SectionContext): Verdict {
   if (NEGATION.some((cue) => cue.test(clause))) return { kind: "ignored", reason: "negated" };
   if (TOPIC_ONLY.some((cue) => cue.test(clause))) return { kind: "ignored", reason: "other" };
   const strong = STRONG_REQUIRED.some((cue) => cue.test(clause));
   if (!strong && EXISTING_STATE.some((cue) => cue.test(clause))) return { kind: "ignored", reason: "existing-state" };
   const section = passage.section ?? "";
-  if (DESIRED.some((cue) => cue.test(clause)) || passage.role === "award-criterion" || AWARD_SECTION.test(section)) return { kind: "desired" };
+  if (DESIRED.some((cue) => cue.test(clause)) || passage.role === "award-criterion" || context.award || AWARD_SECTION.test(section)) return { kind: "desired" };
   if (strong || WEAK_REQUIRED.some((cue) => cue.test(clause))) return { kind: "required" };
   // A clause without a cue of its own ("A certificate is accepted as proof, but is not mandatory") takes the sentence's negation.
   if (NEGATION.some((cue) => cue.test(sentence))) return { kind: "ignored", reason: "negated" };
-  if (passage.role === "requirement" || passage.role === "selection-criterion" || passage.role === "table" || REQUIREMENT_SECTION.test(section)) return { kind: "required" };
+  if (passage.role === "requirement" || passage.role === "selection-criterion" || passage.role === "table" || context.requirement || REQUIREMENT_SECTION.test(section)) return { kind: "required" };
   // In tenders, a standard named without negation describes what is to be delivered:
   // list items such as "- DNSSEC signing of the municipal zone" are requirements.
   return { kind: "required" };

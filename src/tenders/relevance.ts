@@ -23,7 +23,7 @@ export function relevanceOf(document: TenderDocument, catalog: Catalog): Relevan
   const codes = new Set(document.cpv);
   if (codes.size === 0) {
     for (const code of cpvInText(document.passages, catalog)) codes.add(code);
-    for (const group of document.shared ?? []) for (const code of sharedScan(catalog, group).cpv) codes.add(code);
+    for (const { group } of document.shared ?? []) for (const code of sharedScan(catalog, group).cpv) codes.add(code);
   }
   const categories = new Set<string>();
   for (const code of codes) {
@@ -91,7 +91,7 @@ function sharedScan(catalog: Catalog, group: SharedPassages): { cpv: Set<string>
 function categoriesFromKeywords(document: TenderDocument, catalog: Catalog): string[] {
   const title = (document.title ?? "").toLowerCase();
   const inBody = keywordsIn(document.passages, catalog);
-  for (const group of document.shared ?? []) for (const keyword of sharedScan(catalog, group).keywords) inBody.add(keyword);
+  for (const { group } of document.shared ?? []) for (const keyword of sharedScan(catalog, group).keywords) inBody.add(keyword);
   return catalog.categories
     .filter((category) => {
       const keywords = Object.values(category.keywords).flat().map((keyword) => keyword.toLowerCase());

@@ -40,23 +40,37 @@ export interface TenderDocument {
   declaredLanguage?: string;
   passages: Passage[];
   /**
-   * Passages this document shares with others: a file that several OCDS
-   * tenders cite. They are read once and held once, and analysis computes
-   * their part once (finding 12 of issue 15: 400 tenders citing one 20 MiB
-   * annex copied and analysed it 400 times). They count as the document's
-   * own, after `passages`.
+   * Files this document cites and shares with other documents: a file that
+   * several OCDS tenders cite. Each file is read once and held once, and
+   * analysis computes its part once (finding 12 of issue 15: 400 tenders
+   * citing one 20 MiB annex copied and analysed it 400 times). They count
+   * as the document's own, after `passages`.
    */
-  shared?: SharedPassages[];
+  shared?: SharedCitation[];
   /** Pages in the original (PDF), and whether extraction stopped at a cap (pages, characters). */
   pages?: number;
   truncated?: boolean;
 }
 
+/**
+ * One document's citation of a shared file: the file's passages (the same
+ * object in every citing document) and the title this document gives it.
+ * The title stays beside the passages and is applied to evidence only, so
+ * that tenders giving one annex different titles still share one analysis
+ * (review H2 of issue 15: a title per release made 400 copies again).
+ */
+export interface SharedCitation {
+  title: string;
+  group: SharedPassages;
+}
+
 /** Passages shared by reference between documents; the same object in each. */
 export interface SharedPassages {
-  /** What the passages come from, e.g. the attachment's path and title. */
+  /** What the passages come from: the attachment's path. */
   key: string;
   passages: Passage[];
+  /** Characters of `passages`, counted once per file, for the character cap. */
+  characters: number;
 }
 
 export interface Evidence extends Location {

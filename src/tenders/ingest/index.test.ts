@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Document, Packer, Paragraph } from "docx";
-import type { IngestFailure, TenderDocument } from "../types.ts";
+import type { IngestFailure, SharedPassages, TenderDocument } from "../types.ts";
 import { makePdf } from "./fixtures/make-pdf.ts";
-import { detectFormat, ingestFile, ingestPaths, isIngestFailure, type IngestOptions, type IngestResult } from "./index.ts";
+import { capCharacters, detectFormat, ingestFile, ingestPaths, isIngestFailure, type IngestOptions, type IngestResult } from "./index.ts";
 
 const fixture = (name: string): string => new URL(`fixtures/${name}`, import.meta.url).pathname;
 
@@ -82,7 +82,7 @@ describe("ingestPaths over a folder of good and bad files", () => {
     const [pdf, hosting] = documents(results);
     assert.equal(pdf?.truncated, true);
     assert.deepEqual(pdf.passages.map((passage) => passage.page), [1]);
-    assert.ok(hosting?.shared?.some((group) => group.passages.some((passage) => passage.text === "Annex text: DANE for mail." && passage.section === "Annex B - Security requirements")));
+    assert.ok(hosting?.shared?.some(({ title, group }) => title === "Annex B - Security requirements" && group.passages.some((passage) => passage.text === "Annex text: DANE for mail.")));
     rmSync(join(root, "annex-security.txt"));
   });
 });
@@ -138,5 +138,33 @@ describe("detectFormat", () => {
     assert.equal(detectFormat(bytes("<ContractNotice/>"), ""), "eforms");
     assert.equal(detectFormat(bytes("<!-- generated -->\n<!-- twice --><HTML lang=en>"), ""), "html");
     assert.equal(detectFormat(bytes("words"), ""), undefined);
+  });
+});
+
+describe("capCharacters", () => {
+  const group = (key: string, text: string): SharedPassages => ({ key, passages: [{ text }], characters: text.length });
+
+  it("review H2: counts each shared file once, whole, and leaves out the files that no longer fit", () => {
+    const small = group("small.txt", "x".repeat(40));
+    const large = group("large.txt", "y".repeat(60));
+    const document: TenderDocument = {
+      source: "package.json#a",
+      format: "ocds",
+      cpv: [],
+      passages: [{ text: "z".repeat(30) }],
+      shared: [
+        { title: "Annex A", group: small },
+        { title: "Annex B", group: large },
+      ],
+    };
+    const capped = capCharacters(document, 100);
+    assert.equal(capped.truncated, true);
+    assert.deepEqual(capped.shared, [{ title: "Annex A", group: small }]);
+    // The kept group is the same object, still shared with other tenders, not a cut copy.
+    assert.equal(capped.shared?.[0]?.group, small);
+    assert.equal(capCharacters(document, 130), document);
+    const none = capCharacters({ ...document, passages: [{ text: "z".repeat(100) }] }, 100);
+    assert.equal(none.truncated, true);
+    assert.equal(none.shared, undefined);
   });
 });

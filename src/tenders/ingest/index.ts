@@ -153,7 +153,10 @@ async function* ingestAs(format: Format, bytes: Buffer, path: string, extension:
 /**
  * Keeps the first `maxCharacters` characters of a document's passages and
  * marks it truncated when more were dropped, so that a result built from
- * part of a document says so.
+ * part of a document says so. Files the document shares with others count
+ * too, each once, whole: one that no longer fits is left out (not cut, since
+ * a cut copy would be a file of this document's own, analysed again for
+ * every tender; review H2 of issue 15).
  */
 export function capCharacters(document: TenderDocument, maxCharacters: number): TenderDocument {
   let total = 0;
@@ -167,8 +170,21 @@ export function capCharacters(document: TenderDocument, maxCharacters: number): 
       if (room > 0) kept.push({ ...passage, text: passage.text.slice(0, room) });
     }
   });
-  if (!kept) return document;
-  return { ...document, passages: kept, truncated: true };
+  const shared = document.shared ?? [];
+  let citations = shared;
+  for (const [index, citation] of shared.entries()) {
+    if (total + citation.group.characters <= maxCharacters) {
+      total += citation.group.characters;
+      continue;
+    }
+    citations = shared.slice(0, index);
+    break;
+  }
+  if (!kept && citations === shared) return document;
+  const capped: TenderDocument = { ...document, passages: kept ?? document.passages, truncated: true };
+  if (citations.length > 0) capped.shared = citations;
+  else delete capped.shared;
+  return capped;
 }
 
 /**

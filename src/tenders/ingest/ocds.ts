@@ -274,7 +274,7 @@ function passagesOf(value: unknown, section: string, role?: Passage["role"]): Pa
 class AttachmentCache {
   readonly #options: OcdsOptions;
   readonly #read = new Map<string, (TenderDocument | IngestFailure)[]>();
-  /** Passages of one file under one title, shared by every tender that cites it so. */
+  /** Passages of one file, shared by every tender that cites it, whatever title each gives it. */
   readonly #shared = new Map<string, SharedPassages>();
 
   constructor(options: OcdsOptions) {
@@ -299,21 +299,23 @@ class AttachmentCache {
         for (const result of results) if ("error" in result) failures.push(result);
       }
       const title = text(reference.title) ?? name;
-      const key = `${path}\u0000${title}`;
-      let shared = this.#shared.get(key);
+      // Keyed by path alone: the citing tender's title is kept beside the group, not copied into its passages.
+      let shared = this.#shared.get(path);
       if (!shared) {
         const passages: Passage[] = [];
+        let characters = 0;
         for (const result of results) {
           if ("error" in result) continue;
-          for (const passage of [...result.passages, ...(result.shared ?? []).flatMap((group) => group.passages)]) {
-            passages.push({ ...passage, section: passage.section ? `${title} / ${passage.section}` : title });
+          for (const passage of [...result.passages, ...(result.shared ?? []).flatMap((citation) => citation.group.passages)]) {
+            passages.push(passage);
+            characters += passage.text.length;
           }
         }
-        shared = { key, passages };
-        this.#shared.set(key, shared);
+        shared = { key: path, passages, characters };
+        this.#shared.set(path, shared);
       }
       if (results.some((result) => !("error" in result) && result.truncated === true)) document.truncated = true;
-      if (shared.passages.length > 0 && !document.shared?.includes(shared)) (document.shared ??= []).push(shared);
+      if (shared.passages.length > 0 && !document.shared?.some((citation) => citation.group === shared)) (document.shared ??= []).push({ title, group: shared });
     }
     return failures;
   }
