@@ -11,7 +11,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { TrustedProxies } from "./client-address.ts";
-import { WorkQueue, type WorkQueueOptions } from "./hash-queue.ts";
+import { WorkQueue, type WorkQueueOptions } from "./work-queue.ts";
 import { LoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
 
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 32 };
@@ -83,7 +83,9 @@ export interface LoginLimiterOptions {
  * What stands between a client and the password hashes: which proxies are
  * trusted to name the client (client-address.ts), the throttle whose counts
  * the database keeps (login-throttle.ts), and the bounded queue every
- * password check goes through (hash-queue.ts). One per server.
+ * password check goes through (work-queue.ts, evicting: a flood cannot hold
+ * it, and a login from a known device is never refused for an unknown one).
+ * One per server.
  */
 export class LoginLimiter {
   readonly proxies: TrustedProxies;
@@ -93,7 +95,7 @@ export class LoginLimiter {
   constructor(options: LoginLimiterOptions = {}) {
     this.proxies = new TrustedProxies(options.trustProxy);
     this.throttle = new LoginThrottle(options.throttle);
-    this.hashing = new WorkQueue(options.hashing);
+    this.hashing = new WorkQueue({ whenFull: "evict", ...options.hashing });
     // Made now, so that the first unknown address does not pay for it (and show it in its timing).
     void dummyPasswordHash();
   }

@@ -2,20 +2,22 @@
  * Login throttling: how many password guesses an attacker gets, and how a
  * real user still gets in while someone else is guessing.
  *
- * Two keys count failures, both stored in the database
- * (src/store/login-throttle.ts), so that a restart or a flood of other keys
- * resets nothing:
+ * Failures are counted per key, in the database (src/store/login-throttle.ts),
+ * so that a restart or a flood of other keys resets nothing:
  * - the address the attempt comes from (clientAddress: the TCP peer, or the
  *   client a trusted proxy names; IPv6 by its /64, what one host is given);
  * - the account (the e-mail address as typed, known or not, so that the
- *   answers do not tell which accounts exist).
+ *   answers do not tell which accounts exist);
+ * - the known device, when the attempt carries one: a browser that signed
+ *   into this account before (src/store/devices.ts, a random token in a
+ *   cookie set at a successful login).
  *
  * An attempt is counted as a failure BEFORE its password is checked, in one
  * transaction per attempt: 200 parallel guesses are counted one after the
  * other, and only the first few reach the hash. A correct password then
- * takes the attempt back (the account starts afresh; the address's count
- * goes back by one, so that logging into one's own account between guesses
- * does not clear an address).
+ * takes the attempt back: each key's count goes back by one (so that a
+ * guesser gains nothing from the real user's logins), and the device starts
+ * afresh.
  *
  * Backoff, not lockout: a key may fail `free` times; after that each attempt
  * must wait base × 2^(failures − free) since the last failure, up to `max`.
@@ -23,22 +25,25 @@
  * Failures are forgotten a day after the last one.
  * - per address (stricter, it is the attacker's own): 10 free, then 1 s,
  *   2 s, 4 s ... up to 15 minutes: about 100 guesses a day;
+ * - per known device (the same, should its cookie be stolen);
  * - per account (others can cause it): 5 free, then 1 s ... up to 5
  *   minutes: about 300 guesses a day, from however many addresses.
  *
- * The lane for addresses that have not been failing: when an account is
- * backing off, an attempt from an address with no failures on record (the
- * real user's, typically) is not refused for the account's sake; it takes
- * the account's next free slot in a lane of one attempt per second, waiting
- * for it up to 2 seconds (429 beyond). So an attacker cannot lock a real
- * user out, and one who rotates addresses gets one extra guess per second at
- * most, each address once a day (the attempt makes it a failing address).
+ * Known devices pass the account's backoff: while an account backs off, an
+ * attempt with a valid device cookie for it is not held back for the
+ * account's sake (its address and device limits still apply). Anything an
+ * attempt merely says about itself (a fresh address, an address without
+ * failures) can be had by an attacker rotating addresses, so it earns
+ * nothing; the device token cannot be guessed. So: on a device they signed
+ * in from before, a user is never held back by someone else's guessing; on
+ * a new device, they can be held back up to 5 minutes at a time for as long
+ * as someone keeps guessing at their account.
  *
  * @example
  *   const throttle = new LoginThrottle();
- *   const verdict = await throttle.reserve(db, { address: "address:192.0.2.7", account: "account:ana@example.org" });
+ *   const keys = { address: "address:192.0.2.7", account: "account:ana@example.org", device: knownToken && `device:${knownToken}` };
+ *   const verdict = await throttle.reserve(db, keys);
  *   if (!verdict.allowed) return tooMany(verdict.retryAfterMs);
- *   await sleep(verdict.waitMs);
  *   if (passwordIsRight) await throttle.succeeded(db, keys);
  */
 import type { Kysely } from "kysely";
@@ -55,20 +60,16 @@ export interface BackoffPolicy {
 export interface LoginThrottleOptions {
   address: BackoffPolicy;
   account: BackoffPolicy;
+  device: BackoffPolicy;
   /** A key's failures are forgotten this long after its last one. */
   forgetAfterMs: number;
-  /** Spacing of the lane for addresses that have not been failing. */
-  laneGapMs: number;
-  /** How long an attempt may wait for a lane slot before it is refused instead. */
-  maxLaneWaitMs: number;
 }
 
 export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
   address: { free: 10, baseMs: 1000, maxMs: 15 * 60 * 1000 },
   account: { free: 5, baseMs: 1000, maxMs: 5 * 60 * 1000 },
+  device: { free: 10, baseMs: 1000, maxMs: 15 * 60 * 1000 },
   forgetAfterMs: 24 * 60 * 60 * 1000,
-  laneGapMs: 1000,
-  maxLaneWaitMs: 2000,
 };
 
 /** How long after its last failure a key with `failures` must wait. */
@@ -78,15 +79,18 @@ export function backoffMs(failures: number, policy: BackoffPolicy): number {
   return Math.min(policy.baseMs * 2 ** Math.min(failures - policy.free, 30), policy.maxMs);
 }
 
-/** The keys of one attempt: the address (absent for a password change, which has a session) and the account. */
+/**
+ * The keys of one attempt: the address (absent for a password change, which
+ * has a session), the account, and the known device of that account the
+ * attempt carries, if any (only a device the store found for the account).
+ */
 export interface ThrottleKeys {
   address?: string;
   account: string;
+  device?: string;
 }
 
-export type Verdict =
-  | { allowed: true; /** Wait this long (a lane slot) before checking the password. */ waitMs: number }
-  | { allowed: false; retryAfterMs: number; by: "address" | "account" };
+export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number; by: "address" | "account" | "device" };
 
 export class LoginThrottle {
   readonly options: LoginThrottleOptions;
@@ -100,32 +104,22 @@ export class LoginThrottle {
   async reserve(db: Kysely<Schema>, keys: ThrottleKeys, now: number = Date.now()): Promise<Verdict> {
     const options = this.options;
     const verdict = await updateLoginThrottle<Verdict>(db, keysOf(keys), now, (stored) => {
-      const current = (key: string | undefined): ThrottleRecord => {
-        const record = key === undefined ? undefined : stored.get(key);
-        return record && now - record.lastFailureAt < options.forgetAfterMs ? record : { failures: 0, lastFailureAt: 0, laneAt: null };
-      };
-      const address = current(keys.address);
-      const account = current(keys.account);
-      const refuse = (retryAfterMs: number, by: "address" | "account") => ({ result: { allowed: false, retryAfterMs, by } as Verdict, write: new Map<string, ThrottleRecord | null>() });
-
-      if (keys.address !== undefined) {
-        const wait = address.lastFailureAt + backoffMs(address.failures, options.address) - now;
-        if (wait > 0) return refuse(wait, "address");
+      const write = new Map<string, ThrottleRecord | null>();
+      const checks: [key: string | undefined, policy: BackoffPolicy, by: "address" | "account" | "device"][] = [
+        [keys.address, options.address, "address"],
+        [keys.device, options.device, "device"],
+        // A known device is not held back by the account's backoff: see the scheme.
+        [keys.account, keys.device === undefined ? options.account : NO_WAIT, "account"],
+      ];
+      for (const [key, policy, by] of checks) {
+        if (key === undefined) continue;
+        const record = stored.get(key);
+        const current = record && now - record.lastFailureAt < options.forgetAfterMs ? record : { failures: 0, lastFailureAt: 0 };
+        const wait = current.lastFailureAt + backoffMs(current.failures, policy) - now;
+        if (wait > 0) return { result: { allowed: false, retryAfterMs: wait, by }, write: new Map() };
+        write.set(key, { failures: current.failures + 1, lastFailureAt: now });
       }
-      let waitMs = 0;
-      let laneAt = account.laneAt;
-      const accountWait = account.lastFailureAt + backoffMs(account.failures, options.account) - now;
-      if (accountWait > 0) {
-        const clean = keys.address !== undefined && address.failures === 0;
-        if (!clean) return refuse(accountWait, "account");
-        const slot = Math.max(now, account.laneAt ?? 0);
-        if (slot - now > options.maxLaneWaitMs) return refuse(slot - now, "account");
-        waitMs = slot - now;
-        laneAt = slot + options.laneGapMs;
-      }
-      const write = new Map<string, ThrottleRecord | null>([[keys.account, { failures: account.failures + 1, lastFailureAt: now, laneAt }]]);
-      if (keys.address !== undefined) write.set(keys.address, { failures: address.failures + 1, lastFailureAt: now, laneAt: null });
-      return { result: { allowed: true, waitMs }, write };
+      return { result: { allowed: true }, write };
     });
     // Forgotten rows are removed now and then, not on every attempt.
     if (++this.#reservations % 1000 === 1) await pruneLoginThrottle(db, now - options.forgetAfterMs);
@@ -135,14 +129,20 @@ export class LoginThrottle {
   /** Takes back a reserved attempt whose password was right. */
   async succeeded(db: Kysely<Schema>, keys: ThrottleKeys, now: number = Date.now()): Promise<void> {
     await updateLoginThrottle(db, keysOf(keys), now, (stored) => {
-      const write = new Map<string, ThrottleRecord | null>([[keys.account, null]]);
-      const address = keys.address === undefined ? undefined : stored.get(keys.address);
-      if (keys.address !== undefined && address) write.set(keys.address, address.failures <= 1 ? null : { ...address, failures: address.failures - 1 });
+      const write = new Map<string, ThrottleRecord | null>();
+      if (keys.device !== undefined) write.set(keys.device, null);
+      for (const key of [keys.address, keys.account]) {
+        const record = key === undefined ? undefined : stored.get(key);
+        if (key !== undefined && record) write.set(key, record.failures <= 1 ? null : { ...record, failures: record.failures - 1 });
+      }
       return { result: undefined, write };
     });
   }
 }
 
+/** The account's policy for an attempt from a known device: never a wait (its failures are still counted). */
+const NO_WAIT: BackoffPolicy = { free: Infinity, baseMs: 0, maxMs: 0 };
+
 function keysOf(keys: ThrottleKeys): string[] {
-  return keys.address === undefined ? [keys.account] : [keys.address, keys.account];
+  return [keys.address, keys.device, keys.account].filter((key) => key !== undefined);
 }

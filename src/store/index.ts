@@ -14,6 +14,7 @@ export * from "./backup.ts";
 export * from "./csv.ts";
 export * from "./database.ts";
 export * from "./decision-matrices.ts";
+export * from "./devices.ts";
 export * from "./exchange.ts";
 export * from "./institutions.ts";
 export * from "./login-throttle.ts";

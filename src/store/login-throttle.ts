@@ -1,10 +1,10 @@
 /**
  * The stored state of login throttling (the scheme itself is in
- * src/server/login-throttle.ts): one row per key (an address or an account),
- * with its count of failures, when the last one was, and when the account's
- * lane for clean addresses is next free. Kept in the database so that a
- * restart forgets nothing and no number of other keys can push a key out;
- * rows nobody has failed on for a day are pruned.
+ * src/server/login-throttle.ts): one row per key (an address, an account or
+ * a known device) with its count of failures and when the last one was.
+ * Kept in the database so that a restart forgets nothing and no number of
+ * other keys can push a key out; rows nobody has failed on for a day are
+ * pruned.
  *
  * Keys are stored as their SHA-256: the table holds no e-mail address (nor
  * the password someone typed into the e-mail field) and every key has the
@@ -23,16 +23,12 @@ export interface LoginThrottleTable {
   key: string;
   failures: number;
   last_failure_at: string;
-  lane_at: string | null;
 }
-
 
 /** One key's state; times in milliseconds since the epoch. A key never seen has 0 failures. */
 export interface ThrottleRecord {
   failures: number;
   lastFailureAt: number;
-  /** When an account's lane for addresses that have not been failing is next free (see the scheme). */
-  laneAt: number | null;
 }
 
 function hashKey(key: string): string {
@@ -64,17 +60,17 @@ export async function updateLoginThrottle<T>(
     if (postgres) {
       await trx
         .insertInto("login_throttle")
-        .values(ordered.map((key) => ({ key, failures: 0, last_failure_at: iso(now), lane_at: null })))
+        .values(ordered.map((key) => ({ key, failures: 0, last_failure_at: iso(now) })))
         .onConflict((conflict) => conflict.column("key").doNothing())
         .execute();
     }
     const query = trx.selectFrom("login_throttle").selectAll().where("key", "in", ordered).orderBy("key");
     const rows = await (postgres ? query.forUpdate() : query).execute();
     const records = new Map<string, ThrottleRecord>();
-    for (const key of keys) records.set(key, { failures: 0, lastFailureAt: 0, laneAt: null });
+    for (const key of keys) records.set(key, { failures: 0, lastFailureAt: 0 });
     for (const row of rows) {
       const key = hashed.get(row.key);
-      if (key !== undefined) records.set(key, { failures: row.failures, lastFailureAt: Date.parse(row.last_failure_at), laneAt: row.lane_at === null ? null : Date.parse(row.lane_at) });
+      if (key !== undefined) records.set(key, { failures: row.failures, lastFailureAt: Date.parse(row.last_failure_at) });
     }
     const { result, write } = decide(records);
     for (const [key, record] of write) {
@@ -83,7 +79,7 @@ export async function updateLoginThrottle<T>(
         await trx.deleteFrom("login_throttle").where("key", "=", stored).execute();
         continue;
       }
-      const values = { failures: record.failures, last_failure_at: iso(record.lastFailureAt), lane_at: record.laneAt === null ? null : iso(record.laneAt) };
+      const values = { failures: record.failures, last_failure_at: iso(record.lastFailureAt) };
       await trx
         .insertInto("login_throttle")
         .values({ key: stored, ...values })

@@ -283,11 +283,37 @@ const loginThrottle: Migration = {
   },
 };
 
+/**
+ * Known devices (src/store/devices.ts): browsers an account signed in from,
+ * by the SHA-256 of their cookie's token. They replace the throttle's "lane"
+ * for addresses without failures, which an attacker rotating addresses could
+ * fill (so its column goes). A deleted user takes their devices along.
+ */
+const knownDevices: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("login_devices")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("user_id", "text", (column) => column.notNull().references("users.id").onDelete("cascade"))
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("last_used_at", "text", (column) => column.notNull())
+      .addColumn("expires_at", "text", (column) => column.notNull())
+      .execute();
+    await db.schema.createIndex("login_devices_user").on("login_devices").column("user_id").execute();
+    await db.schema.alterTable("login_throttle").dropColumn("lane_at").execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable("login_throttle").addColumn("lane_at", "text").execute();
+    await db.schema.dropTable("login_devices").execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial-schema": initialSchema,
   "0002-read-speed": readSpeed,
   "0003-login-throttle": loginThrottle,
+  "0004-known-devices": knownDevices,
 };
 
 /** The name of the newest migration: the schema version a backup records. */

@@ -12,6 +12,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
 import { z } from "zod";
 import { audit, changedFields } from "./audit.ts";
+import { forgetDevices } from "./devices.ts";
 import { roleSchema, userInput, type User, type UserInput } from "./records.ts";
 import type { Schema, UsersTable } from "./schema.ts";
 import { ConflictError, NotFoundError, inTransaction, newId, parseInput, timestamp } from "./support.ts";
@@ -99,7 +100,7 @@ async function keepAnAdmin(trx: Kysely<Schema>, id: string): Promise<void> {
 
 /**
  * Changes name, role or password; a new password or role ends the user's
- * sessions. Taking the admin role from the last admin is a LastAdminError.
+ * sessions, and a new password forgets the user's known devices (devices.ts). Taking the admin role from the last admin is a LastAdminError.
  */
 export async function updateUser(db: Kysely<Schema>, id: string, changes: UserChanges, actorId: string | null): Promise<User> {
   const valid = parseInput(userChanges, changes, "user");
@@ -121,6 +122,8 @@ export async function updateUser(db: Kysely<Schema>, id: string, changes: UserCh
     if (after.password_hash !== before.password_hash || after.role !== before.role) {
       await trx.deleteFrom("sessions").where("user_id", "=", id).execute();
     }
+    // Whoever knew the old password may have signed in from their own browser: it is no known device any more.
+    if (after.password_hash !== before.password_hash) await forgetDevices(trx, id);
     const detail: Record<string, unknown> = changedFields(userFromRow(before), userFromRow(after));
     if (after.password_hash !== before.password_hash) detail.password = "changed";
     await audit(trx, { userId: actorId, action: "update", entity: "user", entityId: id, detail });

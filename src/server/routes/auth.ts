@@ -6,22 +6,23 @@
  * hard for (a password hash), so it passes, in this order: the login
  * form's own CSRF check (a token in a cookie of its own, matched by the
  * form, and a cross-site Sec-Fetch-Site or Origin refused), the throttle
- * (login-throttle.ts: per address and per account, counted before the
- * hash), and the bounded hashing queue (hash-queue.ts). An unknown e-mail
- * address costs the same hash as a known one. A successful login ends the
- * session the browser had before and starts a new one (never one the
- * client names: no session fixation).
+ * (login-throttle.ts: per address, per account and per known device,
+ * counted before the hash), and the bounded hashing queue (work-queue.ts).
+ * An unknown e-mail address costs the same hash as a known one. A
+ * successful login ends the session the browser had before and starts a new
+ * one (never one the client names: no session fixation), and makes the
+ * browser a known device of the account (store/devices.ts): its later
+ * logins pass the account's backoff and go first in the hashing queue.
  */
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { audit, createSession, deleteSession, findUserByEmail, updateUser } from "../../store/index.ts";
+import { audit, createSession, DEVICE_TTL_MS, deleteSession, findUserByEmail, knownDevice, rememberDevice, updateUser } from "../../store/index.ts";
 import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem, sameToken, verifyPassword } from "../auth.ts";
-import { clientAddress, throttleAddress } from "../client-address.ts";
+import { addressGroup, clientAddress, requestedHost, throttleAddress } from "../client-address.ts";
 import { pageContext, type AppContext, type AppEnv } from "../context.ts";
-import { QueueFullError } from "../hash-queue.ts";
+import { QueueFullError } from "../work-queue.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
 
@@ -30,6 +31,18 @@ export const SESSION_COOKIE = "baseline_session";
 /** The login form's CSRF token lives in a cookie sent to /login only; the form repeats it. */
 const LOGIN_TOKEN_COOKIE = "baseline_login";
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The known-device cookie: the tokens of the last few accounts that signed
+ * in from this browser (a shared computer has several), newest first,
+ * separated by dots. Sent to /login only.
+ */
+const DEVICE_COOKIE = "baseline_device";
+const DEVICE_TOKENS_KEPT = 3;
+
+function deviceTokens(c: AppContext): string[] {
+  return (getCookie(c, DEVICE_COOKIE) ?? "").split(".").filter((token) => TOKEN_SHAPE.test(token)).slice(0, DEVICE_TOKENS_KEPT);
+}
 
 /** The browser's login token, made (and set as a cookie) when it has none. */
 function loginToken(c: AppContext): string {
@@ -51,7 +64,8 @@ function fromAnotherSite(c: AppContext): boolean {
   const origin = c.req.header("origin");
   if (origin === undefined) return false;
   try {
-    return new URL(origin).host !== c.req.header("host");
+    // Behind a trusted proxy that rewrites Host, the name the browser used is in X-Forwarded-Host.
+    return new URL(origin).host !== requestedHost(peerAddress(c), c.req.header("host"), c.req.header("x-forwarded-host"), c.get("services").limiter.proxies);
   } catch {
     return true; // "null", from a sandboxed frame or a redirect across sites
   }
@@ -130,14 +144,17 @@ export function registerAuthRoutes(app: Hono<AppEnv>): void {
     const email = field("email").trim().toLowerCase();
     const password = field("password");
     const address = clientAddress(peerAddress(c), c.req.header("x-forwarded-for"), limiter.proxies);
-    const keys = { address: `address:${throttleAddress(address)}`, account: `account:${email}` };
+    const user = email ? await findUserByEmail(store.db, email) : undefined;
+    // Looked up for unknown addresses too (under no user id), so that the answer's timing does not tell them apart.
+    const tokens = deviceTokens(c);
+    const device = await knownDevice(store.db, tokens, user?.id ?? "");
+    const keys = { address: `address:${throttleAddress(address)}`, account: `account:${email}`, ...(device === undefined ? {} : { device: `device:${device}` }) };
     const verdict = await limiter.throttle.reserve(store.db, keys);
     if (!verdict.allowed) return loginForm(c, { code: 429, error: waitMessage(c, verdict.retryAfterMs) });
-    if (verdict.waitMs > 0) await sleep(verdict.waitMs);
-    const user = email ? await findUserByEmail(store.db, email) : undefined;
     let right: boolean;
     try {
-      right = await limiter.hashing.run(keys.address, async () => verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash())));
+      const job = { priority: device !== undefined, group: addressGroup(address) };
+      right = await limiter.hashing.run(keys.address, async () => verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash())), job);
     } catch (error) {
       if (!(error instanceof QueueFullError)) throw error;
       c.header("Retry-After", "1");
@@ -149,6 +166,9 @@ export function registerAuthRoutes(app: Hono<AppEnv>): void {
     const earlier = getCookie(c, SESSION_COOKIE);
     if (earlier) await deleteSession(store.db, earlier);
     deleteCookie(c, LOGIN_TOKEN_COOKIE, { path: "/login" });
+    const remembered = await rememberDevice(store.db, user.id, tokens);
+    const kept = [remembered.token, ...tokens.filter((token) => token !== remembered.token)].slice(0, DEVICE_TOKENS_KEPT);
+    setCookie(c, DEVICE_COOKIE, kept.join("."), { path: "/login", httpOnly: true, sameSite: "Strict", secure: c.get("services").secureCookies, maxAge: DEVICE_TTL_MS / 1000 });
     await startSession(c, user.id);
     await audit(store.db, { userId: user.id, action: "login", entity: "user", entityId: user.id });
     return c.redirect("/", 303);

@@ -18,7 +18,7 @@
 import { Worker } from "node:worker_threads";
 import type { Kysely } from "kysely";
 import type { OpenDatabaseOptions, Schema } from "../../store/index.ts";
-import { QueueFullError, WorkQueue } from "../hash-queue.ts";
+import { QueueFullError, WorkQueue } from "../work-queue.ts";
 import { runStoreJob, type JobResult, type StoreJob } from "./store-jobs.ts";
 
 /** Where a worker connects: the URL the server opened (with its password) and the same options. */
@@ -51,7 +51,7 @@ export class HeavyWork {
   readonly #database: WorkerDatabase | undefined;
   // One at a time per kind: imports all write (the database takes one writer
   // at a time anyway), and export builds are few (cached until the next write).
-  readonly #queues = { import: new WorkQueue({ concurrency: 1, maxWaiting: 4, perKey: 1 }), export: new WorkQueue({ concurrency: 1, maxWaiting: 6, perKey: 1 }) };
+  readonly #queues = { import: new WorkQueue({ concurrency: 1, maxWaiting: 4, perKey: 1, whenFull: "refuse-newest" }), export: new WorkQueue({ concurrency: 1, maxWaiting: 6, perKey: 1 }) };
 
   constructor(options: HeavyWorkOptions = {}) {
     this.#database = options.database?.url === "sqlite::memory:" ? undefined : options.database;
