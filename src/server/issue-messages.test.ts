@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { validateDecisionMatrix } from "../observatory/decision.ts";
 import { readCsv } from "../store/csv.ts";
 import { ValidationError } from "../store/support.ts";
 import { FIELD_MESSAGES, fieldMessage, institutionInput, institutionRow, policyInput, policyRow, userInput } from "../store/records.ts";
+import { expandingDocx, flateBombPdf } from "../tenders/hostile-fixtures.ts";
+import { ingestFileStream } from "../tenders/ingest/index.ts";
 import { translator } from "./i18n.ts";
-import { localizedIssue, localizedMessage } from "./issue-messages.ts";
+import { localizedIssue, localizedMessage, localizedTenderError } from "./issue-messages.ts";
 
 describe("localizedIssue", () => {
   const fr = translator("fr");
@@ -124,5 +129,62 @@ describe("localizedIssue", () => {
       localizedMessage(`title: ${FIELD_MESSAGES.notEmpty}; standards: ${fieldMessage.unknownStandard("x")}`, fr),
       "title: ne doit pas être vide; standards: « x » n'est pas une norme du catalogue",
     );
+  });
+});
+
+describe("localizedTenderError (review L8, finding 10: the policy pre-fill's errors)", () => {
+  const fr = translator("fr");
+  const es = translator("es");
+  const en = translator("en");
+
+  /** The failure message the tender reader really gives for a file, read in this process (no worker needed). */
+  async function readerError(dir: string, name: string, content?: Buffer | string): Promise<string> {
+    const path = join(dir, name);
+    if (content !== undefined) writeFileSync(path, content);
+    for await (const item of ingestFileStream(path)) if ("error" in item) return item.error;
+    throw new Error(`${name}: the reader gave no error`);
+  }
+
+  it("translates the reader's real failures into French and Spanish, and keeps its English (finding 10, review L8)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "baseline-l8-"));
+    try {
+      // Bombs just past the reader's 16 MiB part and stream limits: refused from the zip directory or the stream scan.
+      expandingDocx(dir, "f.docx", 17 * 1024 * 1024);
+      flateBombPdf(dir, "g.pdf", 17 * 1024 * 1024);
+      const messages = [
+        await readerError(dir, "a.pdf", "not a PDF at all"),
+        await readerError(dir, "b.pdf", "%PDF-1.4\nthe rest is not a PDF\n"),
+        await readerError(dir, "c.docx", "not a zip"),
+        await readerError(dir, "d.docx", Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0])),
+        await readerError(dir, "e.txt", Buffer.alloc(4096, 0)),
+        await readerError(dir, "missing.txt"),
+        // Bombs just past the reader's 16 MiB part and stream limits: refused from the zip directory or the stream scan.
+        await readerError(dir, "f.docx"),
+        await readerError(dir, "g.pdf"),
+      ];
+      for (const message of messages) {
+        assert.equal(localizedTenderError(message, en), message);
+        assert.notEqual(localizedTenderError(message, fr), message, `French for "${message}"`);
+        assert.notEqual(localizedTenderError(message, es), message, `Spanish for "${message}"`);
+      }
+      assert.equal(localizedTenderError("corrupt DOCX: not a zip file", fr), "DOCX endommagé : ce n'est pas un fichier zip");
+      assert.match(localizedTenderError(messages[6] ?? "", fr), /^DOCX refusé : word\/document\.xml se décompresse en 17\.0 MiB \(limite 16\.0 MiB par partie\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("translates the reader pool's stop reasons, carrying their values (finding 10, review L8)", () => {
+    // As tenders/worker/pool.ts words them (a worker stopped at a limit cannot be made cheaply in a unit test).
+    assert.equal(localizedTenderError("reading it took longer than 10 s without progress; stopped", fr), "sa lecture a duré plus de 10 s sans progresser ; arrêtée");
+    assert.equal(localizedTenderError("reading it took longer than 120 s; stopped", es), "su lectura tardó más de 120 s; detenida");
+    assert.equal(localizedTenderError("reading it needed more than 512 MiB of memory; stopped", fr), "sa lecture demandait plus de 512 Mio de mémoire ; arrêtée");
+    assert.equal(localizedTenderError("reading it used more than 1.2 GiB of memory; stopped", es), "su lectura usó más de 1.2 GiB de memoria; detenida");
+    assert.equal(localizedTenderError("corrupt PDF: page 3 cannot be read: bad XRef", fr), "PDF endommagé : la page 3 ne peut pas être lue : bad XRef");
+    assert.equal(localizedTenderError("refused DOCX: word/document.xml unpacks to more than 16 MiB (limit 16 MiB per part), possibly a zip bomb", es), "DOCX rechazado: word/document.xml se descomprime en más de 16 MiB (límite 16 MiB por parte), posiblemente una bomba zip");
+  });
+
+  it("shows a failure of a shape it does not know as the reader wrote it", () => {
+    assert.equal(localizedTenderError("a reader message added later", fr), "a reader message added later");
   });
 });

@@ -14,7 +14,7 @@
 import { DECISION_MESSAGES, decisionMessage } from "../observatory/decision.ts";
 import { CSV_MESSAGES, csvMessage } from "../store/csv.ts";
 import { FIELD_MESSAGES, fieldMessage } from "../store/records.ts";
-import type { MessageKey, Translate } from "./i18n.ts";
+import { translator, type MessageKey, type Translate } from "./i18n.ts";
 
 /** The fixed messages: English text to its key. Both modules say "must not be empty" alike; one key serves. */
 const FIXED = new Map<string, MessageKey>([
@@ -102,4 +102,74 @@ export function localizedMessage(line: string, t: Translate): string {
       return `${part.slice(0, colon)}: ${localizedIssue(part.slice(colon + 2), t)}`;
     })
     .join("; ");
+}
+
+/**
+ * The tender reader's failures (src/tenders/ingest and its worker pool), in
+ * the order they are tried: a specific shape before a general one that would
+ * also match it ("corrupt PDF: page 3 ..." before "corrupt PDF: ..."). The
+ * English of each key is the reader's own message with its values as
+ * placeholders, and the patterns are made from it, so a reworded reader
+ * message falls through to "shown as written" rather than half-translated
+ * (issue-messages.test.ts reads real failures to catch that).
+ */
+const TENDER_ERROR_KEYS = [
+  "prefill.error.wordEncrypted",
+  "prefill.error.docxNotZip",
+  "prefill.error.zipEntries",
+  "prefill.error.docxAnnounced",
+  "prefill.error.docxPartOver",
+  "prefill.error.docxPart",
+  "prefill.error.docxUnpack",
+  "prefill.error.docxLying",
+  "prefill.error.pdfStream",
+  "prefill.error.pdfStreams",
+  "prefill.error.pdfNoHeader",
+  "prefill.error.pdfNoText",
+  "prefill.error.pdfEncrypted",
+  "prefill.error.pdfPage",
+  "prefill.error.corrupt",
+  "prefill.error.notText",
+  "prefill.error.tooLarge",
+  "prefill.error.cannotRead",
+  "prefill.error.readerFailed",
+  "prefill.error.workerFailed",
+  "prefill.error.heapLimit",
+  "prefill.error.readerStopped",
+  "prefill.error.stalled",
+  "prefill.error.timeLimit",
+  "prefill.error.memoryBudget",
+  "prefill.error.analysisFailed",
+] as const satisfies readonly MessageKey[];
+
+/** "{name}" becomes a named group, a name seen before a back-reference to it (the DOCX part message states its limit twice). */
+function templatePattern(template: string): RegExp {
+  const seen = new Set<string>();
+  const source = template
+    .split(/(\{\w+\})/)
+    .map((part, index) => {
+      if (index % 2 === 0) return escapeRegExp(part);
+      const name = part.slice(1, -1);
+      if (seen.has(name)) return `\\k<${name}>`;
+      seen.add(name);
+      return `(?<${name}>.+)`;
+    })
+    .join("");
+  return new RegExp(`^${source}$`, "s");
+}
+
+const TENDER_PATTERNS = TENDER_ERROR_KEYS.map((key) => ({ key, pattern: templatePattern(translator("en")(key)) }));
+
+/**
+ * A tender reader's failure (as the policy pre-fill shows it) in the
+ * visitor's language. The values in it (sizes, a library's own detail) stay
+ * as written; a message of a shape not listed above is shown as written.
+ */
+export function localizedTenderError(message: string, t: Translate): string {
+  for (const { key, pattern } of TENDER_PATTERNS) {
+    // A message without values has a match but no groups.
+    const match = pattern.exec(message);
+    if (match) return t(key, match.groups ?? {});
+  }
+  return message;
 }

@@ -15,7 +15,7 @@ import { documentPool } from "../../tenders/worker/document-pool.ts";
 import { canEdit, pageContext, visibleStates, type AppContext, type AppEnv } from "../context.ts";
 import { streamOf } from "../export-cache.ts";
 import { html, type SafeHtml } from "../html.ts";
-import { localizedMessage } from "../issue-messages.ts";
+import { localizedMessage, localizedTenderError } from "../issue-messages.ts";
 import { page } from "../layout.ts";
 import { WorkBusyError, WorkLimitError } from "../workers/heavy-work.ts";
 import type { ExportFormat } from "../workers/store-jobs.ts";
@@ -29,6 +29,14 @@ const DOCUMENT_TYPES = [".pdf", ".docx", ".html", ".htm", ".txt", ".md"];
  * thousand) would otherwise make a page of hundreds of MiB.
  */
 export const MAX_REPORTED_ERRORS = 100;
+/**
+ * Pre-fills being read or waiting for the document pool's one worker
+ * (tenders/worker/document-pool.ts, whose own queue has no bound). A hostile
+ * document may take up to the pool's 120 s limit; past this many, an editor
+ * gets a 503 at once rather than a request left open for minutes.
+ */
+export const MAX_PREFILLS_IN_FLIGHT = 3;
+let prefillsInFlight = 0;
 
 export function registerExchangeRoutes(app: Hono<AppEnv>): void {
   // What the visitor may see, like /export.json: published policies for anonymous visitors, all for signed-in users.
@@ -64,14 +72,19 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
     const extension = file.name.toLowerCase().match(/\.[a-z]+$/)?.[0] ?? "";
     if (!DOCUMENT_TYPES.includes(extension)) return prefillPage(c, t("prefill.wrongType", { file: file.name, types: DOCUMENT_TYPES.join(", ") }));
     if (file.size > MAX_UPLOAD_BYTES) return prefillPage(c, t("import.tooLarge", { name: file.name, size: MAX_UPLOAD_BYTES / 1024 / 1024 }));
+    if (prefillsInFlight >= MAX_PREFILLS_IN_FLIGHT) {
+      c.header("Retry-After", "60");
+      return prefillPage(c, t("prefill.busy", { max: MAX_PREFILLS_IN_FLIGHT }), 503);
+    }
     const folder = mkdtempSync(join(tmpdir(), "baseline-upload-"));
+    prefillsInFlight++;
     try {
       const path = join(folder, `document${extension}`);
       writeFileSync(path, new Uint8Array(await file.arrayBuffer()));
       // Read in the tender pool's worker, under its memory and time limits: a hostile document costs the
       // visitor an error, never the server its event loop (finding 13 of issue 15).
       for await (const item of documentPool().analyzeFile(path)) {
-        if ("error" in item) return await prefillPage(c, `${file.name}: ${item.error}`);
+        if ("error" in item) return await prefillPage(c, `${file.name}: ${localizedTenderError(item.error, t)}`);
         const query = new URLSearchParams();
         for (const entry of item.requested) query.append("standard", entry.standard);
         if (item.title) query.set("title", item.title);
@@ -79,6 +92,7 @@ export function registerExchangeRoutes(app: Hono<AppEnv>): void {
       }
       return await prefillPage(c, t("prefill.nothing", { file: file.name }));
     } finally {
+      prefillsInFlight--;
       rmSync(folder, { recursive: true, force: true });
     }
   });
@@ -159,8 +173,8 @@ function reportPage(c: AppContext, report: ImportReport, format: "csv" | "json")
   return c.html(page(pageContext(c), t("import.title"), body));
 }
 
-function prefillPage(c: AppContext, error?: string): Response | Promise<Response> {
-  if (error) c.status(400);
+function prefillPage(c: AppContext, error?: string, status: 400 | 503 = 400): Response | Promise<Response> {
+  if (error) c.status(status);
   const t = c.get("t");
   const body = html`<p>${t("prefill.intro", { types: DOCUMENT_TYPES.join(", "), size: MAX_UPLOAD_BYTES / 1024 / 1024 })}</p>
     <form method="post" action="/policies/prefill" enctype="multipart/form-data">
