@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { translator } from "../server/i18n.ts";
+import { localizedIssue } from "../server/issue-messages.ts";
 import {
+  DECISION_MESSAGES,
   DecisionMatrixError,
   MAX_ALTERNATIVES,
   MAX_COMPARISONS,
   MAX_CRITERIA,
+  MAX_PAIRWISE_CRITERIA,
   RANDOM_INDEX,
   ahpWeights,
+  decisionMessage,
   groupPairwise,
   normalizeDirectWeights,
   rank,
@@ -28,6 +33,26 @@ const assertEigenvector = (matrix: number[][], weights: number[], lambda: number
 const criteria = (...ids: string[]): { id: string; name: string }[] => ids.map((id) => ({ id, name: id.toUpperCase() }));
 
 describe("ahpWeights", () => {
+  it("refuses too many or no criteria with the named messages, which the web app translates (review: code quality)", () => {
+    const messagesOf = (run: () => unknown): string[] => {
+      try {
+        run();
+      } catch (error) {
+        if (error instanceof DecisionMatrixError) return [...error.issues];
+        throw error;
+      }
+      return [];
+    };
+    const ids = Array.from({ length: MAX_PAIRWISE_CRITERIA + 1 }, (_, index) => `c${index}`);
+    const comparisons = ids.flatMap((a, index) => ids.slice(index + 1).map((b) => ({ a, b, value: 1 })));
+    const tooMany = messagesOf(() => ahpWeights(criteria(...ids), comparisons));
+    const none = messagesOf(() => ahpWeights([], []));
+    assert.deepEqual(tooMany, [decisionMessage.pairwiseLimit(MAX_PAIRWISE_CRITERIA)]);
+    assert.deepEqual(none, [DECISION_MESSAGES.needsCriterion]);
+    const fr = translator("fr");
+    for (const message of [...tooMany, ...none]) assert.notEqual(localizedIssue(message, fr), message, `French for "${message}"`);
+  });
+
   it("reproduces the textbook 3×3 example", () => {
     // a is 3× as important as b and 5× as c; b is 2× as important as c.
     const result = ahpWeights(criteria("a", "b", "c"), [

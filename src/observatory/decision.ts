@@ -125,12 +125,6 @@ export const decisionMessage = {
 const M = DECISION_MESSAGES;
 
 /**
- * `__proto__` cannot be a key of a plain object (zod drops such a key from a
- * record, and an assignment sets the prototype instead), so an id of that
- * name would lose its scores and weights. Every other id is safe: lookups
- * go through {@link ownValue} or Maps, never the prototype chain.
- */
-/**
  * Text of one line: names and ids are shown on the page and saved with the
  * matrix, and a control character (a NUL the JSON spelled \u0000) has no
  * business in either; PostgreSQL cannot even store a NUL in a name.
@@ -141,6 +135,12 @@ const oneLine = z.string({ error: M.text }).superRefine((value, context) => {
   if (found !== undefined) context.addIssue({ code: "custom", message: decisionMessage.controlCharacter(`U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`) });
 });
 
+/**
+ * `__proto__` cannot be a key of a plain object (zod drops such a key from a
+ * record, and an assignment sets the prototype instead), so an id of that
+ * name would lose its scores and weights. Every other id is safe: lookups
+ * go through {@link ownValue} or Maps, never the prototype chain.
+ */
 const id = oneLine
   .trim()
   .min(1, M.notEmpty)
@@ -413,8 +413,8 @@ export interface AhpResult {
 export function ahpWeights(criteria: readonly Pick<Criterion, "id">[], comparisons: readonly Comparison[]): AhpResult {
   const ids = criteria.map((criterion) => criterion.id);
   const issues = [...duplicateIssues(ids, "criteria", decisionMessage.duplicateCriterion), ...comparisonIssues(ids, comparisons)];
-  if (ids.length > MAX_PAIRWISE_CRITERIA) issues.push({ path: [], message: `at most ${MAX_PAIRWISE_CRITERIA} criteria can be compared pairwise` });
-  if (ids.length === 0) issues.push({ path: [], message: "needs at least one criterion" });
+  if (ids.length > MAX_PAIRWISE_CRITERIA) issues.push({ path: [], message: decisionMessage.pairwiseLimit(MAX_PAIRWISE_CRITERIA) });
+  if (ids.length === 0) issues.push({ path: [], message: DECISION_MESSAGES.needsCriterion });
   if (issues.length > 0) {
     throw new DecisionMatrixError(issues.map((issue) => (issue.path.length > 0 ? `comparisons.${issue.path.join(".")}: ` : "") + issue.message));
   }
