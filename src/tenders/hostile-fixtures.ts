@@ -140,6 +140,79 @@ export function flateBombPdf(dir: string, name: string, inflated: number): strin
   return path;
 }
 
+/** Ways to hide a compressed stream from a scan of PDF syntax that pdf.js still decodes (review M1 of issue 15). */
+export const DISGUISED_BOMBS = ["name-escape", "filter-array", "obj-string", "long-dictionary", "lzw", "run-length"] as const;
+
+/**
+ * A one-page PDF whose content stream unpacks to `inflated` bytes, written
+ * so that only a reader that decodes as pdf.js does sees it: FlateDecode
+ * spelt with a name escape, behind ASCIIHexDecode in a filter array, after
+ * a string holding " obj", before 5 KiB of dictionary, or another filter
+ * (LZW, about 2,500 to 1; RunLength, 64 to 1).
+ */
+export function disguisedBombPdf(dir: string, name: string, variant: (typeof DISGUISED_BOMBS)[number], inflated: number): string {
+  const flate = (): Buffer => Buffer.concat([Buffer.from([0x78, 0x9c]), zeroBomb(inflated)]);
+  const [data, dictionary] = ((): [Buffer, string] => {
+    switch (variant) {
+      case "name-escape":
+        return [flate(), "/Filter /Flat#65Decode"];
+      case "filter-array":
+        return [Buffer.from(`${flate().toString("hex")}>`), "/Filter [/ASCIIHexDecode /FlateDecode]"];
+      case "obj-string":
+        return [flate(), "/Filter /FlateDecode /Junk ( obj)"];
+      case "long-dictionary":
+        return [flate(), `/Filter /FlateDecode /Junk [${"0 ".repeat(2600)}]`];
+      case "lzw":
+        return [lzwZeros(inflated), "/Filter /LZWDecode"];
+      case "run-length":
+        return [runLengthSpaces(inflated), "/Filter /RunLengthDecode"];
+    }
+  })();
+  const path = join(dir, name);
+  writeFileSync(path, pdfWithContent(data, dictionary));
+  return path;
+}
+
+/**
+ * LZW codes (PDF's variant, EarlyChange 1) that decode to at least `inflated`
+ * zero bytes: each new code is the previous run plus one zero, until the
+ * 12-bit table is full, then its longest entry again and again. The code
+ * width follows the decoder's own rule, computed the same way.
+ */
+function lzwZeros(inflated: number): Buffer {
+  const bytes: number[] = [];
+  let buffer = 0;
+  let buffered = 0;
+  let width = 9;
+  const write = (code: number): void => {
+    buffer = (buffer << width) | code;
+    buffered += width;
+    while (buffered >= 8) {
+      buffered -= 8;
+      bytes.push((buffer >>> buffered) & 0xff);
+    }
+    buffer &= (1 << buffered) - 1;
+  };
+  write(0);
+  let next = 258;
+  let produced = 1;
+  while (produced < inflated) {
+    const code = next < 4000 ? next : 3999;
+    write(code);
+    produced += code - 256;
+    next++;
+    if (((next + 1) & next) === 0) width = Math.min(Math.log(next + 1) / 0.6931471805599453 + 1, 12) | 0;
+  }
+  write(257);
+  if (buffered > 0) bytes.push((buffer << (8 - buffered)) & 0xff);
+  return Buffer.from(bytes);
+}
+
+/** RunLengthDecode runs of 128 spaces (two bytes each) making at least `inflated` bytes, then the end marker. */
+function runLengthSpaces(inflated: number): Buffer {
+  return Buffer.concat([Buffer.alloc(Math.ceil(inflated / 128) * 2, Buffer.from([129, 0x20])), Buffer.from([128])]);
+}
+
 /** A one-page PDF with the given content stream bytes and extra dictionary entries, offsets exact. */
 function pdfWithContent(content: Buffer, dictionary: string): Buffer {
   const parts: Buffer[] = [Buffer.from("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "latin1")];

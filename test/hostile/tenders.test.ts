@@ -150,6 +150,25 @@ describe("hostile tender documents through the command line", () => {
     assert.ok(eforms.analyses[0].requested.some((entry) => entry.standard === "dnssec"));
   });
 
+  it("review M1: flate bombs disguised from a scan of PDF syntax, LZW and RunLength bombs are refused where pdf.js decodes them", () => {
+    // Two runs of three, so that each stays well within the time bound on a loaded machine.
+    for (const variants of [hostile.DISGUISED_BOMBS.slice(0, 3), hostile.DISGUISED_BOMBS.slice(3)]) {
+      const folder = join(work, `disguised-${variants[0]}`);
+      mkdirSync(folder);
+      for (const variant of variants) hostile.disguisedBombPdf(folder, `${variant}.pdf`, variant, 24 * MIB);
+      hostile.compressedPdf(folder, "z-good.pdf", 40);
+      const run = baseline(folder);
+      withinBudget(run, `disguised PDF bombs ${variants.join(", ")}`);
+      assert.equal(run.status, 1);
+      const errors = errorLines(run);
+      assert.equal(errors.length, variants.length, run.stderr);
+      for (const [index, variant] of [...variants].sort().entries()) {
+        assert.match(errors[index] ?? "", new RegExp(`${variant}\\.pdf: refused PDF: a compressed stream unpacks to more than 16\\.0 MiB \\(limit per stream\\), possibly a decompression bomb$`));
+      }
+      assert.deepEqual(run.analyses.map((analysis) => analysis.source.split("/").pop()), ["z-good.pdf"]);
+    }
+  });
+
   it("finding 15: a 2,001-page PDF is marked truncated, with a line on stderr and exit 1", () => {
     const run = baseline(hostile.longPdf(work, "long.pdf", 2001));
     withinBudget(run, "2,001 pages");

@@ -7,6 +7,10 @@
  * dictionary names FlateDecode is inflated by zlib with an output cap and
  * the bytes thrown away, per stream and in total.
  *
+ * This scan reads PDF syntax with expressions, so it misses streams spelt
+ * otherwise (review M1 of issue 15); it stays as a cheap early refusal of the
+ * plain case, and pdf-decode-budget.ts counts what pdf.js really decodes.
+ *
  * Images are skipped: text extraction never decodes them, and scanned pages
  * legitimately unpack to far more than their text. Streams whose data zlib
  * cannot read (another filter first, encryption) are skipped too: the worker

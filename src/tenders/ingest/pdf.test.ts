@@ -3,9 +3,10 @@ import { describe, it } from "node:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compressedPdf, flateBombPdf } from "../hostile-fixtures.ts";
+import { compressedPdf, DISGUISED_BOMBS, disguisedBombPdf, flateBombPdf } from "../hostile-fixtures.ts";
 import { IngestError } from "./common.ts";
 import { makePdf } from "./fixtures/make-pdf.ts";
+import { decodeBudgetActive } from "./pdf-decode-budget.ts";
 import { dropRunningLines, ingestPdf, layoutLines } from "./pdf.ts";
 
 const LIMITS = { maxPages: 2000 };
@@ -92,6 +93,25 @@ describe("ingestPdf", () => {
       assert.ok(bomb.length < 200_000);
       const budget = { maxPages: 2000, maxPartBytes: 16 * 1024 * 1024, maxUncompressedBytes: 200 * 1024 * 1024 };
       await assert.rejects(ingestPdf(bomb, "bomb.pdf", budget), /^IngestError: refused PDF: a compressed stream unpacks to more than 16\.0 MiB/);
+      const honest = readFileSync(compressedPdf(dir, "good.pdf", 20));
+      assert.ok((await ingestPdf(honest, "good.pdf", budget)).passages.some((passage) => passage.text.includes("DNSSEC")));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("review M1: counts what pdf.js decodes, whatever the filter or its spelling, per stream and in total", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pdf-disguised-"));
+    try {
+      const budget = { maxPages: 2000, maxPartBytes: 1024 * 1024, maxUncompressedBytes: 200 * 1024 * 1024 };
+      for (const variant of DISGUISED_BOMBS) {
+        const bomb = readFileSync(disguisedBombPdf(dir, `${variant}.pdf`, variant, 2 * 1024 * 1024));
+        await assert.rejects(ingestPdf(bomb, `${variant}.pdf`, budget), /^IngestError: refused PDF: a compressed stream unpacks to more than 1\.0 MiB \(limit per stream\)/, variant);
+      }
+      // The patch of unpdf's pdf.js bundle is in place (a new unpdf that no longer matches fails here).
+      assert.equal(decodeBudgetActive(), true);
+      const total = readFileSync(disguisedBombPdf(dir, "total.pdf", "lzw", 2 * 1024 * 1024));
+      await assert.rejects(ingestPdf(total, "total.pdf", { maxPages: 2000, maxPartBytes: 16 * 1024 * 1024, maxUncompressedBytes: 1024 * 1024 }), /^IngestError: refused PDF: its compressed streams unpack to more than 1\.0 MiB/);
       const honest = readFileSync(compressedPdf(dir, "good.pdf", 20));
       assert.ok((await ingestPdf(honest, "good.pdf", budget)).passages.some((passage) => passage.text.includes("DNSSEC")));
     } finally {

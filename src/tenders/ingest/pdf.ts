@@ -13,6 +13,7 @@
 import { getDocumentProxy } from "unpdf";
 import type { Passage, TenderDocument } from "../types.ts";
 import { IngestError, oneLine } from "./common.ts";
+import { DecodeBudget } from "./pdf-decode-budget.ts";
 import { checkPdfStreams } from "./pdf-streams.ts";
 import { textPassages } from "./text.ts";
 
@@ -42,16 +43,33 @@ export function hasPdfHeader(bytes: Uint8Array): boolean {
 
 export async function ingestPdf(bytes: Uint8Array, source: string, options: PdfOptions): Promise<TenderDocument> {
   if (!hasPdfHeader(bytes)) throw new IngestError("corrupt PDF: no %PDF- header");
-  if (options.maxPartBytes !== undefined && options.maxUncompressedBytes !== undefined) {
-    checkPdfStreams(bytes, { maxPartBytes: options.maxPartBytes, maxUncompressedBytes: options.maxUncompressedBytes });
+  if (options.maxPartBytes === undefined || options.maxUncompressedBytes === undefined) return readPdf(bytes, source, options, undefined);
+  const limits = { maxPartBytes: options.maxPartBytes, maxUncompressedBytes: options.maxUncompressedBytes };
+  // The plain FlateDecode bomb is refused here before pdf.js holds the file; the budget inside pdf.js catches the rest.
+  checkPdfStreams(bytes, limits);
+  const budget = new DecodeBudget(limits);
+  try {
+    return await budget.during(() => readPdf(bytes, source, options, budget));
+  } catch (error) {
+    if (budget.exceeded !== undefined) throw new IngestError(`refused PDF: ${budget.exceeded}`);
+    throw error;
   }
+}
+
+async function readPdf(bytes: Uint8Array, source: string, options: PdfOptions, budget: DecodeBudget | undefined): Promise<TenderDocument> {
+  // pdf.js skips a content stream that fails to decode and goes on, so an overrun is checked after each step too.
+  const checkBudget = (): void => {
+    if (budget?.exceeded !== undefined) throw new IngestError(`refused PDF: ${budget.exceeded}`);
+  };
   const pdf = await openPdf(bytes);
   try {
+    checkBudget();
     const pages = pdf.numPages;
     const readPages = Math.min(pages, options.maxPages);
     const pageLines: string[][] = [];
     for (let number = 1; number <= readPages; number++) {
       pageLines.push(await readPageLines(pdf, number));
+      checkBudget();
       options.onProgress?.();
     }
     let passages = passagesOf(dropRunningLines(pageLines));
@@ -64,6 +82,7 @@ export async function ingestPdf(bytes: Uint8Array, source: string, options: PdfO
     const document: TenderDocument = { source, format: "pdf", cpv: [], passages, pages };
     if (pages > readPages) document.truncated = true;
     await addMetadata(pdf, document);
+    checkBudget();
     return document;
   } finally {
     await pdf.loadingTask.destroy();
