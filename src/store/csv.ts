@@ -428,6 +428,6 @@ export async function importCsv(
   options: ImportOptions & { table?: CsvTable } = {},
 ): Promise<CsvImportReport> {
   const { table, rows } = readCsv(file, options.table);
-  const report = await importRows(db, rows, actorId, { known: options.known, sharedWriteLock: options.sharedWriteLock, auditDetail: { format: "csv", table } });
+  const report = await importRows(db, rows, actorId, { known: options.known, yieldTo: options.yieldTo, auditDetail: { format: "csv", table } });
   return { table, ...report };
 }

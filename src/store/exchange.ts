@@ -252,30 +252,31 @@ export async function importObservatory(
 export type ImportRow = { table: ImportError["table"]; row: number } & ({ value: unknown } | { error: string });
 
 /**
- * How an import shares SQLite's one write lock with other connections (the
- * web app's own, for logins and edits, while the import runs in a worker):
- * it commits after holding the lock `holdMs`, then leaves it free for
- * `pauseMs`, long enough for a writer waiting in SQLite's busy handler to
- * retry (store-worker.ts has the figures). In one transaction, a
- * 10 MiB import held the lock for 41 s, and every other write waited for
- * the busy timeout (5 s, with the web server's event loop stopped) and then
- * failed.
+ * Longest an import steps aside at once for other connections' writes
+ * (see ImportOptions.yieldTo): a steady stream of them (a login flood)
+ * slows an import down, but cannot stop it.
  */
-export interface SharedWriteLock {
-  holdMs: number;
-  pauseMs: number;
-}
+const MAX_YIELD_MS = 2000;
 
-/** What every import takes: the catalog's ids (for a policy's categories and standards), and how it shares the write lock. */
+/** What every import takes: the catalog's ids (for a policy's categories and standards), and whom it steps aside for. */
 export interface ImportOptions {
   known?: KnownIds;
-  sharedWriteLock?: SharedWriteLock;
+  /**
+   * Another thread's count of SQLite writes waiting for the write lock
+   * (sqliteWriteIntent of the web server's thread, for an import in a
+   * worker). Between rows, while it is above zero, the import commits what
+   * it has and waits until it is zero again (at most MAX_YIELD_MS), then
+   * goes on in a new transaction. In one transaction, a 10 MiB import held
+   * the lock for 41 s, and every write of the server meanwhile waited the
+   * busy timeout (5 s, its event loop stopped) and then failed.
+   */
+  yieldTo?: Int32Array;
 }
 
 /**
  * The import itself, whatever the file's format: `rows` in the order given
  * (institutions first, for policies that refer to them), in one
- * transaction (or in several, one after another, with `sharedWriteLock`),
+ * transaction (or in several, one after another, with `yieldTo`),
  * each row inside its own savepoint. A row with an id that exists replaces
  * that record; other rows are added. Each record created or changed is
  * audited on its own, with `actorId` as actor; one more entry sums the
@@ -290,16 +291,15 @@ export async function importRows(
 ): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, institutions: 0, policies: 0, errors: [] };
   const outcomes: Record<RowOutcome, number> = { created: 0, updated: 0, unchanged: 0 };
-  const share = options.sharedWriteLock;
+  const waiting = options.yieldTo;
   let trx = await db.startTransaction().execute();
-  let batchStart = performance.now();
   try {
     for (const row of rows) {
-      if (share && performance.now() - batchStart > share.holdMs) {
+      if (waiting && Atomics.load(waiting, 0) > 0) {
         await trx.commit().execute();
-        await new Promise((resolve) => setTimeout(resolve, share.pauseMs));
+        const until = performance.now() + MAX_YIELD_MS;
+        while (Atomics.load(waiting, 0) > 0 && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
         trx = await db.startTransaction().execute();
-        batchStart = performance.now();
       }
       const result =
         "error" in row

@@ -25,3 +25,4 @@ export * from "./schema.ts";
 export { ConflictError, NotFoundError, ValidationError, type Issue } from "./support.ts";
 export * from "./users.ts";
 export { cachedRead, dataRevision, type CacheSpace } from "./read-cache.ts";
+export { sqliteWriteIntent } from "./sqlite.ts";

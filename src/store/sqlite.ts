@@ -34,6 +34,22 @@ import { LRUCache } from "lru-cache";
 /** Statements prepared once and reused: list and matrix pages run the same few queries over and over. */
 const STATEMENT_CACHE_SIZE = 256;
 
+/**
+ * How many of this thread's SQLite writes are waiting for, or holding, the
+ * database's one write lock: raised before a write transaction begins (or a
+ * write statement outside one runs) and lowered when it ends. Shared memory,
+ * so that a worker thread given it (the web app's import) sees at once that
+ * the server wants to write, commits and steps aside until the server is
+ * done (importRows' `yieldTo`). The server's thread waits for the lock
+ * synchronously (node:sqlite has no asynchronous API), stopping every other
+ * request meanwhile; without this, a login during a long import waited the
+ * whole busy timeout (5 s) and then failed.
+ */
+export const sqliteWriteIntent = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+
+/** Statements that never ask for the write lock (or, like COMMIT, end what asked for it). */
+const NOT_A_WRITE = /^\s*(?:select|explain|begin|commit|end|rollback|savepoint|release)\b/i;
+
 /** Kysely's SQLite dialect over a node:sqlite database, with DDL in transactions and transactions that take the write lock first. */
 export class NodeSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
@@ -65,8 +81,45 @@ export class NodeSqliteDialect extends SqliteDialect {
  * cannot go stale. https://www.sqlite.org/lang_transaction.html
  */
 class ImmediateTransactionSqliteDriver extends SqliteDriver {
+  /** Whether this driver's open transaction has raised sqliteWriteIntent (lowered once, whether it commits or rolls back). */
+  #announced = false;
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+    this.#announce();
+    try {
+      await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+    } catch (error) {
+      this.#withdraw();
+      throw error;
+    }
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.commitTransaction(connection);
+    } finally {
+      this.#withdraw();
+    }
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } finally {
+      this.#withdraw();
+    }
+  }
+
+  #announce(): void {
+    if (this.#announced) return;
+    this.#announced = true;
+    Atomics.add(sqliteWriteIntent, 0, 1);
+  }
+
+  #withdraw(): void {
+    if (!this.#announced) return;
+    this.#announced = false;
+    Atomics.sub(sqliteWriteIntent, 0, 1);
   }
 }
 
@@ -93,7 +146,7 @@ export function kyselySqliteDatabase(database: DatabaseSync): SqliteDatabase {
     prepare: (sqlText) => {
       let statement = statements.get(sqlText);
       if (!statement) {
-        statement = adaptStatement(database.prepare(sqlText));
+        statement = adaptStatement(database, database.prepare(sqlText), !NOT_A_WRITE.test(sqlText));
         statements.set(sqlText, statement);
       }
       return statement;
@@ -101,11 +154,22 @@ export function kyselySqliteDatabase(database: DatabaseSync): SqliteDatabase {
   };
 }
 
-function adaptStatement(statement: StatementSync): SqliteStatement {
+function adaptStatement(database: DatabaseSync, statement: StatementSync, writes: boolean): SqliteStatement {
+  // A write outside a transaction takes the write lock for itself: announced
+  // like a transaction (inside one, the transaction has announced it).
+  const announced = <T>(run: () => T): T => {
+    if (!writes || database.isTransaction) return run();
+    Atomics.add(sqliteWriteIntent, 0, 1);
+    try {
+      return run();
+    } finally {
+      Atomics.sub(sqliteWriteIntent, 0, 1);
+    }
+  };
   return {
     reader: statement.columns().length > 0,
-    all: (parameters) => statement.all(...toSqliteValues(parameters)),
-    run: (parameters) => statement.run(...toSqliteValues(parameters)),
+    all: (parameters) => announced(() => statement.all(...toSqliteValues(parameters))),
+    run: (parameters) => announced(() => statement.run(...toSqliteValues(parameters))),
     iterate: (parameters) => statement.iterate(...toSqliteValues(parameters)),
   };
 }

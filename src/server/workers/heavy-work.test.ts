@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { loadCatalog } from "../../catalog/load.ts";
-import { exportCsv, exportObservatory, knownIdsOf, openDatabase, REVIEW_STATES, writeExportCsv, writeExportJson, type OpenDatabaseOptions, type Store } from "../../store/index.ts";
+import { createInstitution, exportCsv, exportObservatory, knownIdsOf, openDatabase, REVIEW_STATES, writeExportCsv, writeExportJson, type OpenDatabaseOptions, type Store } from "../../store/index.ts";
 import { insertBulkInstitutions, openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../../store/test-databases.ts";
 import { streamOf } from "../export-cache.ts";
 import { seedIfEmpty } from "../seed.ts";
@@ -97,6 +97,38 @@ describe("a large export in a worker thread (SQLite file)", () => {
     assert.ok(bytes.byteLength > 30 * 1024 * 1024, `${bytes.byteLength} bytes`);
     const data = JSON.parse(decoded(bytes)) as { institutions: unknown[] };
     assert.equal(data.institutions.length, 120_000);
+  });
+});
+
+describe("an import in a worker thread beside the server's own writes (SQLite file)", () => {
+  let store: TestStore;
+  before(async () => {
+    store = await openTestStore("sqlite", { name: "import_yield", file: true });
+  });
+  after(() => store.close());
+
+  it("finding 6: the import steps aside for a write of the server's thread, which goes through at once", async () => {
+    const work = new HeavyWork({ database: { url: store.url } });
+    // Several seconds of import: longer than SQLite's 5 s busy timeout on a loaded machine is not needed, only longer than the wait below.
+    const lines = ["name,kind,region", ...Array.from({ length: 40_000 }, (_, n) => `Agency stepping aside ${n},government,155`)];
+    const job = { kind: "import" as const, bytes: new TextEncoder().encode(lines.join("\n")), fileName: "agencies.csv", fileType: "text/csv", actorId: null, known: knownIdsOf(catalog) };
+    let done = false;
+    const importing = work.run(store.db, job, "importer").finally(() => (done = true));
+    // Wait until the worker is writing (its rows become visible only at its commits, so watch the clock instead).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const waits: number[] = [];
+    for (let n = 0; n < 5; n++) {
+      const started = performance.now();
+      // The server thread's write: before, it waited the busy timeout (the event loop stopped) and failed, "database is locked".
+      await createInstitution(store.db, { name: `Written during the import ${n}`, kind: "academia", region: "150" }, null);
+      waits.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const stillImporting = !done;
+    const outcome = await importing;
+    assert.ok(Math.max(...waits) < 500, `the server's writes waited ${waits.map((ms) => ms.toFixed(0)).join(", ")} ms`);
+    assert.ok(stillImporting, "the writes came while the import ran");
+    assert.ok("report" in outcome && outcome.report.imported === 40_000 && outcome.report.errors.length === 0, JSON.stringify(outcome).slice(0, 300));
   });
 });
 

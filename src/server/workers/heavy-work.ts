@@ -17,7 +17,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { Kysely } from "kysely";
-import type { OpenDatabaseOptions, Schema } from "../../store/index.ts";
+import { sqliteWriteIntent, type OpenDatabaseOptions, type Schema } from "../../store/index.ts";
 import { QueueFullError, WorkQueue } from "../work-queue.ts";
 import { runStoreJob, type JobResult, type StoreJob } from "./store-jobs.ts";
 
@@ -78,7 +78,8 @@ export class HeavyWork {
     return new Promise((resolve, reject) => {
       const transfer = job.kind === "import" ? [job.bytes.buffer as ArrayBuffer] : [];
       const worker = new Worker(new URL("./store-worker.ts", import.meta.url), {
-        workerData: { database, job },
+        // An import in a worker steps aside whenever this thread wants SQLite's write lock (ImportOptions.yieldTo).
+        workerData: { database, job: job.kind === "import" ? { ...job, yieldTo: sqliteWriteIntent } : job },
         transferList: transfer,
         resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
       });

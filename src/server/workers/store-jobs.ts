@@ -11,7 +11,7 @@
  *   const outcome = await runStoreJob(store.db, { kind: "import", bytes, fileName: "data.csv", fileType: "text/csv", actorId, known });
  */
 import type { Kysely } from "kysely";
-import { importCsv, importObservatory, ValidationError, writeExportCsv, writeExportJson, type CsvTable, type ImportReport, type KnownIds, type ReviewState, type Schema, type SharedWriteLock } from "../../store/index.ts";
+import { importCsv, importObservatory, ValidationError, writeExportCsv, writeExportJson, type CsvTable, type ImportReport, type KnownIds, type ReviewState, type Schema } from "../../store/index.ts";
 import { ExportBytesWriter, type ExportBytes } from "./export-bytes.ts";
 
 export type ExportFormat = "json" | "institutions.csv" | "policies.csv";
@@ -25,8 +25,8 @@ export interface ImportJob {
   table?: CsvTable;
   actorId: string | null;
   known: KnownIds;
-  /** Set by the worker on SQLite, whose one write lock the import shares with the server (see importRows). */
-  sharedWriteLock?: SharedWriteLock;
+  /** On SQLite, the server thread's count of writes waiting for the one write lock: the import steps aside for them (ImportOptions.yieldTo). */
+  yieldTo?: Int32Array;
 }
 
 export interface ExportJob {
@@ -53,14 +53,14 @@ function isCsv(job: ImportJob): boolean {
 
 async function runImport(db: Kysely<Schema>, job: ImportJob): Promise<ImportOutcome> {
   try {
-    if (isCsv(job)) return { report: await importCsv(db, job.bytes, job.actorId, { table: job.table, known: job.known, sharedWriteLock: job.sharedWriteLock }), format: "csv" };
+    if (isCsv(job)) return { report: await importCsv(db, job.bytes, job.actorId, { table: job.table, known: job.known, yieldTo: job.yieldTo }), format: "csv" };
     let data: unknown;
     try {
       data = JSON.parse(new TextDecoder().decode(job.bytes));
     } catch (error) {
       return { notJson: error instanceof Error ? error.message : String(error) };
     }
-    return { report: await importObservatory(db, data, job.actorId, { known: job.known, sharedWriteLock: job.sharedWriteLock }), format: "json" };
+    return { report: await importObservatory(db, data, job.actorId, { known: job.known, yieldTo: job.yieldTo }), format: "json" };
   } catch (error) {
     // The file as a whole is not an export (unknown CSV header, not CSV at all, not the JSON shape): nothing was imported.
     if (error instanceof ValidationError) return { invalid: error.message };

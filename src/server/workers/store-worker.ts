@@ -14,22 +14,12 @@ interface WorkerInput {
   job: StoreJob;
 }
 
-/**
- * On SQLite the import commits every 100 ms and leaves the write lock free
- * for 50 ms (importRows explains why): the server's own writes (logins,
- * edits) wait at most about 100 ms, on a thread whose waiting stops every
- * other request. SQLite's busy handler retries 1, 2, 5, 10, 15, 20, 25, 25,
- * 25, 50, 50 ms apart: a writer that began waiting during a 100 ms batch
- * retries within every 50 ms pause. The import takes about 1.5 times as
- * long. PostgreSQL locks rows, not the database: one transaction.
- */
-const SQLITE_SHARED_WRITE_LOCK = { holdMs: 100, pauseMs: 50 };
-
 const { database, job: given } = workerData as WorkerInput;
 const port = parentPort;
 if (!port) throw new Error("store-worker.ts runs as a worker thread (heavy-work.ts starts it)");
 const store = await openDatabase(database.url, database.options);
-const job: StoreJob = given.kind === "import" && store.dialect === "sqlite" ? { ...given, sharedWriteLock: SQLITE_SHARED_WRITE_LOCK } : given;
+// PostgreSQL locks rows, not the database: an import there is one transaction, stepping aside for no one.
+const job: StoreJob = given.kind === "import" && store.dialect !== "sqlite" ? { ...given, yieldTo: undefined } : given;
 try {
   const result = await runStoreJob(store.db, job);
   // An export's chunks are moved to the server's thread, not copied.
