@@ -47,17 +47,21 @@ const ROOT_RELATIONSHIPS =
   '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>';
 
-/** A DOCX whose word/document.xml holds `bytes` of short paragraphs: 50 MiB pack into about 150 KB (finding 11). */
-export function expandingDocx(dir: string, name: string, bytes: number): string {
+/**
+ * A DOCX whose main part holds `bytes` of short paragraphs: 50 MiB pack into
+ * about 150 KB (finding 11). The main part is word/document.xml, or any
+ * name the relationships point to (review M2: "word/main" escaped the cap).
+ */
+export function expandingDocx(dir: string, name: string, bytes: number, mainPart = "word/document.xml"): string {
   const paragraph = "<w:p><w:r><w:t>The supplier shall sign the zone with DNSSEC.</w:t></w:r></w:p>";
   const count = Math.ceil(bytes / paragraph.length);
   const head = Buffer.from('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>');
   const tail = Buffer.from("</w:body></w:document>");
   const body = Buffer.alloc(count * paragraph.length, paragraph);
   const zip = makeZip([
-    { name: "[Content_Types].xml", data: Buffer.from(CONTENT_TYPES) },
-    { name: "_rels/.rels", data: Buffer.from(ROOT_RELATIONSHIPS) },
-    { name: "word/document.xml", data: Buffer.concat([head, body, tail]) },
+    { name: "[Content_Types].xml", data: Buffer.from(CONTENT_TYPES.replace("/word/document.xml", `/${mainPart}`)) },
+    { name: "_rels/.rels", data: Buffer.from(ROOT_RELATIONSHIPS.replace("word/document.xml", mainPart)) },
+    { name: mainPart, data: Buffer.concat([head, body, tail]) },
   ]);
   const path = join(dir, name);
   writeFileSync(path, zip);

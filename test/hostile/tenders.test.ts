@@ -69,19 +69,22 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 describe("hostile tender documents through the command line", () => {
-  it("finding 11: DOCX files that unpack to 52 and 199 MiB give one line each, and the next document is read", () => {
+  it("finding 11 and review M2: DOCX files that unpack to 52 and 199 MiB, or 50 MiB in a part without an extension, give one line each, and the next document is read", () => {
     const folder = join(work, "docx");
     mkdirSync(folder);
     hostile.expandingDocx(folder, "a-52mib.docx", 52 * MIB);
     hostile.expandingDocx(folder, "b-199mib.docx", 199 * MIB);
+    // Review M2: a main part named without an extension got only the total cap (13 s and 899 MB at 50 MiB).
+    hostile.expandingDocx(folder, "b-noext-50mib.docx", 50 * MIB, "word/main");
     hostile.textTender(folder, "c-good.txt", 4000);
     const run = baseline(folder);
     withinBudget(run, "expanding DOCX");
     assert.equal(run.status, 1);
     const errors = errorLines(run);
-    assert.equal(errors.length, 2, run.stderr);
+    assert.equal(errors.length, 3, run.stderr);
     assert.match(errors[0] ?? "", /^baseline: .*a-52mib\.docx: refused DOCX: word\/document\.xml unpacks to 52\.0 MiB \(limit 16\.0 MiB per part\)/);
     assert.match(errors[1] ?? "", /^baseline: .*b-199mib\.docx: refused DOCX: /);
+    assert.match(errors[2] ?? "", /^baseline: .*b-noext-50mib\.docx: refused DOCX: word\/main unpacks to 50\.0 MiB \(limit 16\.0 MiB per part\)/);
     assert.deepEqual(run.analyses.map((analysis) => analysis.source.split("/").pop()), ["c-good.txt"]);
   });
 

@@ -106,6 +106,18 @@ describe("ingestDocx", () => {
     assert.doesNotMatch(await failure(picture, LIMITS.maxUncompressedBytes, MIB), /per part/);
   });
 
+  it("review M2: caps every part but media, whatever its name, and media that hold XML", async () => {
+    const paragraphs = Buffer.from("<w:p><w:r><w:t>Filler text.</w:t></w:r></w:p>".repeat(Math.ceil((3 * MIB) / 43)));
+    // mammoth finds the main part through a relationship: "word/main" without an extension escaped a cap on *.xml.
+    const noExtension = makeZip([{ name: "word/main", data: paragraphs }]);
+    assert.match(await failure(noExtension, LIMITS.maxUncompressedBytes, MIB), /^refused DOCX: word\/main unpacks to 3\.\d MiB \(limit 1\.0 MiB per part\)/);
+    const hiddenNoExtension = makeZip([{ name: "word/main", data: paragraphs, announcedSize: 1000 }]);
+    assert.match(await failure(hiddenNoExtension, LIMITS.maxUncompressedBytes, MIB), /^refused DOCX: (word\/main unpacks to more than 1\.0 MiB|an entry unpacks to more bytes)/);
+    // A part named like a picture but holding XML is a part too.
+    const disguised = makeZip([{ name: "word/media/image1.png", data: Buffer.concat([Buffer.from("\uFEFF  <?xml version=\"1.0\"?>"), paragraphs]) }]);
+    assert.match(await failure(disguised, LIMITS.maxUncompressedBytes, MIB), /^refused DOCX: word\/media\/image1\.png unpacks to more than 1\.0 MiB \(limit 1\.0 MiB per part\)/);
+  });
+
   it("refuses a zip whose entries inflate to more than their directory says", async () => {
     const liar = makeZip([{ name: "word/document.xml", data: Buffer.alloc(3 * MIB), announcedSize: 1000 }]);
     assert.match(await failure(liar), /^refused DOCX: an entry unpacks to more bytes than the zip directory announces/);

@@ -22,12 +22,26 @@ import { documentFrom, htmlContent } from "./html.ts";
 
 export interface DocxOptions {
   maxUncompressedBytes: number;
-  /** Largest XML part (word/document.xml...) read; mammoth holds a tree of the whole part in memory. */
+  /** Largest part other than media (word/document.xml, or whatever a relationship names) read; mammoth holds a tree of the whole part in memory. */
   maxPartBytes: number;
 }
 
-/** Parts mammoth parses into trees; media and other binary parts are never parsed. */
-const isXmlPart = (name: string): boolean => /\.(?:xml|rels)$/i.test(name);
+/**
+ * Entries that may be larger than a part: images and embedded files, which
+ * mammoth never parses. Every other entry is capped, whatever its name:
+ * mammoth finds the main document, headers and notes through relationship
+ * targets, which may have any name or none (review M2 of issue 15: a main
+ * part named "word/main" escaped a cap on *.xml and *.rels).
+ */
+const MEDIA_NAME = /\.(?:png|jpe?g|gif|bmp|tiff?|emf|wmf|svg|webp|ico|bin|ole|xlsx|xlsm|xls|docx|pptx|pdf|mp3|mp4|wav|avi|mov|wdp|jxr)$/i;
+const isMediaName = (name: string): boolean => MEDIA_NAME.test(name);
+
+/** XML starts with "<" after an optional byte order mark and white space; a "media" entry that does is capped as a part. */
+function looksLikeXml(head: Buffer): boolean {
+  if (head[0] === 0xfe || head[0] === 0xff) return true;
+  const text = head.subarray(0, 64).toString("latin1").replace(/^\xef\xbb\xbf/, "").trimStart();
+  return text.startsWith("<");
+}
 
 /** A Word document has a few dozen parts; tens of thousands mean something else. */
 const MAX_ENTRIES = 10_000;
@@ -92,7 +106,7 @@ async function checkZipDirectory(buffer: Buffer, { maxUncompressedBytes, maxPart
     }
     let total = 0;
     for await (const entry of zip.eachEntry()) {
-      if (isXmlPart(entry.fileName) && entry.uncompressedSize > maxPartBytes) throw partTooLarge(entry.fileName, entry.uncompressedSize, maxPartBytes);
+      if (!isMediaName(entry.fileName) && entry.uncompressedSize > maxPartBytes) throw partTooLarge(entry.fileName, entry.uncompressedSize, maxPartBytes);
       total += entry.uncompressedSize;
       if (total > maxUncompressedBytes) {
         throw new IngestError(
@@ -131,15 +145,16 @@ async function inflateAll(buffer: Buffer, { maxUncompressedBytes, maxPartBytes }
     for await (const entry of zip.eachEntry()) {
       if (entry.fileName.endsWith("/")) continue;
       const keep = entry.fileName === "docProps/core.xml" && entry.uncompressedSize <= MAX_CORE_PROPERTIES_BYTES;
-      const xml = isXmlPart(entry.fileName);
+      let capped = !isMediaName(entry.fileName);
       const chunks: Buffer[] = [];
       const stream: Readable = await zip.openReadStreamPromise(entry);
       let part = 0;
       for await (const chunk of stream) {
         const data = chunk as Buffer;
+        if (part === 0 && !capped) capped = looksLikeXml(data);
         total += data.length;
         part += data.length;
-        if (xml && part > maxPartBytes) {
+        if (capped && part > maxPartBytes) {
           stream.destroy();
           throw partTooLarge(entry.fileName, undefined, maxPartBytes);
         }
