@@ -10,6 +10,7 @@
  *   compares a submitted CSRF token with the session's.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { TrustedProxies } from "./client-address.ts";
 import { WorkQueue, type WorkQueueOptions } from "./work-queue.ts";
 import { LoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
@@ -95,7 +96,8 @@ export class LoginLimiter {
   constructor(options: LoginLimiterOptions = {}) {
     this.proxies = new TrustedProxies(options.trustProxy);
     this.throttle = new LoginThrottle(options.throttle);
-    this.hashing = new WorkQueue({ whenFull: "evict", ...options.hashing });
+    // One running place is kept for known devices (work-queue.ts); at least one more for everyone else.
+    this.hashing = new WorkQueue({ concurrency: Math.max(2, Math.min(availableParallelism(), 4)), whenFull: "evict", reservedForPriority: 1, ...options.hashing });
     // Made now, so that the first unknown address does not pay for it (and show it in its timing).
     void dummyPasswordHash();
   }

@@ -70,6 +70,23 @@ describe("work queue", () => {
     assert.deepEqual(states.slice(2), ["refused", "refused", "refused", "refused", "refused", "refused", "refused", "ran"], "the flood refuses its own older jobs");
   });
 
+  it("review H3: keeps reserved running places for prioritised jobs: a known device never waits for a guesser's hash", async () => {
+    const queue = new WorkQueue({ concurrency: 2, maxWaiting: 4, perKey: 1, whenFull: "evict", reservedForPriority: 1 });
+    const started: string[] = [];
+    const job = (name: string, ms: number) => async (): Promise<void> => {
+      started.push(name);
+      await sleep(ms);
+    };
+    const plain = [queue.run("a", job("a", 60)), queue.run("b", job("b", 60))];
+    assert.deepEqual(started, ["a"], "unprioritised jobs use one place of two");
+    const user = queue.run("user", job("user", 10), { priority: true });
+    assert.deepEqual(started, ["a", "user"], "the prioritised job starts at once");
+    await Promise.all([...plain, user]);
+    assert.deepEqual(started, ["a", "user", "b"]);
+    assert.equal(queue.running + queue.waiting, 0);
+    assert.throws(() => new WorkQueue({ concurrency: 1, reservedForPriority: 1 }), /reservedForPriority \(1\) must be below concurrency \(1\)/);
+  });
+
   it("lets one client hold only `perKey` places", async () => {
     const queue = new WorkQueue({ concurrency: 1, maxWaiting: 10, perKey: 2 });
     const settled = await Promise.allSettled([1, 2, 3].map(() => queue.run("one", () => sleep(5))));

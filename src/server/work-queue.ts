@@ -23,13 +23,18 @@
  *   many networks still refuses an unprioritised stranger after
  *   `maxWaiting` newer arrivals: it is the prioritisation that keeps a real
  *   user's login going then.
- *   Prioritised jobs start first, each kind in arrival order.
+ *   Prioritised jobs start first, each kind in arrival order, and
+ *   `reservedForPriority` of the running places are theirs alone: a
+ *   known device's login never waits for a guesser's hash to end, and under
+ *   a flood the guessers' hashes leave a core to the event loop (on 2 cores,
+ *   2 hashes of 100 ms CPU each made the event loop and every hash 3-5 times
+ *   slower).
  *
  * Hand-written: the queue libraries (p-queue and the like) have priorities
  * but no bounded waiting list with eviction, nor a cap per key.
  *
  * @example
- *   const hashing = new WorkQueue({ concurrency: 2, maxWaiting: 2, perKey: 2, whenFull: "evict" });
+ *   const hashing = new WorkQueue({ concurrency: 2, maxWaiting: 2, perKey: 2, whenFull: "evict", reservedForPriority: 1 });
  *   const ok = await hashing.run(address, () => verifyPassword(password, hash), { priority: knownDevice, group: "192.0.2.0/24" }); // may throw QueueFullError
  */
 import { availableParallelism } from "node:os";
@@ -44,6 +49,8 @@ export interface WorkQueueOptions {
   perKey: number;
   /** Who is refused when the waiting list is full (see the module comment). */
   whenFull: "refuse-newest" | "evict";
+  /** Running places only prioritised jobs may take; fewer than `concurrency`. */
+  reservedForPriority: number;
 }
 
 export interface JobOptions {
@@ -65,12 +72,17 @@ interface Waiting {
 export class WorkQueue {
   readonly options: WorkQueueOptions;
   #running = 0;
+  /** Of those, the unprioritised. */
+  #runningPlain = 0;
   #arrivals = 0;
   readonly #waiting: Waiting[] = [];
   readonly #perKey = new Map<string, number>();
 
   constructor(options: Partial<WorkQueueOptions> = {}) {
-    this.options = { concurrency: Math.max(1, Math.min(availableParallelism(), 4)), maxWaiting: 2, perKey: 2, whenFull: "refuse-newest", ...options };
+    this.options = { concurrency: Math.max(1, Math.min(availableParallelism(), 4)), maxWaiting: 2, perKey: 2, whenFull: "refuse-newest", reservedForPriority: 0, ...options };
+    if (this.options.reservedForPriority >= this.options.concurrency) {
+      throw new RangeError(`reservedForPriority (${this.options.reservedForPriority}) must be below concurrency (${this.options.concurrency}), or unprioritised jobs never run`);
+    }
   }
 
   get running(): number {
@@ -84,20 +96,43 @@ export class WorkQueue {
   async run<T>(key: string, work: () => Promise<T>, job: JobOptions = {}): Promise<T> {
     if ((this.#perKey.get(key) ?? 0) >= this.options.perKey) throw new QueueFullError(`${key} already has ${this.options.perKey} attempts in progress`);
     this.#count(key, 1);
+    const priority = job.priority ?? false;
     try {
-      // A finished job hands its slot straight to the next waiting one, so
-      // that no newcomer slips in between and the count never exceeds concurrency.
-      if (this.#running < this.options.concurrency) this.#running++;
-      else await this.#wait({ group: job.group ?? key, priority: job.priority ?? false });
+      // Places are taken when a job starts and handed on as soon as one ends
+      // (#dispatch), so a waiting job that could start has started: a
+      // newcomer that finds a place free slips past no one.
+      if (this.#canStart(priority)) this.#take(priority);
+      else await this.#wait({ group: job.group ?? key, priority });
       try {
         return await work();
       } finally {
-        const next = this.#takeNext();
-        if (next) next.start();
-        else this.#running--;
+        this.#running--;
+        if (!priority) this.#runningPlain--;
+        this.#dispatch();
       }
     } finally {
       this.#count(key, -1);
+    }
+  }
+
+  #canStart(priority: boolean): boolean {
+    return this.#running < this.options.concurrency && (priority || this.#runningPlain < this.options.concurrency - this.options.reservedForPriority);
+  }
+
+  #take(priority: boolean): void {
+    this.#running++;
+    if (!priority) this.#runningPlain++;
+  }
+
+  /** Starts waiting jobs while places allow: the oldest prioritised first, then the oldest. */
+  #dispatch(): void {
+    for (;;) {
+      let index = this.#waiting.findIndex((job) => job.priority);
+      if (index === -1 || !this.#canStart(true)) index = this.#waiting.findIndex((job) => !job.priority && this.#canStart(false));
+      const next = index === -1 ? undefined : this.#waiting.splice(index, 1)[0];
+      if (!next) return;
+      this.#take(next.priority);
+      next.start();
     }
   }
 
@@ -132,12 +167,6 @@ export class WorkQueue {
       if (larger || olderTie) chosen = jobs;
     }
     return chosen[0] ?? newcomer;
-  }
-
-  /** The next waiting job to start: the oldest prioritised one, else the oldest. */
-  #takeNext(): Waiting | undefined {
-    const index = this.#waiting.findIndex((job) => job.priority);
-    return this.#waiting.splice(index === -1 ? 0 : index, 1)[0];
   }
 
   #count(key: string, change: number): void {

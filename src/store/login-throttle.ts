@@ -14,7 +14,7 @@
  *   const allowed = await updateLoginThrottle(db, ["address:192.0.2.1", "account:a@example.org"], now, (records) => decide(records));
  */
 import { createHash } from "node:crypto";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Schema } from "./schema.ts";
 import { isPostgres } from "./support.ts";
 
@@ -56,7 +56,7 @@ export async function updateLoginThrottle<T>(
   const hashed = new Map(keys.map((key) => [hashKey(key), key]));
   const ordered = [...hashed.keys()].sort();
   const postgres = isPostgres(db);
-  return throttleDb.transaction().execute(async (trx) => {
+  return withoutFlush(throttleDb, postgres, async (trx) => {
     if (postgres) {
       await trx
         .insertInto("login_throttle")
@@ -87,6 +87,36 @@ export async function updateLoginThrottle<T>(
         .execute();
     }
     return result;
+  });
+}
+
+/**
+ * Runs `work` in a transaction whose commit does not wait for the disk.
+ * Every login attempt commits here, before its password is checked: under
+ * a flood of attempts, SQLite's fsync per commit (synchronous FULL, the
+ * store's setting for data) held the event loop about 5 ms each time, and
+ * that alone put a real login's answer past a second. A power cut may lose
+ * the last moment's counts, which only gives back a few guesses; a crash of
+ * the process loses nothing (SQLite's WAL with synchronous NORMAL;
+ * PostgreSQL's synchronous_commit off keeps its write-ahead log intact too).
+ * On SQLite the setting belongs to the connection and cannot change inside
+ * a transaction, so it is set around it, on the one connection, and put back.
+ */
+async function withoutFlush<DB, T>(db: Kysely<DB>, postgres: boolean, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  if (postgres) {
+    return db.transaction().execute(async (trx) => {
+      await sql`set local synchronous_commit = off`.execute(trx);
+      return work(trx);
+    });
+  }
+  return db.connection().execute(async (connection) => {
+    const before = (await sql<{ synchronous: number }>`pragma synchronous`.execute(connection)).rows[0]?.synchronous ?? 2;
+    await sql`pragma synchronous = normal`.execute(connection);
+    try {
+      return await connection.transaction().execute(work);
+    } finally {
+      await sql`pragma synchronous = ${sql.raw(String(before))}`.execute(connection);
+    }
   });
 }
 
