@@ -54,6 +54,35 @@ describe("baseline tender analyze", () => {
     assert.match(result.stdout, /not counted: ipv6, negated/);
   });
 
+  it("review M4: escapes control characters, escape sequences and bidi overrides from the document in the readable report", () => {
+    const hostile = join(work, "escapes.json");
+    writeFileSync(
+      hostile,
+      JSON.stringify({
+        releases: [
+          {
+            ocid: "o\nbaseline: forged.pdf: encrypted PDF",
+            tag: ["tender"],
+            buyer: { name: "B" },
+            tender: {
+              title: "Hosting \u001b[2J\u001b[31mRED \u202egnp.exe",
+              classification: { scheme: "CPV", id: "72415000" },
+              description: "The supplier shall use DNSSEC \u001b]0;pwned\u0007 now. IPv6 is not \u009b31mrequired.",
+            },
+          },
+        ],
+      }),
+    );
+    const result = baseline("tender", "analyze", hostile);
+    assert.equal(result.status, 0, result.stderr);
+    // eslint-disable-next-line no-control-regex -- the test looks for exactly these characters
+    assert.doesNotMatch(result.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    assert.ok(!result.stdout.split("\n").some((line) => line.startsWith("baseline: ")), "a document forged a line");
+    assert.match(result.stdout, /title: {5}Hosting \\x1b\[2J\\x1b\[31mRED \\u202egnp\.exe/);
+    assert.match(result.stdout, /"The supplier shall use DNSSEC \\x1b\]0;pwned\\x07 now\."/);
+    assert.match(result.stdout, /escapes\.json#o\\nbaseline: forged\.pdf/);
+  });
+
   it("reports a path that does not exist and exits 1", () => {
     const result = baseline("tender", "analyze", join(work, "nowhere.txt"));
     assert.equal(result.status, 1);

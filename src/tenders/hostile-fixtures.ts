@@ -313,14 +313,19 @@ export function deepInvalidJson(dir: string, name: string, depth: number): { pat
   return { path, column: depth * 6 + 3 };
 }
 
-/** HTML naming DANE with a soft hyphen, DMARC with a zero-width space, HSTS in fullwidth letters, and SPF in Cyrillic look-alikes. */
+/**
+ * HTML naming DANE with a soft hyphen, DMARC with a zero-width space, HSTS in
+ * fullwidth letters, DNSSEC with a combining grapheme joiner and HTTPS with a
+ * variation selector (review L7), and SPF in Cyrillic look-alikes.
+ */
 export function disguisedNamesHtml(dir: string, name: string): string {
   const path = join(dir, name);
   writeFileSync(
     path,
     '<!doctype html><html lang="en"><body><h1>Hosting of the municipal website</h1><p>CPV 72415000-2</p>' +
       "<p>The mail servers shall publish D&shy;ANE records.</p><p>The domain must publish a DM\u200bARC policy.</p>" +
-      "<p>Every page shall be served with \uff28\uff33\uff34\uff33.</p><p>The domain must publish an \u0405\u0420F record.</p></body></html>",
+      "<p>Every page shall be served with \uff28\uff33\uff34\uff33.</p><p>The domain must publish an \u0405\u0420F record.</p>" +
+      "<p>The zone shall be signed with DNS\u034fSEC and every page served over HT\ufe00TPS.</p></body></html>",
   );
   return path;
 }

@@ -192,7 +192,7 @@ describe("hostile tender documents through the command line", () => {
     assert.equal(run.analyses.length, 1);
   });
 
-  it("finding 17: control characters in names are escaped, deep JSON gets the right column, repeated PDF lines are text, disguised names are found", () => {
+  it("finding 17 and review L7: control characters in names are escaped, deep JSON gets the right column, repeated PDF lines are text, disguised names are found", () => {
     const folder = join(work, "small");
     mkdirSync(folder);
     hostile.newlineNamedFile(folder);
@@ -208,7 +208,7 @@ describe("hostile tender documents through the command line", () => {
     const repeated = run.analyses.find((analysis) => analysis.source.endsWith("repeated.pdf"));
     assert.ok(repeated?.requested.some((entry) => entry.standard === "dnssec"), run.stderr);
     const disguised = run.analyses.find((analysis) => analysis.source.endsWith("disguised.html"));
-    assert.deepEqual(disguised?.requested.map((entry) => entry.standard).filter((id) => ["dane", "dmarc", "hsts", "spf"].includes(id)), ["dane", "dmarc", "hsts"]);
+    assert.deepEqual(disguised?.requested.map((entry) => entry.standard).filter((id) => ["dane", "dmarc", "dnssec", "hsts", "https", "spf"].includes(id)), ["dane", "dmarc", "dnssec", "hsts", "https"]);
     // The evidence is quoted readably: the soft hyphen is gone, the fullwidth letters are plain.
     assert.ok(disguised.requested.some((entry) => entry.evidence.some((evidence) => evidence.quote.includes("DANE records"))));
     assert.ok(disguised.requested.some((entry) => entry.evidence.some((evidence) => evidence.quote.includes("with HSTS"))));

@@ -103,20 +103,27 @@ async function analyzeAll(paths: string[], options: IngestOptions, onAnalysis: (
   return failures + truncated;
 }
 
+/**
+ * The readable report of one analysis. Every string in it comes from the
+ * document (titles, quotes, a declared language, the source's name) and goes
+ * through escapeControl, so that a tender cannot write escape sequences or
+ * bidi overrides to the reader's terminal (review M4 of issue 15).
+ */
 function describe(analysis: TenderAnalysis): string {
-  const lines = [`${escapeControl(analysis.source)}${analysis.truncated ? "  [truncated]" : ""}  (${analysis.language}${analysis.categories.length ? `, ${analysis.categories.join(", ")}` : ", no ICT category"}${analysis.cpv.length ? `; CPV ${analysis.cpv.join(", ")}` : ""})`];
-  if (analysis.title) lines.push(`  title:     ${analysis.title}`);
-  lines.push(`  requested: ${analysis.requested.map((entry) => `${entry.standard} (${entry.level})`).join(", ") || "none"}`);
+  const e = escapeControl;
+  const lines = [`${e(analysis.source)}${analysis.truncated ? "  [truncated]" : ""}  (${e(analysis.language)}${analysis.categories.length ? `, ${e(analysis.categories.join(", "))}` : ", no ICT category"}${analysis.cpv.length ? `; CPV ${e(analysis.cpv.join(", "))}` : ""})`];
+  if (analysis.title) lines.push(`  title:     ${e(analysis.title)}`);
+  lines.push(`  requested: ${e(analysis.requested.map((entry) => `${entry.standard} (${entry.level})`).join(", ")) || "none"}`);
   if (analysis.relevant.length > 0) {
-    lines.push(`  missing:   ${analysis.missing.join(", ") || "none"}`);
+    lines.push(`  missing:   ${e(analysis.missing.join(", ")) || "none"}`);
     lines.push(`  coverage:  ${analysis.relevant.length - analysis.missing.length}/${analysis.relevant.length} relevant standards (${Math.round((analysis.coverage ?? 0) * 100)}%)`);
   }
-  if (analysis.genericDemand.length > 0) lines.push(`  generic demand for the mandatory standards list: "${analysis.genericDemand[0]?.quote ?? ""}"`);
+  if (analysis.genericDemand.length > 0) lines.push(`  generic demand for the mandatory standards list: "${e(analysis.genericDemand[0]?.quote ?? "")}"`);
   for (const entry of analysis.requested) {
     const evidence = entry.evidence[0];
-    if (evidence) lines.push(`    ${entry.standard.padEnd(24)} ${evidence.page ? `p.${evidence.page} ` : ""}"${evidence.quote}"`);
+    if (evidence) lines.push(`    ${e(entry.standard).padEnd(24)} ${evidence.page ? `p.${evidence.page} ` : ""}"${e(evidence.quote)}"`);
   }
-  for (const mention of analysis.ignored) lines.push(`    (not counted: ${mention.standard}, ${mention.reason}: "${mention.evidence.quote.slice(0, 100)}")`);
+  for (const mention of analysis.ignored) lines.push(`    (not counted: ${e(mention.standard)}, ${mention.reason}: "${e(mention.evidence.quote.slice(0, 100))}")`);
   return `${lines.join("\n")}\n\n`;
 }
 

@@ -79,15 +79,18 @@ export function formatBytes(bytes: number): string {
 
 /**
  * Text as detection compares it: NFKC (fullwidth "ＤＮＳＳＥＣ" and ligatures
- * become plain letters) without Unicode format characters (soft hyphen,
- * zero-width space and joiners, direction marks), which Word and web
- * editors slip into names ("D\u00adANE") and which no reader sees. Letters
- * of other scripts are left alone: a Cyrillic look-alike stays Cyrillic.
+ * become plain letters) without the characters no reader sees: format
+ * characters (soft hyphen, zero-width space and joiners, direction marks),
+ * which Word and web editors slip into names ("D\u00adANE"), and the rest
+ * of Unicode's default ignorable code points (variation selectors, the
+ * combining grapheme joiner, Hangul fillers; review L7 of issue 15:
+ * "H\uFE00STS" and "D\u034FANE" still hid names). Letters of other scripts
+ * are left alone: a Cyrillic look-alike stays Cyrillic.
  */
 export function normalizeText(text: string): string {
   // Pure ASCII needs neither step; most text is, and normalize() is not free.
   if (/^\p{ASCII}*$/u.test(text)) return text;
-  return text.normalize("NFKC").replace(/\p{Cf}+/gu, "");
+  return text.normalize("NFKC").replace(/[\p{Cf}\p{Default_Ignorable_Code_Point}]+/gu, "");
 }
 
 /** Runs of whitespace (including no-break spaces) become one space, after normalizeText. */
@@ -98,15 +101,22 @@ export function collapseWhitespace(text: string): string {
 }
 
 /**
- * A file name or message made safe for one line of output: control
- * characters (a newline in a file name would start a line that looks like
- * another file's error) are written as escapes, "\n", "\x1b".
+ * Text for a terminal or a one-line message, with everything that could act
+ * on the terminal or fake a line written as an escape: C0 and C1 controls
+ * (a newline in a file name would start a line that looks like another
+ * file's error; ESC starts sequences that clear the screen, set the window
+ * title or the clipboard), line and paragraph separators, and the bidi
+ * embeddings, overrides and isolates that reorder what is shown (U+202A to
+ * U+202E, U+2066 to U+2069): "\n", "\x1b", "\u202e". A backslash is doubled,
+ * so that a file name holding the two characters "\n" differs from one
+ * holding a newline.
  */
 export function escapeControl(text: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (character) => {
-    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-    return named[character] ?? `\\x${character.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  return text.replace(/[\\\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (character) => {
+    const named: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    const code = character.charCodeAt(0);
+    return named[character] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16)}`);
   });
 }
 
