@@ -1,5 +1,6 @@
 /**
- * Hostile tender inputs (issue 15, findings 11 to 17) against the real
+ * Hostile tender inputs (issue 15, findings 11 to 17, and the review's
+ * bypasses H2, M1, M2) against the real
  * command, `baseline tender analyze --json`, one child process per input:
  * wall time and the peak resident memory of the whole process (workers
  * included, from process.resourceUsage().maxRSS written at exit), next to a
@@ -77,6 +78,8 @@ export async function runHostileBench(): Promise<Row[]> {
     const docx4 = hostile.expandingDocx(work, "docx-4.docx", 4 * MIB);
     measure("DOCX unpacking to 52 MiB (finding 11)", [docx52], [docx52], "DOCX unpacking to 4 MiB", [docx4]);
     measure("DOCX unpacking to 199 MiB (finding 11)", [docx199], [docx199], "DOCX unpacking to 4 MiB", [docx4]);
+    const docxNoExtension = hostile.expandingDocx(work, "docx-noext-150.docx", 150 * MIB, "word/main");
+    measure("DOCX, 150 MiB main part named without extension (review M2)", [docxNoExtension], [docxNoExtension], "DOCX unpacking to 4 MiB", [docx4]);
 
     const { packagePath, documents } = hostile.sharedAnnexOcds(join(work, "ocds-400"), 400, 20 * MIB);
     const single = hostile.sharedAnnexOcds(join(work, "ocds-1"), 1, 20 * MIB);
@@ -88,6 +91,14 @@ export async function runHostileBench(): Promise<Row[]> {
       [single.packagePath, "--documents", single.documents],
     );
 
+    const titled = hostile.sharedAnnexOcds(join(work, "ocds-400-titles"), 400, 20 * MIB, true);
+    measure(
+      "400 OCDS releases, one 20 MiB annex under 400 titles (review H2)",
+      [titled.packagePath, join(titled.documents, "annex.txt")],
+      [titled.packagePath, "--documents", titled.documents],
+      "400 releases, the annex under one title",
+      [packagePath, "--documents", documents],
+    );
     const heading = hostile.headingHtml(work, "heading.html", 2_100_000);
     const paragraphs = join(work, "paragraphs.html");
     writeFileSync(paragraphs, `<!doctype html><html><body><p>CPV 72415000-2</p>${"<p>Security requirements for DNSSEC and HTTPS.</p>".repeat(2_100_000 / 50)}</body></html>`);
@@ -98,6 +109,10 @@ export async function runHostileBench(): Promise<Row[]> {
     const bomb = hostile.flateBombPdf(work, "bomb.pdf", 4096 * MIB);
     const goodPdf = hostile.compressedPdf(work, "good.pdf", 2000);
     measure("PDF, 4 MB FlateDecode bomb to 4 GiB (finding 14)", [bomb], [bomb], "PDF with an honest compressed page", [goodPdf]);
+    for (const variant of hostile.DISGUISED_BOMBS) {
+      const disguisedBomb = hostile.disguisedBombPdf(work, `bomb-${variant}.pdf`, variant, 2048 * MIB);
+      measure(`PDF bomb to 2 GiB, ${variant} (review M1)`, [disguisedBomb], [disguisedBomb], "PDF with an honest compressed page", [goodPdf]);
+    }
     const lessThan = hostile.lessThanHtml(work, "lt.html", 49 * MIB);
     const text49 = hostile.textTender(work, "text-49.txt", 49 * MIB);
     measure("HTML of 49 MB of \"< \" (finding 14)", [lessThan], [lessThan], "49 MB plain-text tender", [text49]);
