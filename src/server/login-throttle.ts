@@ -15,9 +15,9 @@
  * An attempt is counted as a failure BEFORE its password is checked, in one
  * transaction per attempt: 200 parallel guesses are counted one after the
  * other, and only the first few reach the hash. A correct password then
- * takes the attempt back: each key's count goes back by one (so that a
- * guesser gains nothing from the real user's logins), and the device starts
- * afresh.
+ * takes the attempt back: the address's and the account's counts go back by
+ * one (so that a guesser gains nothing from the real user's logins), and a
+ * known device starts afresh.
  *
  * Backoff, not lockout: a key may fail `free` times; after that each attempt
  * must wait base × 2^(failures − free) since the last failure, up to `max`.
@@ -31,13 +31,16 @@
  *
  * Known devices pass the account's backoff: while an account backs off, an
  * attempt with a valid device cookie for it is not held back for the
- * account's sake (its address and device limits still apply). Anything an
- * attempt merely says about itself (a fresh address, an address without
- * failures) can be had by an attacker rotating addresses, so it earns
- * nothing; the device token cannot be guessed. So: on a device they signed
- * in from before, a user is never held back by someone else's guessing; on
- * a new device, they can be held back up to 5 minutes at a time for as long
- * as someone keeps guessing at their account.
+ * account's sake, nor counted in the account's failures (its address and
+ * device limits apply instead), so the account's count is that of attempts
+ * from unknown devices alone. Anything an attempt merely says about itself
+ * (a fresh address, an address without failures) can be had by an attacker
+ * rotating addresses, so it earns nothing; the device token cannot be
+ * guessed. So: on a device they signed in from before, a user is never held
+ * back by someone else's guessing (unless they share the guesser's address:
+ * the same NAT, or a proxy not named with --trust-proxy); on a new device,
+ * they can be held back up to 5 minutes at a time for as long as someone
+ * keeps guessing at their account.
  *
  * @example
  *   const throttle = new LoginThrottle();
@@ -108,8 +111,8 @@ export class LoginThrottle {
       const checks: [key: string | undefined, policy: BackoffPolicy, by: "address" | "account" | "device"][] = [
         [keys.address, options.address, "address"],
         [keys.device, options.device, "device"],
-        // A known device is not held back by the account's backoff: see the scheme.
-        [keys.account, keys.device === undefined ? options.account : NO_WAIT, "account"],
+        // A known device is neither held back by the account's backoff nor counted in it: see the scheme.
+        [keys.device === undefined ? keys.account : undefined, options.account, "account"],
       ];
       for (const [key, policy, by] of checks) {
         if (key === undefined) continue;
@@ -131,7 +134,7 @@ export class LoginThrottle {
     await updateLoginThrottle(db, keysOf(keys), now, (stored) => {
       const write = new Map<string, ThrottleRecord | null>();
       if (keys.device !== undefined) write.set(keys.device, null);
-      for (const key of [keys.address, keys.account]) {
+      for (const key of [keys.address, keys.device === undefined ? keys.account : undefined]) {
         const record = key === undefined ? undefined : stored.get(key);
         if (key !== undefined && record) write.set(key, record.failures <= 1 ? null : { ...record, failures: record.failures - 1 });
       }
@@ -139,9 +142,6 @@ export class LoginThrottle {
     });
   }
 }
-
-/** The account's policy for an attempt from a known device: never a wait (its failures are still counted). */
-const NO_WAIT: BackoffPolicy = { free: Infinity, baseMs: 0, maxMs: 0 };
 
 function keysOf(keys: ThrottleKeys): string[] {
   return [keys.address, keys.device, keys.account].filter((key) => key !== undefined);
