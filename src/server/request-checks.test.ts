@@ -22,7 +22,8 @@ function alertOf(page: string): string | undefined {
 }
 
 /** A body that arrives in chunks with no length announced, and counts what was read of it. */
-function streamedBody(total: number, chunk = 64 * 1024, byte = "a".charCodeAt(0)): { stream: ReadableStream<Uint8Array>; read: () => number } {
+function streamedBody(total: number, chunk = 64 * 1024, byte = "a".charCodeAt(0), start = ""): { stream: ReadableStream<Uint8Array>; read: () => number } {
+  const opening = new TextEncoder().encode(start);
   let sent = 0;
   // highWaterMark 0: nothing is pulled before someone reads, so `read` is what the server asked for.
   const stream = new ReadableStream<Uint8Array>(
@@ -33,8 +34,11 @@ function streamedBody(total: number, chunk = 64 * 1024, byte = "a".charCodeAt(0)
           return;
         }
         const size = Math.min(chunk, total - sent);
+        const bytes = new Uint8Array(size).fill(byte);
+        // The first chunk begins with `start` (a multipart body's first delimiter and part header).
+        if (sent === 0) bytes.set(opening.subarray(0, size));
         sent += size;
-        controller.enqueue(new Uint8Array(size).fill(byte));
+        controller.enqueue(bytes);
       },
     },
     { highWaterMark: 0 },
@@ -148,7 +152,8 @@ for (const dialect of TEST_DIALECTS) {
       const editor = testBrowser(app);
       await editor.login("editor@example.org");
       const chunk = 64 * 1024;
-      const body = streamedBody(MAX_BODY_BYTES + 4 * 1024 * 1024, chunk);
+      // A well-formed start (the form reader refuses a multipart body that never shows its delimiter), then too many bytes.
+      const body = streamedBody(MAX_BODY_BYTES + 4 * 1024 * 1024, chunk, "a".charCodeAt(0), '--x\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n');
       const response = await app.request("/import", { method: "POST", body: body.stream, duplex: "half", headers: { cookie: editor.cookie, "content-type": "multipart/form-data; boundary=x" } });
       assert.equal(response.status, 413);
       assert.equal(alertOf(await response.text()), "The request is too large.");

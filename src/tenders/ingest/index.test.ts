@@ -161,7 +161,7 @@ describe("capCharacters", () => {
     assert.equal(capped.truncated, true);
     assert.deepEqual(capped.shared, [{ title: "Annex A", group: small }]);
     // The kept group is the same object, still shared with other tenders, not a cut copy.
-    assert.equal(capped.shared?.[0]?.group, small);
+    assert.equal(capped.shared[0]?.group, small);
     assert.equal(capCharacters(document, 130), document);
     const none = capCharacters({ ...document, passages: [{ text: "z".repeat(100) }] }, 100);
     assert.equal(none.truncated, true);
