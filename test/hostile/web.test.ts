@@ -114,6 +114,24 @@ const percentile = (values: readonly number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 };
 
+/** An editor signed in from `from`: the session cookie and the import page's CSRF token. */
+async function signedInEditor(email: string, from: string): Promise<{ cookie: string; csrf: string }> {
+  const form = await loginPage(from);
+  const cookie = `baseline_session=${cookieOf(await login(email, PASSWORD, form, { from }), "baseline_session") ?? ""}`;
+  const csrf = /name="csrf" value="([^"]+)"/.exec((await call("/import", { headers: { cookie } })).body)?.[1] ?? "";
+  return { cookie, csrf };
+}
+
+/** Starts an upload of `lines` as a CSV file to /import; the reply comes when the import is done. */
+async function startImport(editor: { cookie: string; csrf: string }, lines: readonly string[], name: string): Promise<Reply> {
+  const upload = new FormData();
+  upload.set("csrf", editor.csrf);
+  upload.set("file", new File([lines.join("\r\n")], name, { type: "text/csv" }));
+  const encoded = new Response(upload);
+  const body = Buffer.from(await encoded.arrayBuffer());
+  return call("/import", { method: "POST", headers: { cookie: editor.cookie, "content-type": encoded.headers.get("content-type") ?? "" }, body });
+}
+
 /** Counts the jobs the app hands to its worker threads. */
 class CountingWork extends HeavyWork {
   readonly kinds: string[] = [];
@@ -332,20 +350,13 @@ describe("hostile input against the web app (issue 15)", () => {
   it("finding 6: logins during a long SQLite import wait briefly for the write lock and get in, without stopping GET /", async () => {
     await account("bulk@example.org", "editor");
     for (let n = 0; n < 4; n++) await account(`during-${n}@example.org`);
-    const form = await loginPage("127.0.0.9");
-    const cookie = `baseline_session=${cookieOf(await login("bulk@example.org", PASSWORD, form, { from: "127.0.0.9" }), "baseline_session") ?? ""}`;
-    const csrf = /name="csrf" value="([^"]+)"/.exec((await call("/import", { headers: { cookie } })).body)?.[1] ?? "";
+    const editor = await signedInEditor("bulk@example.org", "127.0.0.9");
     // About 4 MiB, 45,000 institutions: longer than SQLite's 5 s busy
     // timeout, which a login's writes used to spend waiting (the event loop
     // stopped) before failing, when the import held the lock throughout.
     const lines = ["name,kind,country,region,globalSouth,sector"];
     for (let n = 0; n < 45_000; n++) lines.push(`Bulk Agency for Lock Sharing number ${n},government,FR,155,false,ICT and digital government`);
-    const upload = new FormData();
-    upload.set("csrf", csrf);
-    upload.set("file", new File([lines.join("\r\n")], "bulk.csv", { type: "text/csv" }));
-    const encoded = new Response(upload);
-    const body = Buffer.from(await encoded.arrayBuffer());
-    const importing = call("/import", { method: "POST", headers: { cookie, "content-type": encoded.headers.get("content-type") ?? "" }, body });
+    const importing = startImport(editor, lines, "bulk.csv");
     let done = false;
     void importing.then(() => (done = true));
     // Let the import start writing before the logins come.
@@ -372,18 +383,11 @@ describe("hostile input against the web app (issue 15)", () => {
 
   it("finding 6: GET / keeps answering while a CSV import runs in a worker, and exports are built once per revision", async () => {
     await account("importer@example.org", "editor");
-    const form = await loginPage("127.0.0.8");
-    const cookie = `baseline_session=${cookieOf(await login("importer@example.org", PASSWORD, form, { from: "127.0.0.8" }), "baseline_session") ?? ""}`;
-    const csrf = /name="csrf" value="([^"]+)"/.exec((await call("/import", { headers: { cookie } })).body)?.[1] ?? "";
+    const editor = await signedInEditor("importer@example.org", "127.0.0.8");
     // About 1.5 MiB, 17,000 institutions: a few seconds of import.
     const lines = ["name,kind,country,region,globalSouth,sector"];
     for (let n = 0; n < 17_000; n++) lines.push(`Imported Ministry of Things ${n},government,NL,155,false,ICT and digital government`);
-    const upload = new FormData();
-    upload.set("csrf", csrf);
-    upload.set("file", new File([lines.join("\r\n")], "institutions.csv", { type: "text/csv" }));
-    const encoded = new Response(upload);
-    const body = Buffer.from(await encoded.arrayBuffer());
-    const importing = call("/import", { method: "POST", headers: { cookie, "content-type": encoded.headers.get("content-type") ?? "" }, body });
+    const importing = startImport(editor, lines, "institutions.csv");
     let done = false;
     void importing.then(() => (done = true));
     const latencies: number[] = [];
