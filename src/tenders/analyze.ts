@@ -19,12 +19,15 @@ export interface AnalyzeOptions {
    * policy document has no CPV codes, and it is about standards).
    */
   assumeIct?: boolean;
+  /** Called now and then during detection, so that a watchdog can tell a long document from a stuck one (IngestOptions.onProgress). */
+  onProgress?: () => void;
 }
 
 export function analyzeTender(document: TenderDocument, catalog: Catalog, options: AnalyzeOptions = {}): TenderAnalysis {
   const language = detectLanguage(languageSample(document), document.declaredLanguage);
-  const { cpv, categories, relevant } = relevanceOf(document, catalog);
-  const detection = detectRequests(document, catalog, { ict: options.assumeIct === true || categories.length > 0 });
+  const { cpv, categories, relevant } = relevanceOf(document, catalog, options.onProgress);
+  const ict = options.assumeIct === true || categories.length > 0;
+  const detection = detectRequests(document, catalog, { ict, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   const requestedIds = new Set(detection.requested.map((entry) => entry.standard));
   const missing = relevant.filter((id) => !requestedIds.has(id));
   const coverage = relevant.length === 0 ? null : round((relevant.length - missing.length) / relevant.length);

@@ -10,6 +10,7 @@
  */
 import type { Catalog } from "../catalog/catalog.ts";
 import { AWARD_SECTION, DESIRED, DISABLE, EXISTING_STATE, GENERIC_DEMAND, NEGATION, REQUIREMENT_SECTION, STRONG_REQUIRED, TOPIC_ONLY, WEAK_REQUIRED } from "./cues.ts";
+import { progressTicker } from "./ingest/common.ts";
 import { splitLong } from "./ingest/text.ts";
 import { compileLexicon, ownerKey, RFC_PATTERN, type CompiledLexicon } from "./lexicon.ts";
 import type { Evidence, IgnoredMention, Passage, RequestedStandard, SharedPassages, TenderDocument } from "./types.ts";
@@ -33,14 +34,17 @@ export interface DetectOptions {
    * phrasings and RFC numbers count there.
    */
   ict: boolean;
+  /** Called every few hundred passages, so that a watchdog can tell a long document from a stuck one. */
+  onProgress?: () => void;
 }
 
 export function detectRequests(document: TenderDocument, catalog: Catalog, options: DetectOptions = { ict: true }): Detection {
   const lexicon = compileLexicon(catalog);
   const tokens = abbreviationNames(catalog);
   const shared = document.shared ?? [];
-  const ownRedefinitions = (group: SharedPassages): Set<string> => cached(lexicon, group, "redefined", () => redefinedAbbreviations(group.passages, tokens));
-  const redefined = redefinedAbbreviations(document.passages, tokens);
+  const tick = progressTicker(options.onProgress);
+  const ownRedefinitions = (group: SharedPassages): Set<string> => cached(lexicon, group, "redefined", () => redefinedAbbreviations(group.passages, tokens, tick));
+  const redefined = redefinedAbbreviations(document.passages, tokens, tick);
   for (const { group } of shared) for (const abbreviation of ownRedefinitions(group)) redefined.add(abbreviation);
   const parts = [detectPassages(document.passages, lexicon, redefined, options)];
   for (const { title, group } of shared) {
@@ -143,7 +147,9 @@ function detectPassages(passages: Passage[], lexicon: CompiledLexicon, redefined
     if (verdict.kind === "ignored") pushIgnored(result, { standard, reason: verdict.reason, evidence });
     else recordFound(result, standard, verdict.kind === "required", evidence);
   };
+  const tick = progressTicker(options.onProgress);
   for (const whole of passages) {
+    tick();
     for (const chunk of whole.text.length > MAX_DETECTED_PASSAGE ? splitLong(whole.text, MAX_DETECTED_PASSAGE) : [whole.text]) {
       const passage = chunk === whole.text ? whole : { ...whole, text: chunk };
       const text = maskUrls(passage.text);
@@ -261,9 +267,10 @@ function classify(clause: string, sentence: string, passage: Passage, context: S
  * least two of its letters as initials, and must not be one of the
  * standard's own names ("Transport Layer Security (TLS)" keeps TLS).
  */
-function redefinedAbbreviations(passages: Passage[], tokens: Map<string, string[]>): Set<string> {
+function redefinedAbbreviations(passages: Passage[], tokens: Map<string, string[]>, tick: () => void): Set<string> {
   const redefined = new Set<string>();
   for (const passage of passages) {
+    tick();
     for (const match of passage.text.matchAll(/\(([\p{Lu}\d-]{2,12})\)/gu)) {
       const abbreviation = match[1] ?? "";
       const names = tokens.get(abbreviation);

@@ -8,7 +8,18 @@
  */
 import type { Catalog } from "../catalog/catalog.ts";
 import { CpvError } from "../catalog/cpv.ts";
+import { progressTicker } from "./ingest/common.ts";
 import type { Passage, SharedPassages, TenderDocument } from "./types.ts";
+
+/**
+ * The watchdog's view of a scan: `tick` for each of many small steps (a
+ * passage, a match), `step` for each scan of the whole text (a keyword),
+ * which on a document of tens of megabytes takes a good part of a second.
+ */
+interface Progress {
+  tick: () => void;
+  step: () => void;
+}
 
 /** CPV codes written in the text: "72415000-2", "CPV 72415000". */
 const CPV_IN_TEXT = /(?<!\d)(\d{8})(?:-(\d))?(?!\d)/g;
@@ -19,11 +30,13 @@ export interface Relevance {
   relevant: string[];
 }
 
-export function relevanceOf(document: TenderDocument, catalog: Catalog): Relevance {
+/** `onProgress` is called while the text is scanned, for a watchdog (IngestOptions.onProgress). */
+export function relevanceOf(document: TenderDocument, catalog: Catalog, onProgress?: () => void): Relevance {
+  const progress: Progress = { tick: progressTicker(onProgress), step: onProgress ?? (() => undefined) };
   const codes = new Set(document.cpv);
   if (codes.size === 0) {
-    for (const code of cpvInText(document.passages, catalog)) codes.add(code);
-    for (const { group } of document.shared ?? []) for (const code of sharedScan(catalog, group).cpv) codes.add(code);
+    for (const code of cpvInText(document.passages, catalog, progress)) codes.add(code);
+    for (const { group } of document.shared ?? []) for (const code of sharedScan(catalog, group, progress).cpv) codes.add(code);
   }
   const categories = new Set<string>();
   for (const code of codes) {
@@ -34,7 +47,7 @@ export function relevanceOf(document: TenderDocument, catalog: Catalog): Relevan
     }
   }
   // Without codes, or with codes outside every ICT category (meters that are in fact smart meters), the text decides.
-  if (categories.size === 0) for (const id of categoriesFromKeywords(document, catalog)) categories.add(id);
+  if (categories.size === 0) for (const id of categoriesFromKeywords(document, catalog, progress)) categories.add(id);
 
   const relevant = new Set<string>();
   for (const id of categories) {
@@ -44,9 +57,10 @@ export function relevanceOf(document: TenderDocument, catalog: Catalog): Relevan
 }
 
 /** Codes written in the passages that the catalog knows. */
-function cpvInText(passages: Passage[], catalog: Catalog): Set<string> {
+function cpvInText(passages: Passage[], catalog: Catalog, progress: Progress): Set<string> {
   const codes = new Set<string>();
   for (const passage of passages) {
+    progress.tick();
     for (const match of passage.text.matchAll(CPV_IN_TEXT)) {
       const code = match[1] ?? "";
       const entry = catalog.cpv.get(code);
@@ -58,13 +72,14 @@ function cpvInText(passages: Passage[], catalog: Catalog): Set<string> {
 }
 
 /** Every category keyword (lower case) that occurs as a word in the passages. */
-function keywordsIn(passages: Passage[], catalog: Catalog): Set<string> {
+function keywordsIn(passages: Passage[], catalog: Catalog, progress: Progress): Set<string> {
   const body = passages.map((passage) => passage.text).join("\n").toLowerCase();
   const found = new Set<string>();
   for (const category of catalog.categories) {
     for (const keyword of Object.values(category.keywords).flat()) {
+      progress.step();
       const lower = keyword.toLowerCase();
-      if (!found.has(lower) && containsWord(body, lower)) found.add(lower);
+      if (!found.has(lower) && containsWord(body, lower, progress.tick)) found.add(lower);
     }
   }
   return found;
@@ -73,7 +88,7 @@ function keywordsIn(passages: Passage[], catalog: Catalog): Set<string> {
 const sharedScans = new WeakMap<Catalog, WeakMap<SharedPassages, { cpv: Set<string>; keywords: Set<string> }>>();
 
 /** What a shared attachment adds, computed once for all the tenders that cite it. */
-function sharedScan(catalog: Catalog, group: SharedPassages): { cpv: Set<string>; keywords: Set<string> } {
+function sharedScan(catalog: Catalog, group: SharedPassages, progress: Progress): { cpv: Set<string>; keywords: Set<string> } {
   let byGroup = sharedScans.get(catalog);
   if (!byGroup) {
     byGroup = new WeakMap();
@@ -81,17 +96,17 @@ function sharedScan(catalog: Catalog, group: SharedPassages): { cpv: Set<string>
   }
   let scan = byGroup.get(group);
   if (!scan) {
-    scan = { cpv: cpvInText(group.passages, catalog), keywords: keywordsIn(group.passages, catalog) };
+    scan = { cpv: cpvInText(group.passages, catalog, progress), keywords: keywordsIn(group.passages, catalog, progress) };
     byGroup.set(group, scan);
   }
   return scan;
 }
 
 /** Categories whose keywords appear at least twice, or once in the title. */
-function categoriesFromKeywords(document: TenderDocument, catalog: Catalog): string[] {
+function categoriesFromKeywords(document: TenderDocument, catalog: Catalog, progress: Progress): string[] {
   const title = (document.title ?? "").toLowerCase();
-  const inBody = keywordsIn(document.passages, catalog);
-  for (const { group } of document.shared ?? []) for (const keyword of sharedScan(catalog, group).keywords) inBody.add(keyword);
+  const inBody = keywordsIn(document.passages, catalog, progress);
+  for (const { group } of document.shared ?? []) for (const keyword of sharedScan(catalog, group, progress).keywords) inBody.add(keyword);
   return catalog.categories
     .filter((category) => {
       const keywords = Object.values(category.keywords).flat().map((keyword) => keyword.toLowerCase());
@@ -105,9 +120,10 @@ function categoriesFromKeywords(document: TenderDocument, catalog: Catalog): str
     .map((category) => category.id);
 }
 
-function containsWord(text: string, phrase: string): boolean {
+function containsWord(text: string, phrase: string, tick: () => void): boolean {
   let index = text.indexOf(phrase);
   while (index !== -1) {
+    tick();
     const before = text[index - 1] ?? " ";
     const after = text[index + phrase.length] ?? " ";
     if (!/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after)) return true;

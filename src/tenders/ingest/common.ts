@@ -23,8 +23,36 @@ export interface IngestOptions {
   maxPartBytes?: number;
   /** Characters of text kept per document; the rest is dropped and the document marked truncated (default 30 million). */
   maxCharacters?: number;
-  /** Called now and then while a long document is read (each PDF page), so that a watchdog can tell slow from stuck. */
+  /**
+   * Called now and then while a long document is read (each PDF page, every
+   * few hundred HTML tags, text lines or OCDS releases), so that a watchdog
+   * can tell slow from stuck. It may be called very often: the caller
+   * throttles it (the tender worker posts at most one message per 250 ms).
+   */
   onProgress?: () => void;
+}
+
+/** Ticks between two onProgress calls in a hot loop: a function call per item would cost little, but nothing is gained by it. */
+const TICKS_PER_PROGRESS = 256;
+
+/**
+ * A tick for a loop over many small items (tags, lines, passages) that
+ * calls `onProgress` every few hundred ticks; without a callback, a no-op.
+ * The loops report progress as they go, not a percentage: a watchdog only
+ * needs to know that they are still moving (review L1 of issue 15).
+ */
+export function progressTicker(onProgress: (() => void) | undefined): () => void {
+  if (!onProgress) return noop;
+  let ticks = 0;
+  return () => {
+    if (++ticks < TICKS_PER_PROGRESS) return;
+    ticks = 0;
+    onProgress();
+  };
+}
+
+function noop(): void {
+  // Nobody watches this loop.
 }
 
 export type IngestLimits = Required<Omit<IngestOptions, "documentRoot" | "onProgress">>;

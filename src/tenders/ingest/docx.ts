@@ -24,6 +24,8 @@ export interface DocxOptions {
   maxUncompressedBytes: number;
   /** Largest part other than media (word/document.xml, or whatever a relationship names) read; mammoth holds a tree of the whole part in memory. */
   maxPartBytes: number;
+  /** Called after mammoth's conversion (which reports none) and while its HTML is read, for a watchdog. */
+  onProgress?: () => void;
 }
 
 /**
@@ -83,7 +85,8 @@ export async function ingestDocx(bytes: Uint8Array, source: string, options: Doc
   } catch (error) {
     throw new IngestError(`corrupt DOCX: ${oneLine(error)}`);
   }
-  const content = htmlContent(html);
+  options.onProgress?.();
+  const content = htmlContent(html, options.onProgress);
   const title = properties.title ?? content.title;
   const language = properties.language ?? content.lang;
   return documentFrom(source, "docx", { passages: content.passages, ...(title ? { title } : {}), ...(language ? { lang: language } : {}) });

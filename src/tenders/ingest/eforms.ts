@@ -27,7 +27,7 @@
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { Passage, TenderDocument } from "../types.ts";
-import { addCpv, collapseWhitespace, IngestError, isoDate, oneLine } from "./common.ts";
+import { addCpv, collapseWhitespace, IngestError, isoDate, oneLine, progressTicker } from "./common.ts";
 import { decodeText, splitLong } from "./text.ts";
 
 /** An element: child elements by local name (always arrays), attributes as "@_name", text as "#text". */
@@ -55,8 +55,8 @@ const parser = new XMLParser({
   isArray: (_name, _path, _isLeaf, isAttribute) => !isAttribute,
 });
 
-export function ingestEforms(bytes: Uint8Array, source: string): TenderDocument {
-  return eformsDocument(decodeText(bytes), source);
+export function ingestEforms(bytes: Uint8Array, source: string, onProgress?: () => void): TenderDocument {
+  return eformsDocument(decodeText(bytes), source, onProgress);
 }
 
 /**
@@ -73,10 +73,11 @@ const MAX_FIELD_CHARS = 100_000;
  * indexOf: a regular expression with a repeat count this large overflows
  * the engine's stack.
  */
-export function cutLongFields(xml: string): { xml: string; cut: boolean } {
+export function cutLongFields(xml: string, tick?: () => void): { xml: string; cut: boolean } {
   const parts: string[] = [];
   let copied = 0;
   for (let gt = xml.indexOf(">"); gt !== -1; ) {
+    tick?.();
     const lt = xml.indexOf("<", gt + 1);
     const end = lt === -1 ? xml.length : lt;
     if (end - gt - 1 > MAX_FIELD_CHARS) {
@@ -94,14 +95,20 @@ export function cutLongFields(xml: string): { xml: string; cut: boolean } {
   return { xml: parts.join(""), cut: true };
 }
 
-export function eformsDocument(input: string, source: string): TenderDocument {
-  const { xml, cut } = cutLongFields(input);
-  const document = parseNotice(xml, source);
+/**
+ * `onProgress` is called while the text is scanned and between the parser's
+ * steps (validation, parsing, reading lots): the parser itself cannot report
+ * any, so a watchdog sees at least each step end.
+ */
+export function eformsDocument(input: string, source: string, onProgress?: () => void): TenderDocument {
+  const { xml, cut } = cutLongFields(input, progressTicker(onProgress));
+  const document = parseNotice(xml, source, onProgress);
   if (cut) document.truncated = true;
   return document;
 }
 
-function parseNotice(xml: string, source: string): TenderDocument {
+function parseNotice(xml: string, source: string, onProgress?: () => void): TenderDocument {
+  onProgress?.();
   // fast-xml-validator, the validator's successor package, is not a dependency; the bundled one still works.
   // eslint-disable-next-line @typescript-eslint/no-deprecated
   const validation = XMLValidator.validate(xml);
@@ -109,6 +116,7 @@ function parseNotice(xml: string, source: string): TenderDocument {
     const { line, col, msg } = validation.err;
     throw new IngestError(`invalid XML at line ${line}, column ${col}: ${msg}`);
   }
+  onProgress?.();
   let parsed: XmlElement;
   try {
     parsed = parser.parse(xml) as XmlElement;
@@ -122,6 +130,7 @@ function parseNotice(xml: string, source: string): TenderDocument {
   if (!root || (children(root, "ProcurementProject").length === 0 && children(root, "ProcurementProjectLot").length === 0)) {
     throw new IngestError(`not an eForms notice (root element ${rootName ?? "missing"}, no cac:ProcurementProject)`);
   }
+  onProgress?.();
   return new NoticeReader(root, source).read();
 }
 

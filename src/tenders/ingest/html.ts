@@ -13,7 +13,7 @@
  * and other raw-text elements are skipped whole.
  */
 import type { Passage, TenderDocument } from "../types.ts";
-import { collapseWhitespace } from "./common.ts";
+import { collapseWhitespace, progressTicker } from "./common.ts";
 import { decodeText, headingOf, splitLong } from "./text.ts";
 
 export interface HtmlContent {
@@ -33,8 +33,8 @@ const BLOCKS = new Set([
   "ol", "p", "pre", "section", "summary", "ul", "option",
 ]);
 
-export function ingestHtml(bytes: Uint8Array, source: string): TenderDocument {
-  const content = htmlContent(decodeHtml(bytes));
+export function ingestHtml(bytes: Uint8Array, source: string, onProgress?: () => void): TenderDocument {
+  const content = htmlContent(decodeHtml(bytes), onProgress);
   return documentFrom(source, "html", content);
 }
 
@@ -231,21 +231,30 @@ class PassageBuilder {
   }
 }
 
-/** Reads HTML into passages; never throws on malformed markup. */
-export function htmlContent(html: string): HtmlContent {
+/**
+ * Reads HTML into passages; never throws on malformed markup. `onProgress`
+ * is called every few hundred tags while it reads (45 MB of short headings
+ * take over 10 s, and a watchdog must see that they are moving).
+ */
+export function htmlContent(html: string, onProgress?: () => void): HtmlContent {
   const builder = new PassageBuilder();
+  const tick = progressTicker(onProgress);
   let at = 0;
   while (at < html.length) {
+    tick();
     let lt = html.indexOf("<", at);
     // A "<" that cannot start markup is text, as browsers read it: it stays in the text run rather than being
     // handled one at a time (49 MB of "< " took minutes and gigabytes that way: finding 14 of issue 15).
-    while (lt !== -1 && !startsMarkup(html, lt)) lt = html.indexOf("<", lt + 1);
+    while (lt !== -1 && !startsMarkup(html, lt)) {
+      tick();
+      lt = html.indexOf("<", lt + 1);
+    }
     if (lt === -1) {
       builder.text(decodeEntities(html.slice(at)));
       break;
     }
     if (lt > at) builder.text(decodeEntities(html.slice(at, lt)));
-    at = readMarkup(html, lt, builder);
+    at = readMarkup(html, lt, builder, tick);
   }
   return builder.finish();
 }
@@ -259,7 +268,7 @@ function startsMarkup(html: string, lt: number): boolean {
 }
 
 /** Handles the markup at `lt` (a `<`) and returns the index after it. */
-function readMarkup(html: string, lt: number, builder: PassageBuilder): number {
+function readMarkup(html: string, lt: number, builder: PassageBuilder, tick: () => void): number {
   if (html.startsWith("<!--", lt)) return skipPast(html, "-->", lt + 4);
   const next = html[lt + 1] ?? "";
   if (next === "!" || next === "?") return skipPast(html, ">", lt + 2);
@@ -271,7 +280,7 @@ function readMarkup(html: string, lt: number, builder: PassageBuilder): number {
     return lt + 1;
   }
   const name = nameMatch[0].toLowerCase();
-  const { end, attributes } = readAttributes(html, lt + (closing ? 2 : 1) + nameMatch[0].length);
+  const { end, attributes } = readAttributes(html, lt + (closing ? 2 : 1) + nameMatch[0].length, tick);
   if (closing) {
     builder.close(name);
     return end;
@@ -287,11 +296,12 @@ function readMarkup(html: string, lt: number, builder: PassageBuilder): number {
 }
 
 /** Reads attributes up to the closing `>`, honouring quotes (a quoted value may hold `>`). */
-function readAttributes(html: string, from: number): { end: number; attributes: Map<string, string> } {
+function readAttributes(html: string, from: number, tick: () => void): { end: number; attributes: Map<string, string> } {
   const attributes = new Map<string, string>();
   const pattern = /\s*([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?|\s*\/|\s*>/y;
   pattern.lastIndex = from;
   for (;;) {
+    tick();
     const start = pattern.lastIndex;
     const match = pattern.exec(html);
     if (!match) {

@@ -122,21 +122,22 @@ async function* ingestAs(format: Format, bytes: Buffer, path: string, extension:
       yield await ingestPdf(bytes, path, { ...limits, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
       return;
     case "docx":
-      yield await ingestDocx(bytes, path, limits);
+      yield await ingestDocx(bytes, path, { ...limits, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
       return;
     case "html":
-      yield ingestHtml(bytes, path);
+      yield ingestHtml(bytes, path, options.onProgress);
       return;
     case "text":
-      yield ingestText(bytes, path);
+      yield ingestText(bytes, path, options.onProgress);
       return;
     case "eforms":
-      yield ingestEforms(bytes, path);
+      yield ingestEforms(bytes, path, options.onProgress);
       return;
     case "ocds": {
       const { documentRoot } = options;
       yield* ocdsDocuments(bytes, path, {
         jsonLines: extension === ".jsonl" || extension === ".ndjson",
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(documentRoot === undefined
           ? {}
           : {

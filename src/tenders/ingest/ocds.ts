@@ -24,7 +24,7 @@
 import { basename, join } from "node:path";
 import { stat } from "node:fs/promises";
 import type { IngestFailure, Passage, SharedPassages, TenderDocument } from "../types.ts";
-import { addCpv, collapseWhitespace, IngestError, isoDate } from "./common.ts";
+import { addCpv, collapseWhitespace, IngestError, isoDate, progressTicker } from "./common.ts";
 import { locateJsonError } from "./json-position.ts";
 import { decodeText, splitLong } from "./text.ts";
 
@@ -39,6 +39,8 @@ export interface OcdsOptions {
   readAttachment?: AttachmentReader;
   /** Treat the text as JSON Lines from the start (.jsonl, .ndjson). */
   jsonLines?: boolean;
+  /** Called while JSON Lines are parsed and once per tender built, for a watchdog (IngestOptions.onProgress). */
+  onProgress?: () => void;
 }
 
 export interface OcdsResult {
@@ -63,7 +65,7 @@ export async function ingestOcds(bytes: Uint8Array, source: string, options: Ocd
  * yielded as a failure where it is first met.
  */
 export async function* ocdsDocuments(bytes: Uint8Array, source: string, options: OcdsOptions = {}): AsyncGenerator<TenderDocument | IngestFailure> {
-  const values = parseJsonOrLines(decodeText(bytes), options.jsonLines ?? false);
+  const values = parseJsonOrLines(decodeText(bytes), options.jsonLines ?? false, progressTicker(options.onProgress));
   const releases = values.flatMap(releasesIn);
   if (releases.length === 0) {
     throw new IngestError("not an OCDS release or record package (no releases, records or ocid)");
@@ -73,6 +75,7 @@ export async function* ocdsDocuments(bytes: Uint8Array, source: string, options:
 
   const attachments = new AttachmentCache(options);
   for (const [index, release] of tenders.entries()) {
+    options.onProgress?.();
     const ocid = text(release.ocid) ?? `release-${index + 1}`;
     const document = tenderDocument(release, `${source}#${ocid}`);
     yield* await attachments.append(release, document);
@@ -81,7 +84,7 @@ export async function* ocdsDocuments(bytes: Uint8Array, source: string, options:
 }
 
 /** One JSON value, or one per line for JSON Lines; errors name the line and column. */
-function parseJsonOrLines(input: string, jsonLines: boolean): unknown[] {
+function parseJsonOrLines(input: string, jsonLines: boolean, tick: () => void): unknown[] {
   const text = input.replace(/^\uFEFF/, "");
   if (!jsonLines) {
     try {
@@ -96,6 +99,7 @@ function parseJsonOrLines(input: string, jsonLines: boolean): unknown[] {
   const values: unknown[] = [];
   const lines = text.split("\n");
   for (const [index, line] of lines.entries()) {
+    tick();
     if (line.trim() === "") continue;
     try {
       values.push(JSON.parse(line));

@@ -9,7 +9,7 @@
  * its text disappear from the analysis.
  */
 import type { Passage, TenderDocument } from "../types.ts";
-import { collapseWhitespace, IngestError } from "./common.ts";
+import { collapseWhitespace, IngestError, progressTicker } from "./common.ts";
 
 /** Passages longer than this are split at sentence ends, so evidence stays quotable. */
 const MAX_PASSAGE_CHARS = 1200;
@@ -52,8 +52,8 @@ function looksBinary(bytes: Uint8Array): boolean {
   return controls > bytes.length * 0.01;
 }
 
-export function ingestText(bytes: Uint8Array, source: string): TenderDocument {
-  const passages = textPassages(decodeText(bytes));
+export function ingestText(bytes: Uint8Array, source: string, onProgress?: () => void): TenderDocument {
+  const passages = textPassages(decodeText(bytes), undefined, onProgress);
   return { source, format: "text", cpv: [], passages };
 }
 
@@ -90,19 +90,22 @@ export function headingOf(line: string): string | undefined {
 /**
  * Text to passages: paragraphs separated by blank lines, list items, and
  * heading lines; lines of one paragraph are joined, undoing hyphenation at
- * line ends. `startSection` carries the section over from an earlier page.
+ * line ends. `startSection` carries the section over from an earlier page;
+ * `onProgress` is called every few hundred lines, for a watchdog.
  */
-export function textPassages(text: string, startSection?: string): Passage[] {
+export function textPassages(text: string, startSection?: string, onProgress?: () => void): Passage[] {
+  const tick = progressTicker(onProgress);
   const passages: Passage[] = [];
   let section = startSection;
   let lines: string[] = [];
   const flush = (): void => {
     if (lines.length > 0) {
-      for (const chunk of splitLong(joinLines(lines))) passages.push(section === undefined ? { text: chunk } : { text: chunk, section });
+      for (const chunk of splitLong(joinLines(lines, tick), MAX_PASSAGE_CHARS, tick)) passages.push(section === undefined ? { text: chunk } : { text: chunk, section });
     }
     lines = [];
   };
   for (const raw of text.replace(/\r\n?/g, "\n").replace(/\f/g, "\n\n").split("\n")) {
+    tick();
     const line = raw.trim();
     if (line === "") {
       flush();
@@ -128,13 +131,14 @@ export function textPassages(text: string, startSection?: string): Passage[] {
  * hyphen goes ("beveiligings-/eisen"). After a capital or digit it stays,
  * without a space, because it joins a compound ("DNSSEC-/ondertekening").
  */
-export function joinLines(lines: string[]): string {
+export function joinLines(lines: string[], tick?: () => void): string {
   // Pieces joined once at the end, and each line's end tested on that line
   // alone: testing the end of the growing paragraph made a paragraph of
   // 25,000 lines (1.6 MB) take 16 s, every test flattening and scanning it.
   const pieces: string[] = [];
   let previous = "";
   for (const line of lines) {
+    tick?.();
     if (pieces.length === 0) pieces.push(line);
     else if (/\p{Ll}-$/u.test(previous) && /^\p{Ll}/u.test(line)) {
       pieces[pieces.length - 1] = previous.slice(0, -1);
@@ -146,18 +150,24 @@ export function joinLines(lines: string[]): string {
   return collapseWhitespace(pieces.join(""));
 }
 
-/** Splits text longer than MAX_PASSAGE_CHARS at sentence ends (or, failing that, at a space). */
-export function splitLong(text: string, max: number = MAX_PASSAGE_CHARS): string[] {
+/**
+ * Splits text longer than MAX_PASSAGE_CHARS at sentence ends (or, failing
+ * that, at a space); `tick` is called per sentence, since one paragraph of
+ * megabytes takes seconds.
+ */
+export function splitLong(text: string, max: number = MAX_PASSAGE_CHARS, tick?: () => void): string[] {
   if (text.length <= max) return text === "" ? [] : [text];
   const chunks: string[] = [];
   let current = "";
   for (const sentence of text.split(/(?<=[.!?;])\s+/u)) {
+    tick?.();
     if (current !== "" && current.length + 1 + sentence.length > max) {
       chunks.push(current);
       current = "";
     }
     current = current === "" ? sentence : `${current} ${sentence}`;
     while (current.length > max) {
+      tick?.();
       const cut = current.lastIndexOf(" ", max);
       const at = cut > max / 2 ? cut : max;
       chunks.push(current.slice(0, at).trim());

@@ -31,7 +31,7 @@ export interface PoolOptions {
   stallMs?: number;
   /** A file still being read after this long is stopped, progress or not (default 120 s). */
   timeLimitMs?: number;
-  /** Resident memory of the whole process above which the longest-running file is stopped (default 1 GiB less a margin). */
+  /** Resident memory of the whole process above which the file whose worker holds the most memory is stopped (default 1 GiB less a margin). */
   memoryBudgetBytes?: number;
   /** Ingestion options for every file (document root, caps). */
   ingest?: Omit<IngestOptions, "onProgress">;
@@ -39,6 +39,8 @@ export interface PoolOptions {
   assumeIct?: boolean;
   /** Let the process exit while workers idle (a server's pool): workers and the watchdog are unref'd. */
   unref?: boolean;
+  /** The worker script, speaking protocol.ts (default: worker.ts); tests put a stuck or memory-hungry reader in its place. */
+  workerUrl?: URL;
 }
 
 const MIB = 1024 * 1024;
@@ -58,6 +60,8 @@ interface Slot {
   task: Task | undefined;
   startedAt: number;
   lastProgress: number;
+  /** Whether the task was handed to the worker (it had finished starting): only then can it stall. */
+  posted: boolean;
   /** Why the pool stopped this worker, reported as the task's failure. */
   stopReason: string | undefined;
 }
@@ -71,11 +75,14 @@ export class TenderPool {
   readonly #ingest: Omit<IngestOptions, "onProgress">;
   readonly #assumeIct: boolean;
   readonly #unref: boolean;
+  readonly #workerUrl: URL;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
   #nextId = 1;
   #watchdog: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Whether the workers' memory is being measured after the budget was exceeded (one measurement at a time). */
+  #measuring = false;
 
   constructor(options: PoolOptions = {}) {
     this.#size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
@@ -86,6 +93,7 @@ export class TenderPool {
     this.#ingest = options.ingest ?? {};
     this.#assumeIct = options.assumeIct === true;
     this.#unref = options.unref === true;
+    this.#workerUrl = options.workerUrl ?? new URL("./worker.ts", import.meta.url);
   }
 
   /**
@@ -155,6 +163,7 @@ export class TenderPool {
 
   #start(slot: Slot, task: Task): void {
     slot.task = task;
+    slot.posted = false;
     this.#hold(slot, true);
     slot.startedAt = Date.now();
     slot.lastProgress = slot.startedAt;
@@ -163,17 +172,18 @@ export class TenderPool {
       // The clock starts when the worker can take the file, not while it is still loading.
       slot.startedAt = Date.now();
       slot.lastProgress = slot.startedAt;
+      slot.posted = true;
       slot.worker.postMessage(message);
     });
     this.#startWatchdog();
   }
 
   #spawn(): Slot {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+    const worker = new Worker(this.#workerUrl, {
       resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
     });
     let ready: () => void = () => undefined;
-    const slot: Slot = { worker, ready: new Promise((resolve) => (ready = resolve)), task: undefined, startedAt: 0, lastProgress: 0, stopReason: undefined };
+    const slot: Slot = { worker, ready: new Promise((resolve) => (ready = resolve)), task: undefined, startedAt: 0, lastProgress: 0, posted: false, stopReason: undefined };
     worker.on("message", (message: WorkerMessage) => {
       if (message.kind === "ready") {
         ready();
@@ -258,15 +268,57 @@ export class TenderPool {
     const now = Date.now();
     const busy = this.#slots.filter((slot) => slot.task !== undefined && slot.stopReason === undefined);
     for (const slot of busy) {
-      if (now - slot.lastProgress > this.#stallMs) this.#stop(slot, `reading it took longer than ${seconds(this.#stallMs)} without progress; stopped`);
+      // A worker still starting (loading the catalog and readers) is not stalled on the file; the time limit still applies.
+      if (slot.posted && now - slot.lastProgress > this.#stallMs) this.#stop(slot, `reading it took longer than ${seconds(this.#stallMs)} without progress; stopped`);
       else if (now - slot.startedAt > this.#timeLimitMs) this.#stop(slot, `reading it took longer than ${seconds(this.#timeLimitMs)}; stopped`);
     }
-    // Memory outside the workers' heaps (buffers, a reader's typed arrays) is only visible process-wide;
-    // the file that has run longest is the likeliest culprit.
-    if (process.memoryUsage.rss() > this.#memoryBudget) {
-      const oldest = busy.filter((slot) => slot.stopReason === undefined).sort((a, b) => a.startedAt - b.startedAt)[0];
-      if (oldest) this.#stop(oldest, `reading it used more than ${formatBytes(this.#memoryBudget)} of memory; stopped`);
+    // The budget is on the whole process, since memory outside the workers' heaps (buffers, a reader's typed
+    // arrays) counts too; which worker holds it is then asked of each.
+    if (this.#measuring || process.memoryUsage.rss() <= this.#memoryBudget) return;
+    const candidates = busy.filter((slot) => slot.stopReason === undefined);
+    if (candidates.length > 0) void this.#stopLargest(candidates);
+  }
+
+  /**
+   * Stops the file whose worker holds the most memory (heap plus external
+   * memory: buffers and typed arrays). The longest-running file used to be
+   * stopped, and in a server, where other work shares the budget, that could
+   * be an innocent one beside a bomb (review L2 of issue 15). A worker that
+   * does not answer in time counts as holding nothing; if none answers, the
+   * longest-running file is stopped as before.
+   */
+  async #stopLargest(candidates: Slot[]): Promise<void> {
+    this.#measuring = true;
+    try {
+      const measured = await Promise.all(candidates.map(async (slot) => ({ slot, task: slot.task, bytes: await memoryOf(slot.worker) })));
+      // A file that finished or was stopped while the workers were measured is no longer a candidate.
+      const still = measured.filter(({ slot, task }) => slot.task === task && slot.stopReason === undefined && this.#slots.includes(slot));
+      const largest = still.sort((a, b) => b.bytes - a.bytes || a.slot.startedAt - b.slot.startedAt)[0];
+      if (largest) this.#stop(largest.slot, `reading it used more than ${formatBytes(this.#memoryBudget)} of memory; stopped`);
+    } finally {
+      this.#measuring = false;
     }
+  }
+}
+
+/** How long a worker's memory figure is waited for; the watchdog checks every 100 ms. */
+const MEASURE_TIMEOUT_MS = 500;
+
+/** A worker's heap in use plus its external memory, in bytes, or 0 when it cannot say in time (it is exiting). */
+async function memoryOf(worker: Worker): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(0);
+    }, MEASURE_TIMEOUT_MS);
+  });
+  try {
+    const statistics = worker.getHeapStatistics().then((heap) => heap.used_heap_size + heap.external_memory);
+    return await Promise.race([statistics, timeout]);
+  } catch {
+    return 0;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

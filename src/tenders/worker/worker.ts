@@ -11,7 +11,7 @@ import { oneLine } from "../ingest/common.ts";
 import { ingestFileStream } from "../ingest/index.ts";
 import type { TaskMessage, WorkerMessage } from "./protocol.ts";
 
-/** Progress is reported at most this often: enough to show the pool that a long PDF is moving. */
+/** Progress is reported at most this often: enough to show the pool that a long document is moving, read or analysed. */
 const PROGRESS_INTERVAL_MS = 250;
 
 const port = parentPort;
@@ -35,7 +35,7 @@ async function run(task: TaskMessage): Promise<void> {
   try {
     for await (const item of ingestFileStream(task.path, { ...task.options, onProgress })) {
       if ("error" in item) post({ id: task.id, kind: "failure", failure: item });
-      else post({ id: task.id, kind: "analysis", analysis: analyzeTender(item, catalog, { assumeIct: task.assumeIct === true }) });
+      else post({ id: task.id, kind: "analysis", analysis: analyzeTender(item, catalog, { assumeIct: task.assumeIct === true, onProgress }) });
     }
   } catch (error) {
     // ingestFileStream turns reader errors into failures; this is for anything else (analysis).
