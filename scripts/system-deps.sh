@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Baseline's tests use, once: LibreOffice Writer
 # (headless) opens generated Word files in the slow test group, and Chromium
-# runs the observatory's end-to-end tests (playwright-core drives it).
+# runs the observatory's end-to-end tests (playwright-core drives it); openssl
+# s_server is the TLS prober's lab server.
 # Idempotent: does nothing when the tools are already there.
 set -euo pipefail
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: please install ${missing[*]} (needs apt-get as root); the tests that need them fail or skip without them" >&2

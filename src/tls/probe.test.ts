@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { suiteByName } from "./cipher-suites.ts";
+import { TLS12, TLS13 } from "./client-hello.ts";
+import { acceptedSuites, acceptedVersions, offer } from "./probe.ts";
+
+function hasOpenSsl(): boolean {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const OPENSSL = hasOpenSsl();
+const SKIP = OPENSSL ? false : "openssl is not installed (scripts/system-deps.sh installs it)";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+/** Starts `openssl s_server` on 127.0.0.1 and resolves once it accepts connections. */
+async function startServer(dir: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(
+    "openssl",
+    ["s_server", "-accept", `127.0.0.1:${port}`, "-cert", join(dir, "cert.pem"), "-key", join(dir, "key.pem"), "-www", ...args],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  children.push(child);
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  // Ready when the port takes connections; s_server prints nothing dependable before that.
+  for (const deadline = Date.now() + 5000; ; ) {
+    if (child.exitCode !== null) throw new Error(`openssl s_server exited with ${child.exitCode}: ${stderr}`);
+    if (await accepts(port)) break;
+    if (Date.now() > deadline) throw new Error(`openssl s_server did not start: ${stderr}`);
+    await sleep(50);
+  }
+  return { port, child };
+}
+
+const children: ChildProcess[] = [];
+let dir = "";
+
+describe("raw prober against openssl s_server (lab)", { skip: SKIP, timeout: 20_000 }, () => {
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "baseline-tls-"));
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=lab.test", "-days", "1",
+        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+      { stdio: "ignore" },
+    );
+  });
+
+  after(() => {
+    for (const child of children) child.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("finds exactly TLS 1.2 with its two ECDSA suites on a TLS 1.2-only server", async () => {
+    const { port } = await startServer(dir, ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305"]);
+    const versions = await acceptedVersions("127.0.0.1", port, { servername: "lab.test", timeoutMs: 3000 });
+    assert.deepEqual(versions, { versions: [TLS12], errors: [] });
+    const suites = await acceptedSuites("127.0.0.1", port, TLS12, { servername: "lab.test", timeoutMs: 3000 });
+    assert.equal(suites.error, null);
+    assert.deepEqual(
+      [...suites.suites].sort((a, b) => a - b),
+      [suiteByName("ECDHE-ECDSA-AES128-GCM-SHA256")?.code, suiteByName("ECDHE-ECDSA-CHACHA20-POLY1305")?.code].map(Number).sort((a, b) => a - b),
+    );
+    assert.equal(suites.handshakes, 3, "two acceptances and one refusal");
+    const hello = await offer("127.0.0.1", port, { version: TLS12, suites: [0xc02b], servername: "lab.test" });
+    assert.ok("accepted" in hello, JSON.stringify(hello));
+    assert.ok(hello.accepted.hello.secureRenegotiation, "OpenSSL answers renegotiation_info");
+    assert.ok(hello.accepted.hello.extendedMasterSecret, "OpenSSL answers extended_master_secret");
+    const refused = await offer("127.0.0.1", port, { version: TLS12, suites: [0x000a, 0x0005], servername: "lab.test" });
+    assert.ok("refused" in refused && refused.refused.alert?.name === "handshake_failure", JSON.stringify(refused));
+  });
+
+  it("finds exactly TLS 1.3 with its configured suites on a TLS 1.3-only server", async () => {
+    const { port } = await startServer(dir, ["-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"]);
+    const versions = await acceptedVersions("127.0.0.1", port, { servername: "lab.test", timeoutMs: 3000 });
+    assert.deepEqual(versions, { versions: [TLS13], errors: [] });
+    const suites = await acceptedSuites("127.0.0.1", port, TLS13, { servername: "lab.test", timeoutMs: 3000 });
+    assert.equal(suites.error, null);
+    assert.deepEqual([...suites.suites].sort((a, b) => a - b), [0x1302, 0x1303]);
+  });
+
+  it("reports a closed port and a silent server as errors, not as refusals", async () => {
+    const closed = await offer("127.0.0.1", await freePort(), { version: TLS12, suites: [0xc02b], timeoutMs: 2000 });
+    assert.ok("error" in closed && /cannot connect to 127\.0\.0\.1:\d+: ECONNREFUSED/.test(closed.error), JSON.stringify(closed));
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const address = silent.address();
+    assert.ok(address !== null && typeof address !== "string");
+    const started = Date.now();
+    const result = await offer("127.0.0.1", address.port, { version: TLS12, suites: [0xc02b], timeoutMs: 300 });
+    silent.close();
+    silent.unref();
+    assert.ok("error" in result && /no answer from .* within 300 ms/.test(result.error), JSON.stringify(result));
+    assert.ok(Date.now() - started < 2000);
+  });
+});
