@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { suiteByName } from "./cipher-suites.ts";
-import { TLS12, TLS13 } from "./client-hello.ts";
+import { suiteByCode, suiteByName } from "./cipher-suites.ts";
+import { GROUP, TLS10, TLS11, TLS12, TLS13 } from "./client-hello.ts";
 import { acceptedSuites, acceptedVersions, offer } from "./probe.ts";
 
 function hasOpenSsl(): boolean {
@@ -108,6 +108,32 @@ describe("raw prober against openssl s_server (lab)", { skip: SKIP, timeout: 20_
     const suites = await acceptedSuites("127.0.0.1", port, TLS13, { servername: "lab.test", timeoutMs: 3000 });
     assert.equal(suites.error, null);
     assert.deepEqual([...suites.suites].sort((a, b) => a - b), [0x1302, 0x1303]);
+  });
+
+  it("finds TLS 1.0, 1.1 and 1.2 with CBC suites, in the server's preference order when it enforces one", async () => {
+    // SECLEVEL=0 lets Debian's OpenSSL 3 speak TLS 1.0 and 1.1; the server's order is the reverse of code point order.
+    const { port } = await startServer(dir, [
+      "-min_protocol", "TLSv1", "-max_protocol", "TLSv1.2", "-serverpref",
+      "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0",
+    ]);
+    const options = { servername: "lab.test", timeoutMs: 3000 };
+    assert.deepEqual(await acceptedVersions("127.0.0.1", port, options), { versions: [TLS10, TLS11, TLS12], errors: [] });
+    const tls12 = await acceptedSuites("127.0.0.1", port, TLS12, options);
+    assert.deepEqual(tls12.suites, [0xc02c, 0xc009], "server order, not the offer's code point order");
+    // GCM needs TLS 1.2 (RFC 5288 §4), so older versions get the CBC suite only.
+    const tls10 = await acceptedSuites("127.0.0.1", port, TLS10, options);
+    assert.deepEqual(tls10.suites, [0xc009]);
+    const cbc = suiteByCode(0xc009);
+    assert.ok(cbc?.cbc);
+  });
+
+  it("counts a HelloRetryRequest as acceptance and names the group the server asked for", async () => {
+    const { port } = await startServer(dir, ["-tls1_3", "-groups", "P-384"]);
+    const result = await offer("127.0.0.1", port, { version: TLS13, suites: [0x1302, 0x1301], servername: "lab.test" });
+    assert.ok("accepted" in result, JSON.stringify(result));
+    assert.equal(result.accepted.helloRetry, true);
+    assert.equal(result.accepted.hello.keyShareGroup, GROUP.secp384r1);
+    assert.equal(result.accepted.version, TLS13);
   });
 
   it("reports a closed port and a silent server as errors, not as refusals", async () => {
