@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -149,5 +149,64 @@ describe("raw prober against openssl s_server (lab)", { skip: SKIP, timeout: 20_
     silent.unref();
     assert.ok("error" in result && /no answer from .* within 300 ms/.test(result.error), JSON.stringify(result));
     assert.ok(Date.now() - started < 2000);
+  });
+});
+
+describe("raw prober against hostile and broken servers", () => {
+  const servers: Server[] = [];
+  after(() => {
+    for (const server of servers) server.close();
+  });
+
+  /** A loopback TCP server that does `onConnection` with each client. */
+  async function serve(onConnection: (socket: Socket) => void): Promise<number> {
+    const server = createServer(onConnection);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    return address.port;
+  }
+
+  const hello = { version: TLS12, suites: [0xc02b], timeoutMs: 2000 };
+
+  it("names garbage instead of TLS as an error with what came", async () => {
+    const port = await serve((socket) => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    const result = await offer("127.0.0.1", port, hello);
+    assert.ok("error" in result && /did not answer TLS: record type 72 .*"HTTP\/1\.1"/.test(result.error), JSON.stringify(result));
+  });
+
+  it("calls a connection closed without an answer a refusal", async () => {
+    const port = await serve((socket) => {
+      socket.once("data", () => socket.end());
+    });
+    assert.deepEqual(await offer("127.0.0.1", port, hello), { refused: { alert: null, reason: "connection closed without a ServerHello" } });
+  });
+
+  it("stops reading a server that streams handshake records without a hello at the byte cap", async () => {
+    let written = 0;
+    const port = await serve((socket) => {
+      const empty = Buffer.alloc(13_107 * 5); // 13,107 empty handshake records
+      for (let i = 0; i < empty.length; i += 5) empty.set([22, 3, 3, 0, 0], i);
+      const pump = () => {
+        while (!socket.destroyed && written < 8 * 1024 * 1024 && socket.write(empty)) written += empty.length;
+      };
+      socket.on("drain", pump);
+      socket.on("error", () => undefined);
+      pump();
+    });
+    const result = await offer("127.0.0.1", port, { ...hello, maxBytes: 4096 });
+    assert.ok("error" in result && /no complete ServerHello within 4096 bytes/.test(result.error), JSON.stringify(result));
+    assert.ok(written < 8 * 1024 * 1024, "the prober hung up instead of reading everything");
+  });
+
+  it("reports an answer that picks a suite it was not offered as an error", async () => {
+    const body = Buffer.concat([Buffer.from([3, 3]), Buffer.alloc(32, 1), Buffer.from([0, 0x00, 0x05, 0])]);
+    const message = Buffer.concat([Buffer.from([2, 0, 0, body.length]), body]);
+    const port = await serve((socket) => {
+      socket.once("data", () => socket.end(Buffer.concat([Buffer.from([22, 3, 3, 0, message.length]), message])));
+    });
+    const result = await offer("127.0.0.1", port, hello);
+    assert.ok("error" in result && /chose cipher suite 0x0005, which was not offered/.test(result.error), JSON.stringify(result));
   });
 });
