@@ -7,6 +7,7 @@ interface ParsedHello {
   recordType: number;
   recordVersion: number;
   handshakeType: number;
+  handshakeLength: number;
   clientVersion: number;
   random: Buffer;
   sessionId: Buffer;
@@ -34,7 +35,8 @@ function parse(record: Buffer): ParsedHello {
   const recordVersion = u16();
   assert.equal(u16(), record.length - 5, "record length");
   const handshakeType = u8();
-  assert.equal(record.readUIntBE(at, 3), record.length - 9, "handshake length");
+  const handshakeLength = record.length - 5;
+  assert.equal(record.readUIntBE(at, 3), handshakeLength - 4, "handshake length");
   at += 3;
   const clientVersion = u16();
   const random = take(32);
@@ -56,7 +58,7 @@ function parse(record: Buffer): ParsedHello {
     }
   }
   assert.equal(at, record.length);
-  return { recordType, recordVersion, handshakeType, clientVersion, random, sessionId, suites, compression, extensions };
+  return { recordType, recordVersion, handshakeType, handshakeLength, clientVersion, random, sessionId, suites, compression, extensions };
 }
 
 describe("ClientHello", () => {
@@ -131,5 +133,26 @@ describe("ClientHello", () => {
     assert.throws(() => buildClientHello({ version: TLS12, suites: [0x10000] }), /not a 16-bit code point/);
     assert.throws(() => buildClientHello({ version: TLS12, suites: [0x002f], servername: "bad name" }), /server name "bad name" is not/);
     assert.throws(() => buildClientHello({ version: TLS12, suites: [0x002f], random: Buffer.alloc(5) }), /random must be 32 bytes/);
+  });
+});
+
+describe("ClientHello size and compression", () => {
+  it("pads hellos of 256 to 511 bytes to 512 with the padding extension (RFC 7685), and leaves others alone", () => {
+    const sizes: number[] = [];
+    for (let count = 1; count <= 200; count++) {
+      const suites = Array.from({ length: count }, (_, index) => 0xc000 + index);
+      const parsed = parse(buildClientHello({ version: TLS12, suites, servername: "lab.test" }).record);
+      const handshakeLength = parsed.handshakeLength;
+      sizes.push(handshakeLength);
+      assert.ok(handshakeLength < 256 || handshakeLength >= 512, `${count} suites give a ${handshakeLength}-byte hello`);
+      const padding = parsed.extensions?.get(EXT.padding);
+      if (padding) assert.ok(padding.every((byte) => byte === 0), "padding is zeros");
+    }
+    assert.ok(sizes.some((size) => size < 256) && sizes.includes(512), "the range was crossed");
+  });
+
+  it("offers the compression methods asked for", () => {
+    assert.deepEqual(parse(buildClientHello({ version: TLS12, suites: [0x002f], compressionMethods: [1, 0] }).record).compression, [1, 0]);
+    assert.throws(() => buildClientHello({ version: TLS12, suites: [0x002f], compressionMethods: [] }), /compression methods \[\] must be/);
   });
 });

@@ -43,6 +43,7 @@ export const EXT = {
   extendedMasterSecret: 23,
   supportedVersions: 43,
   keyShare: 51,
+  padding: 21,
   renegotiationInfo: 0xff01,
 } as const;
 
@@ -90,6 +91,8 @@ export interface ClientHelloOptions {
   servername?: string | null;
   groups?: readonly number[];
   signatureAlgorithms?: readonly number[];
+  /** Compression methods offered; default null only. [1, 0] asks for DEFLATE (RFC 3749), to test for CRIME exposure. */
+  compressionMethods?: readonly number[];
   /** Fixed random (32 bytes), for tests; fresh from node:crypto otherwise. */
   random?: Uint8Array;
 }
@@ -195,16 +198,30 @@ export function buildClientHello(options: ClientHelloOptions): ClientHello {
     }
   }
 
-  const body = Buffer.concat([
-    u16(legacyVersion),
-    random,
-    // A 32-byte session id for TLS 1.3 is the middlebox-compatibility mode (RFC 8446 §D.4); older versions start with none.
-    isTls13 ? vector(1, randomBytes(32)) : vector(1),
-    vector(2, uint16List(offered)),
-    vector(1, Buffer.from([0])), // compression: null only
-    ...(extensions.length > 0 ? [vector(2, ...extensions)] : []),
-  ]);
-  const handshake = Buffer.concat([Buffer.from([1]), u24(body.length), body]); // msg_type client_hello(1)
+  const compression = options.compressionMethods ?? [0];
+  if (compression.length === 0 || compression.some((method) => !Number.isInteger(method) || method < 0 || method > 0xff)) {
+    throw new Error(`ClientHello: compression methods ${JSON.stringify(compression)} must be one or more bytes`);
+  }
+  const sessionId = isTls13 ? vector(1, randomBytes(32)) : vector(1);
+  const assemble = (extensionList: Buffer[]): Buffer => {
+    const body = Buffer.concat([
+      u16(legacyVersion),
+      random,
+      // A 32-byte session id for TLS 1.3 is the middlebox-compatibility mode (RFC 8446 §D.4); older versions start with none.
+      sessionId,
+      vector(2, uint16List(offered)),
+      vector(1, Buffer.from(compression)),
+      ...(extensionList.length > 0 ? [vector(2, ...extensionList)] : []),
+    ]);
+    return Buffer.concat([Buffer.from([1]), u24(body.length), body]); // msg_type client_hello(1)
+  };
+  let handshake = assemble(extensions);
+  // Some server load balancers hang on hellos of 256 to 511 bytes; the padding extension (RFC 7685 §4)
+  // lifts those to 512. Enumeration shrinks the suite list through that range, so it matters here.
+  if (extensions.length > 0 && handshake.length >= 256 && handshake.length < 512) {
+    extensions.push(extension(EXT.padding, Buffer.alloc(Math.max(1, 512 - handshake.length - 4))));
+    handshake = assemble(extensions);
+  }
   if (handshake.length > MAX_FRAGMENT) throw new Error(`ClientHello: ${handshake.length} bytes do not fit one record; offer fewer suites`);
   // legacy_record_version 0x0301 for every TLS hello (RFC 8446 §5.1), 0x0300 for SSLv3.
   const record = Buffer.concat([Buffer.from([22]), u16(version === SSL3 ? SSL3 : TLS10), u16(handshake.length), handshake]);
