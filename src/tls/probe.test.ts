@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { suiteByCode, suiteByName } from "./cipher-suites.ts";
-import { GROUP, TLS10, TLS11, TLS12, TLS13 } from "./client-hello.ts";
+import { GROUP, SSL3, TLS10, TLS11, TLS12, TLS13 } from "./client-hello.ts";
 import { acceptedSuites, acceptedVersions, offer } from "./probe.ts";
 
 function hasOpenSsl(): boolean {
@@ -208,5 +208,56 @@ describe("raw prober against hostile and broken servers", () => {
     });
     const result = await offer("127.0.0.1", port, hello);
     assert.ok("error" in result && /chose cipher suite 0x0005, which was not offered/.test(result.error), JSON.stringify(result));
+  });
+});
+
+/**
+ * A scripted server for what Debian's OpenSSL cannot serve (SSLv3, RC4, 3DES):
+ * it reads the ClientHello and answers as a server with these versions and this
+ * suite preference would, with a hand-built ServerHello or alert.
+ */
+function scriptedServer(versions: readonly number[], preference: readonly number[]): (socket: Socket) => void {
+  return (socket) => {
+    let received = Buffer.alloc(0);
+    socket.on("error", () => undefined);
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length < 5 || received.length < 5 + received.readUInt16BE(3)) return;
+      const clientVersion = received.readUInt16BE(9);
+      const sessionIdLength = received.readUInt8(43);
+      const suitesAt = 44 + sessionIdLength;
+      const offered = new Set<number>();
+      for (let i = 0; i < received.readUInt16BE(suitesAt); i += 2) offered.add(received.readUInt16BE(suitesAt + 2 + i));
+      const alert = (description: number) => Buffer.from([21, 3, 0, 0, 2, 2, description]);
+      if (!versions.includes(clientVersion)) {
+        socket.end(alert(70));
+        return;
+      }
+      const chosen = preference.find((suite) => offered.has(suite));
+      if (chosen === undefined) {
+        socket.end(alert(40));
+        return;
+      }
+      const body = Buffer.concat([Buffer.from([clientVersion >> 8, clientVersion & 0xff]), Buffer.alloc(32, 5), Buffer.from([0, chosen >> 8, chosen & 0xff, 0])]);
+      const message = Buffer.concat([Buffer.from([2, 0, 0, body.length]), body]);
+      socket.end(Buffer.concat([Buffer.from([22, 3, 0, 0, message.length]), message]));
+    });
+  };
+}
+
+describe("raw prober against a scripted SSLv3 server (what OpenSSL cannot serve)", () => {
+  let server: Server | null = null;
+  after(() => server?.close());
+
+  it("finds SSLv3 and TLS 1.0 with RC4 and 3DES, in the server's order", async () => {
+    server = createServer(scriptedServer([SSL3, TLS10], [0x0005, 0x000a]));
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    assert.ok(address !== null && typeof address !== "string");
+    const options = { timeoutMs: 2000 };
+    assert.deepEqual(await acceptedVersions("127.0.0.1", address.port, options), { versions: [SSL3, TLS10], errors: [] });
+    const ssl3 = await acceptedSuites("127.0.0.1", address.port, SSL3, options);
+    assert.deepEqual(ssl3, { suites: [0x0005, 0x000a], handshakes: 3, error: null });
+    assert.ok(suiteByCode(0x0005)?.rc4 && suiteByCode(0x000a)?.tripleDes);
   });
 });
