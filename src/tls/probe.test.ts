@@ -127,6 +127,29 @@ describe("raw prober against openssl s_server (lab)", { skip: SKIP, timeout: 20_
     assert.ok(cbc?.cbc);
   });
 
+  it("enumerates exactly the suites OpenSSL itself lists for an ECDSA server offering ALL, per version", async () => {
+    const { port } = await startServer(dir, ["-min_protocol", "TLSv1", "-cipher", "ALL:@SECLEVEL=0"]);
+    const options = { servername: "lab.test", timeoutMs: 3000 };
+    assert.deepEqual(await acceptedVersions("127.0.0.1", port, options), { versions: [TLS10, TLS11, TLS12, TLS13], errors: [] });
+    for (const [version, flag] of [[TLS10, "-tls1"], [TLS12, "-tls1_2"]] as const) {
+      // The oracle: what this OpenSSL serves at that version with an ECDSA key, plus the anonymous (EC)DH suites ALL includes.
+      const listing = execFileSync("openssl", ["ciphers", "-V", "-s", flag, "ALL:@SECLEVEL=0"], { encoding: "utf8" });
+      const expected = listing
+        .split("\n")
+        .filter((line) => /Au=(ECDSA|None)/.test(line) && /Kx=(ECDH|DH) /.test(line) && !line.includes("TLSv1.3"))
+        .map((line) => {
+          const match = /0x([0-9A-F]{2}),0x([0-9A-F]{2})/.exec(line);
+          return match?.[1] && match[2] ? Number.parseInt(match[1] + match[2], 16) : -1;
+        })
+        .sort((a, b) => a - b);
+      assert.ok(expected.length >= 8, `oracle listed only ${expected.length} suites`);
+      const found = await acceptedSuites("127.0.0.1", port, version, options);
+      assert.equal(found.error, null);
+      assert.deepEqual([...found.suites].sort((a, b) => a - b), expected, `suites at ${flag}`);
+      assert.equal(found.handshakes, expected.length + 1);
+    }
+  });
+
   it("counts a HelloRetryRequest as acceptance and names the group the server asked for", async () => {
     const { port } = await startServer(dir, ["-tls1_3", "-groups", "P-384"]);
     const result = await offer("127.0.0.1", port, { version: TLS13, suites: [0x1302, 0x1301], servername: "lab.test" });
