@@ -8,7 +8,12 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { suiteByCode, suiteByName } from "./cipher-suites.ts";
 import { GROUP, SSL3, TLS10, TLS11, TLS12, TLS13 } from "./client-hello.ts";
-import { acceptedSuites, acceptedVersions, offer } from "./probe.ts";
+import { acceptedSuites, acceptedVersions, MAX_SUITES_PER_HELLO, offer, suitesFor } from "./probe.ts";
+
+/** How many hellos the table of this version takes, one refusal each at least. */
+function chunkCount(version: number): number {
+  return Math.ceil(suitesFor(version).length / MAX_SUITES_PER_HELLO);
+}
 
 function hasOpenSsl(): boolean {
   try {
@@ -92,7 +97,9 @@ describe("raw prober against openssl s_server (lab)", { skip: SKIP, timeout: 20_
       [...suites.suites].sort((a, b) => a - b),
       [suiteByName("ECDHE-ECDSA-AES128-GCM-SHA256")?.code, suiteByName("ECDHE-ECDSA-CHACHA20-POLY1305")?.code].map(Number).sort((a, b) => a - b),
     );
-    assert.equal(suites.handshakes, 3, "two acceptances and one refusal");
+    // Two acceptances, one refusal per chunk, and the two preference passes (s_server follows the client's order by default).
+    assert.equal(suites.serverPreference, false);
+    assert.equal(suites.handshakes, 2 + chunkCount(TLS12) + 2);
     const hello = await offer("127.0.0.1", port, { version: TLS12, suites: [0xc02b], servername: "lab.test" });
     assert.ok("accepted" in hello, JSON.stringify(hello));
     assert.ok(hello.accepted.hello.secureRenegotiation, "OpenSSL answers renegotiation_info");
@@ -120,6 +127,8 @@ describe("raw prober against openssl s_server (lab)", { skip: SKIP, timeout: 20_
     assert.deepEqual(await acceptedVersions("127.0.0.1", port, options), { versions: [TLS10, TLS11, TLS12], errors: [] });
     const tls12 = await acceptedSuites("127.0.0.1", port, TLS12, options);
     assert.deepEqual(tls12.suites, [0xc02c, 0xc009], "server order, not the offer's code point order");
+    assert.equal(tls12.serverPreference, true);
+    assert.ok(tls12.handshakes <= 2 + chunkCount(TLS12) + 2, `${tls12.handshakes} handshakes`);
     // GCM needs TLS 1.2 (RFC 5288 §4), so older versions get the CBC suite only.
     const tls10 = await acceptedSuites("127.0.0.1", port, TLS10, options);
     assert.deepEqual(tls10.suites, [0xc009]);
@@ -146,7 +155,9 @@ describe("raw prober against openssl s_server (lab)", { skip: SKIP, timeout: 20_
       const found = await acceptedSuites("127.0.0.1", port, version, options);
       assert.equal(found.error, null);
       assert.deepEqual([...found.suites].sort((a, b) => a - b), expected, `suites at ${flag}`);
-      assert.equal(found.handshakes, expected.length + 1);
+      // One handshake per suite found, one refusal per chunk, two preference passes: few for the whole IANA table.
+      assert.ok(found.handshakes <= expected.length + chunkCount(version) + 2, `${found.handshakes} handshakes for ${expected.length} suites`);
+      assert.equal(found.serverPreference, false);
     }
   });
 
@@ -239,7 +250,7 @@ describe("raw prober against hostile and broken servers", () => {
  * it reads the ClientHello and answers as a server with these versions and this
  * suite preference would, with a hand-built ServerHello or alert.
  */
-function scriptedServer(versions: readonly number[], preference: readonly number[]): (socket: Socket) => void {
+function scriptedServer(versions: readonly number[], preference: readonly number[], maxSuites = Infinity): (socket: Socket) => void {
   return (socket) => {
     let received = Buffer.alloc(0);
     socket.on("error", () => undefined);
@@ -251,6 +262,11 @@ function scriptedServer(versions: readonly number[], preference: readonly number
       const suitesAt = 44 + sessionIdLength;
       const offered = new Set<number>();
       for (let i = 0; i < received.readUInt16BE(suitesAt); i += 2) offered.add(received.readUInt16BE(suitesAt + 2 + i));
+      // An intolerant server: resets instead of answering a hello with a long suite list.
+      if (offered.size > maxSuites) {
+        socket.resetAndDestroy();
+        return;
+      }
       const alert = (description: number) => Buffer.from([21, 3, 0, 0, 2, 2, description]);
       if (!versions.includes(clientVersion)) {
         socket.end(alert(70));
@@ -280,7 +296,30 @@ describe("raw prober against a scripted SSLv3 server (what OpenSSL cannot serve)
     const options = { timeoutMs: 2000 };
     assert.deepEqual(await acceptedVersions("127.0.0.1", address.port, options), { versions: [SSL3, TLS10], errors: [] });
     const ssl3 = await acceptedSuites("127.0.0.1", address.port, SSL3, options);
-    assert.deepEqual(ssl3, { suites: [0x0005, 0x000a], handshakes: 3, error: null });
+    // Two acceptances, one refusal per chunk, two preference passes; the forward pass already names the top suite.
+    assert.deepEqual(ssl3, { suites: [0x0005, 0x000a], serverPreference: true, handshakes: 2 + chunkCount(SSL3) + 2, error: null });
     assert.ok(suiteByCode(0x0005)?.rc4 && suiteByCode(0x000a)?.tripleDes);
+  });
+});
+
+describe("suite enumeration against a server that resets long suite lists (issue 9)", () => {
+  let server: Server | null = null;
+  after(() => server?.close());
+
+  it("finds every suite, in the server's order, by halving the chunks the server reset", async () => {
+    // Spread over the table's chunks, so each chunk must be split to be answered at all.
+    const preference = [0xc030, 0x0005, 0xcca8, 0x009c, 0x000a, 0xc013];
+    server = createServer(scriptedServer([TLS12], preference, 20));
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    assert.ok(address !== null && typeof address !== "string");
+    const whole = await offer("127.0.0.1", address.port, { version: TLS12, suites: suitesFor(TLS12), timeoutMs: 2000 });
+    assert.ok("refused" in whole && whole.refused.reason === "connection reset without a ServerHello", JSON.stringify(whole));
+    const found = await acceptedSuites("127.0.0.1", address.port, TLS12, { timeoutMs: 2000 });
+    assert.equal(found.error, null);
+    assert.deepEqual(found.suites, preference);
+    assert.equal(found.serverPreference, true);
+    // 31 today: 7 to halve the first chunk down to 16, then chunks of 16, six acceptances, two preference passes and four to order.
+    assert.ok(found.handshakes <= 32, `${found.handshakes} handshakes`);
   });
 });

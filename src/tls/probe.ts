@@ -103,33 +103,144 @@ export function suitesFor(version: number): number[] {
 export type ProbeOptions = Omit<OfferOptions, "version" | "suites">;
 
 export interface SuiteEnumeration {
-  /** Accepted suites in the order the server chose them (its preference order when it enforces one). */
+  /** Accepted suites: the server's preference order when it enforces one, else the order they were found in. */
   suites: number[];
+  /** true when the server picks by its own order, false when it follows the client's, null when it cannot be told (fewer than two suites, or a probe failed). */
+  serverPreference: boolean | null;
   handshakes: number;
   /** Set when a probe failed, so the list may be incomplete. */
   error: string | null;
 }
 
+/** At most this many suites per hello: 128 bytes of suites keeps a hello well under ~1 KB, the size some middleboxes and old stacks choke on. */
+export const MAX_SUITES_PER_HELLO = 64;
+/** How often a chunk a server hung up on is halved again (64 → 32 → 16 → 8) before the hang-up is taken as a plain refusal. */
+export const MAX_SPLIT_DEPTH = 3;
+
+type Pick = { suite: number } | { refused: { byHangUp: boolean } } | { error: string };
+
 /**
- * Finds every suite of the table the server accepts at this version in one
- * handshake per accepted suite plus one: offer all, remove the chosen one, repeat
- * until the server refuses.
+ * Finds every suite of the table the server accepts at this version, in about
+ * one handshake per accepted suite plus one per chunk, then learns the server's
+ * preference order.
+ *
+ * Enumeration: the table is offered in chunks of MAX_SUITES_PER_HELLO; within a
+ * chunk the chosen suite is removed and the rest offered again until the server
+ * refuses. Some servers are intolerant of long or unknown suite lists and hang up
+ * (close or reset) instead of answering; a chunk that gets a hang-up is offered
+ * again as two halves, down to MAX_SPLIT_DEPTH levels, so one intolerant answer
+ * does not end the enumeration. A hang-up on a list no longer than one the server
+ * already answered is a refusal (many servers refuse by hanging up), so it is not
+ * split again.
+ *
+ * Preference: chunks hide the server's global order, so a final pass offers the
+ * found suites in the order found and then reversed, as testssl.sh does. A server
+ * that picks the same suite both times enforces its own order; one that picks
+ * each list's first suite follows the client's. Only then is the order learned,
+ * by offering the found suites and removing the chosen one until one is left
+ * (more than MAX_SUITES_PER_HELLO found suites are ordered per chunk and then
+ * merged by offering the chunks' heads).
  */
 export async function acceptedSuites(host: string, port: number, version: number, options: ProbeOptions = {}): Promise<SuiteEnumeration> {
-  const remaining = suitesFor(version);
-  const suites: number[] = [];
   let handshakes = 0;
-  while (remaining.length > 0) {
+  let tolerated = 0;
+  const pick = async (suites: readonly number[]): Promise<Pick> => {
     handshakes++;
-    const result = await offer(host, port, { ...options, version, suites: remaining });
-    if ("error" in result) return { suites, handshakes, error: result.error };
-    if ("refused" in result) break;
+    const result = await offer(host, port, { ...options, version, suites });
+    if ("error" in result) return { error: result.error };
+    if ("refused" in result) {
+      if (result.refused.alert !== null) tolerated = Math.max(tolerated, suites.length);
+      return { refused: { byHangUp: result.refused.alert === null } };
+    }
+    tolerated = Math.max(tolerated, suites.length);
     // An older version in answer means this version is not spoken at all.
-    if (result.accepted.version !== version) break;
-    suites.push(result.accepted.suite);
-    remaining.splice(remaining.indexOf(result.accepted.suite), 1);
+    if (result.accepted.version !== version) return { refused: { byHangUp: false } };
+    return { suite: result.accepted.suite };
+  };
+
+  const found: number[] = [];
+  let splits = 0;
+  /** Enumerates one chunk; answers an error that stops everything, or null. */
+  const enumerate = async (chunk: readonly number[], depth: number): Promise<string | null> => {
+    const remaining = [...chunk];
+    while (remaining.length > 0) {
+      const answer = await pick(remaining);
+      if ("error" in answer) return answer.error;
+      if ("suite" in answer) {
+        found.push(answer.suite);
+        remaining.splice(remaining.indexOf(answer.suite), 1);
+        continue;
+      }
+      if (answer.refused.byHangUp && remaining.length > tolerated && remaining.length > 1 && depth < MAX_SPLIT_DEPTH) {
+        splits++;
+        const half = Math.ceil(remaining.length / 2);
+        for (const part of [remaining.slice(0, half), remaining.slice(half)]) {
+          const error = await enumerate(part, depth + 1);
+          if (error !== null) return error;
+        }
+      }
+      return null;
+    }
+    return null;
+  };
+
+  // Once halving showed the size the server answers, the remaining chunks start at that size instead of being reset again.
+  const table = suitesFor(version);
+  let size = MAX_SUITES_PER_HELLO;
+  for (let at = 0; at < table.length; ) {
+    const chunk = table.slice(at, at + size);
+    at += chunk.length;
+    const splitsBefore = splits;
+    const error = await enumerate(chunk, 0);
+    if (error !== null) return { suites: found, serverPreference: null, handshakes, error };
+    if (splits > splitsBefore && tolerated > 0) size = Math.min(size, tolerated);
   }
-  return { suites, handshakes, error: null };
+  if (found.length < 2) return { suites: found, serverPreference: null, handshakes, error: null };
+
+  const sample = found.slice(0, MAX_SUITES_PER_HELLO);
+  const forward = await pick(sample);
+  const backward = await pick([...sample].reverse());
+  for (const answer of [forward, backward]) {
+    if ("error" in answer) return { suites: found, serverPreference: null, handshakes, error: answer.error };
+    if (!("suite" in answer)) {
+      return { suites: found, serverPreference: null, handshakes, error: "the server refused suites it had accepted, so its preference cannot be told" };
+    }
+  }
+  if (!("suite" in forward) || !("suite" in backward) || forward.suite !== backward.suite) {
+    return { suites: found, serverPreference: false, handshakes, error: null };
+  }
+
+  const ordered: number[][] = [];
+  for (const chunk of chunks(found, MAX_SUITES_PER_HELLO)) {
+    const rest = [...chunk];
+    const order: number[] = [];
+    while (rest.length > 1) {
+      // The forward pass already answered the first chunk's top suite.
+      const answer = order.length === 0 && ordered.length === 0 ? forward : await pick(rest);
+      if (!("suite" in answer)) return { suites: found, serverPreference: true, handshakes, error: "error" in answer ? answer.error : "the server refused suites it had accepted while its order was probed" };
+      order.push(answer.suite);
+      rest.splice(rest.indexOf(answer.suite), 1);
+    }
+    ordered.push([...order, ...rest]);
+  }
+  const suites: number[] = [];
+  while (ordered.length > 1) {
+    const answer = await pick(ordered.map((list) => list[0] ?? 0).slice(0, MAX_SUITES_PER_HELLO));
+    if (!("suite" in answer)) return { suites: found, serverPreference: true, handshakes, error: "error" in answer ? answer.error : "the server refused suites it had accepted while its order was probed" };
+    const list = ordered.find((candidate) => candidate[0] === answer.suite);
+    if (list === undefined) return { suites: found, serverPreference: true, handshakes, error: "the server chose a suite that was not offered while its order was probed" };
+    suites.push(answer.suite);
+    list.shift();
+    if (list.length === 0) ordered.splice(ordered.indexOf(list), 1);
+  }
+  suites.push(...(ordered[0] ?? []));
+  return { suites, serverPreference: true, handshakes, error: null };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 export interface VersionSupport {
