@@ -200,15 +200,19 @@ export async function acceptedSuites(host: string, port: number, version: number
   const sample = found.slice(0, MAX_SUITES_PER_HELLO);
   const forward = await pick(sample);
   const backward = await pick([...sample].reverse());
-  for (const answer of [forward, backward]) {
-    if ("error" in answer) return { suites: found, serverPreference: null, handshakes, error: answer.error };
-    if (!("suite" in answer)) {
-      return { suites: found, serverPreference: null, handshakes, error: "the server refused suites it had accepted, so its preference cannot be told" };
-    }
+  if (!("suite" in forward) || !("suite" in backward)) {
+    const failed = "error" in forward ? forward : "error" in backward ? backward : null;
+    return { suites: found, serverPreference: null, handshakes, error: failed?.error ?? "the server refused suites it had accepted, so its preference cannot be told" };
   }
-  if (!("suite" in forward) || !("suite" in backward) || forward.suite !== backward.suite) {
-    return { suites: found, serverPreference: false, handshakes, error: null };
-  }
+  if (forward.suite !== backward.suite) return { suites: found, serverPreference: false, handshakes, error: null };
+
+  /** The answer of a probe that should have picked one of the suites already found. */
+  const orderLost = (answer: Pick): SuiteEnumeration => ({
+    suites: found,
+    serverPreference: true,
+    handshakes,
+    error: "error" in answer ? answer.error : "the server refused suites it had accepted while its order was probed",
+  });
 
   const ordered: number[][] = [];
   for (const chunk of chunks(found, MAX_SUITES_PER_HELLO)) {
@@ -217,7 +221,7 @@ export async function acceptedSuites(host: string, port: number, version: number
     while (rest.length > 1) {
       // The forward pass already answered the first chunk's top suite.
       const answer = order.length === 0 && ordered.length === 0 ? forward : await pick(rest);
-      if (!("suite" in answer)) return { suites: found, serverPreference: true, handshakes, error: "error" in answer ? answer.error : "the server refused suites it had accepted while its order was probed" };
+      if (!("suite" in answer)) return orderLost(answer);
       order.push(answer.suite);
       rest.splice(rest.indexOf(answer.suite), 1);
     }
@@ -226,7 +230,7 @@ export async function acceptedSuites(host: string, port: number, version: number
   const suites: number[] = [];
   while (ordered.length > 1) {
     const answer = await pick(ordered.map((list) => list[0] ?? 0).slice(0, MAX_SUITES_PER_HELLO));
-    if (!("suite" in answer)) return { suites: found, serverPreference: true, handshakes, error: "error" in answer ? answer.error : "the server refused suites it had accepted while its order was probed" };
+    if (!("suite" in answer)) return orderLost(answer);
     const list = ordered.find((candidate) => candidate[0] === answer.suite);
     if (list === undefined) return { suites: found, serverPreference: true, handshakes, error: "the server chose a suite that was not offered while its order was probed" };
     suites.push(answer.suite);
