@@ -13,6 +13,7 @@ import { AWARD_SECTION, DESIRED, DISABLE, EXISTING_STATE, GENERIC_DEMAND, NEGATI
 import { progressTicker } from "./ingest/common.ts";
 import { splitLong } from "./ingest/text.ts";
 import { compileLexicon, ownerKey, RFC_PATTERN, type CompiledLexicon } from "./lexicon.ts";
+import { PairMemo } from "./pair-memo.ts";
 import type { Evidence, IgnoredMention, Passage, RequestedStandard, SharedPassages, TenderDocument } from "./types.ts";
 
 export interface Detection {
@@ -225,20 +226,11 @@ function mentionsBySentence(mentions: Mention[], passageSentences: { text: strin
   return groups;
 }
 
-const partialCache = new WeakMap<CompiledLexicon, WeakMap<SharedPassages, Map<string, unknown>>>();
+const partialCache = new PairMemo<CompiledLexicon, SharedPassages, Map<string, unknown>>();
 
 /** A value computed once per shared passage group, lexicon and key. */
 function cached<T>(lexicon: CompiledLexicon, group: SharedPassages, key: string, compute: () => T): T {
-  let byGroup = partialCache.get(lexicon);
-  if (!byGroup) {
-    byGroup = new WeakMap();
-    partialCache.set(lexicon, byGroup);
-  }
-  let values = byGroup.get(group);
-  if (!values) {
-    values = new Map();
-    byGroup.set(group, values);
-  }
+  const values = partialCache.get(lexicon, group, () => new Map());
   if (!values.has(key)) values.set(key, compute());
   return values.get(key) as T;
 }

@@ -9,6 +9,7 @@
 import type { Catalog } from "../catalog/catalog.ts";
 import { CpvError } from "../catalog/cpv.ts";
 import { progressTicker } from "./ingest/common.ts";
+import { PairMemo } from "./pair-memo.ts";
 import type { Passage, SharedPassages, TenderDocument } from "./types.ts";
 
 /**
@@ -85,21 +86,11 @@ function keywordsIn(passages: Passage[], catalog: Catalog, progress: Progress): 
   return found;
 }
 
-const sharedScans = new WeakMap<Catalog, WeakMap<SharedPassages, { cpv: Set<string>; keywords: Set<string> }>>();
+const sharedScans = new PairMemo<Catalog, SharedPassages, { cpv: Set<string>; keywords: Set<string> }>();
 
 /** What a shared attachment adds, computed once for all the tenders that cite it. */
 function sharedScan(catalog: Catalog, group: SharedPassages, progress: Progress): { cpv: Set<string>; keywords: Set<string> } {
-  let byGroup = sharedScans.get(catalog);
-  if (!byGroup) {
-    byGroup = new WeakMap();
-    sharedScans.set(catalog, byGroup);
-  }
-  let scan = byGroup.get(group);
-  if (!scan) {
-    scan = { cpv: cpvInText(group.passages, catalog, progress), keywords: keywordsIn(group.passages, catalog, progress) };
-    byGroup.set(group, scan);
-  }
-  return scan;
+  return sharedScans.get(catalog, group, () => ({ cpv: cpvInText(group.passages, catalog, progress), keywords: keywordsIn(group.passages, catalog, progress) }));
 }
 
 /** Categories whose keywords appear at least twice, or once in the title. */
