@@ -71,6 +71,11 @@ export interface TestStore extends Store {
    * SQLite in memory has no second connection: open with `{ file: true }`.
    */
   openAnother(): Promise<Store>;
+  /**
+   * What `openAnother` opens, for a connection made elsewhere (a worker
+   * thread): the unredacted URL and, on PostgreSQL, the schema's search path.
+   */
+  readonly connection: { url: string; options?: OpenDatabaseOptions };
   /** Closes this store and those of `openAnother`, then drops the schema or deletes the folder. */
   close(): Promise<void>;
 }
@@ -82,23 +87,27 @@ export async function openTestStore(dialect: DialectName, options: TestStoreOpti
   const name = options.name ?? "baseline_test";
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`test store name ${JSON.stringify(name)}: use lower-case letters, digits and _`);
   opened += 1;
+  let connection: TestStore["connection"];
   let open: () => Promise<Store>;
   let openAgain: () => Promise<Store>;
   let remove: () => Promise<void>;
   if (dialect === "postgres") {
     const schema = `${name}_${process.pid}_${Date.now()}_${opened}`;
     await onPostgres(`create schema "${schema}"`);
-    open = openAgain = () => openDatabase(TEST_POSTGRES_URL, { postgres: { ...options.postgres, options: `-c search_path=${schema}` } });
+    connection = { url: TEST_POSTGRES_URL, options: { postgres: { ...options.postgres, options: `-c search_path=${schema}` } } };
+    open = openAgain = () => openDatabase(connection.url, connection.options);
     remove = () => onPostgres(`drop schema if exists "${schema}" cascade`);
   } else if (options.file) {
     const folder = mkdtempSync(join(tmpdir(), `baseline-${name}-`));
-    open = openAgain = () => openDatabase(`sqlite:${join(folder, "observatory.sqlite")}`);
+    connection = { url: `sqlite:${join(folder, "observatory.sqlite")}` };
+    open = openAgain = () => openDatabase(connection.url);
     remove = () => {
       rmSync(folder, { recursive: true, force: true });
       return Promise.resolve();
     };
   } else {
-    open = () => openDatabase("sqlite::memory:");
+    connection = { url: "sqlite::memory:" };
+    open = () => openDatabase(connection.url);
     openAgain = () => Promise.reject(new Error("an in-memory SQLite database has one connection: open the test store with { file: true }"));
     remove = () => Promise.resolve();
   }
@@ -114,6 +123,7 @@ export async function openTestStore(dialect: DialectName, options: TestStoreOpti
   return {
     // Every Store member as it is; only close() is this module's own.
     ...store,
+    connection,
     openAnother: async () => {
       const other = await openAgain();
       others.add(other);

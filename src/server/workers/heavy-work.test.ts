@@ -7,11 +7,9 @@
  * smaller than the export, and served to every reader as the same chunks.
  */
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import pg from "pg";
 import { loadCatalog } from "../../catalog/load.ts";
-import { createInstitution, exportCsv, exportObservatory, knownIdsOf, openDatabase, REVIEW_STATES, writeExportCsv, writeExportJson, type OpenDatabaseOptions, type Store } from "../../store/index.ts";
+import { createInstitution, exportCsv, exportObservatory, knownIdsOf, REVIEW_STATES, writeExportCsv, writeExportJson } from "../../store/index.ts";
 import { insertBulkInstitutions, openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../../store/test-databases.ts";
 import { streamOf } from "../export-cache.ts";
 import { seedIfEmpty } from "../seed.ts";
@@ -132,34 +130,16 @@ describe("an import in a worker thread beside the server's own writes (SQLite fi
   });
 });
 
-/** The test server (as test-databases.ts): a schema of this file's own, whose URL and search path a worker can open too. */
-const POSTGRES_URL = process.env.BASELINE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-
 describe("import and export in worker threads on PostgreSQL", { skip: await skipReason("postgres") }, () => {
-  const schema = `heavy_work_${process.pid}_${randomUUID().slice(0, 8)}`;
-  const options: OpenDatabaseOptions = { postgres: { options: `-c search_path=${schema}` } };
-  let store: Store;
-  const onServer = async (statement: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
+  let store: TestStore;
   before(async () => {
-    await onServer(`create schema "${schema}"`);
-    store = await openDatabase(POSTGRES_URL, options);
+    store = await openTestStore("postgres", { name: "heavy_work" });
     await seedIfEmpty(store, catalog);
   });
-  after(async () => {
-    await store.close();
-    await onServer(`drop schema if exists "${schema}" cascade`);
-  });
+  after(() => store.close());
 
   it("finding 6: a CSV import and the JSON and CSV exports run in worker threads on PostgreSQL", async () => {
-    const work = new HeavyWork({ database: { url: POSTGRES_URL, options } });
+    const work = new HeavyWork({ database: store.connection });
     assert.ok(work.inWorkers, "the jobs run in worker threads, not in-process");
     const lines = ["name,kind,country,region,globalSouth,sector"];
     for (let n = 0; n < 300; n++) lines.push(`Worker-imported agency ${n},regulator,FR,155,false,=SUM(1)`);
