@@ -363,15 +363,10 @@ async function importInstitution(db: Kysely<Schema>, raw: unknown, actorId: stri
   const id = row.id;
   const valid = serverFieldsDropped(row);
   const before = id === undefined ? undefined : await getInstitution(db, id);
-  if (before) {
-    const changes = changedFields(before, await replaceInstitution(db, before.id, valid));
-    if (Object.keys(changes).length === 0) return "unchanged";
-    await audit(db, { userId: actorId, action: "update", entity: "institution", entityId: before.id, detail: changes });
-    return "updated";
-  }
-  const created = await insertInstitution(db, valid, { id });
-  await audit(db, { userId: actorId, action: "create", entity: "institution", entityId: created.id, detail: valid });
-  return "created";
+  return saveImportedRow(db, "institution", before, valid, actorId, {
+    replace: (existing) => replaceInstitution(db, existing, valid),
+    insert: () => insertInstitution(db, valid, { id }),
+  });
 }
 
 async function importPolicy(db: Kysely<Schema>, raw: unknown, actorId: string | null, known: KnownIds | undefined): Promise<RowOutcome> {
@@ -382,14 +377,33 @@ async function importPolicy(db: Kysely<Schema>, raw: unknown, actorId: string | 
   if (problems.length > 0) throw new ValidationError("policy", problems);
   const before = id === undefined ? undefined : await getPolicy(db, id, { reviewStates: REVIEW_STATES });
   const valid: ValidPolicy = { ...fields, reviewedBy: reviewerOf(fields.reviewState, before, actorId) };
+  return saveImportedRow(db, "policy", before, valid, actorId, {
+    replace: (existing) => replacePolicy(db, existing, valid),
+    insert: () => insertPolicy(db, valid, { id }),
+  });
+}
+
+/**
+ * The write both kinds of row share: over the record `before` when the file
+ * named one that exists (audited only when a field changed), else a new
+ * record, audited with what the file gave.
+ */
+async function saveImportedRow<R extends { id: string }>(
+  db: Kysely<Schema>,
+  entity: "institution" | "policy",
+  before: R | undefined,
+  valid: object,
+  actorId: string | null,
+  write: { replace: (id: string) => Promise<R>; insert: () => Promise<R> },
+): Promise<RowOutcome> {
   if (before) {
-    const changes = changedFields<Policy>(before, await replacePolicy(db, before.id, valid));
+    const changes = changedFields<R>(before, await write.replace(before.id));
     if (Object.keys(changes).length === 0) return "unchanged";
-    await audit(db, { userId: actorId, action: "update", entity: "policy", entityId: before.id, detail: changes });
+    await audit(db, { userId: actorId, action: "update", entity, entityId: before.id, detail: changes });
     return "updated";
   }
-  const created = await insertPolicy(db, valid, { id });
-  await audit(db, { userId: actorId, action: "create", entity: "policy", entityId: created.id, detail: valid });
+  const created = await write.insert();
+  await audit(db, { userId: actorId, action: "create", entity, entityId: created.id, detail: valid });
   return "created";
 }
 
