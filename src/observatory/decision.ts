@@ -34,6 +34,7 @@
  *   if (ahp?.warning) showWarning(ahp.warning);
  */
 import { z } from "zod";
+import { refusedControlCharacter } from "../store/records.ts";
 
 /** Saaty's fundamental scale runs from 1/9 (extremely less important) to 9. */
 export const SAATY_MIN = 1 / 9;
@@ -130,9 +131,8 @@ const M = DECISION_MESSAGES;
  * business in either; PostgreSQL cannot even store a NUL in a name.
  */
 const oneLine = z.string({ error: M.text }).superRefine((value, context) => {
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  const found = /[\u0000-\u001F\u007F]/.exec(value)?.[0];
-  if (found !== undefined) context.addIssue({ code: "custom", message: decisionMessage.controlCharacter(`U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`) });
+  const found = refusedControlCharacter(value);
+  if (found !== undefined) context.addIssue({ code: "custom", message: decisionMessage.controlCharacter(found) });
 });
 
 /**

@@ -129,16 +129,21 @@ export interface Policy {
 /* eslint-disable no-control-regex -- matching control characters is what these patterns are for */
 const SINGLE_LINE_CONTROL = /[\u0000-\u001F\u007F]/;
 const MULTI_LINE_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const SINGLE_LINE_CONTROLS = /[\u0000-\u001F\u007F]/g;
-const MULTI_LINE_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 /* eslint-enable no-control-regex */
+const SINGLE_LINE_CONTROLS = new RegExp(SINGLE_LINE_CONTROL.source, "g");
+const MULTI_LINE_CONTROLS = new RegExp(MULTI_LINE_CONTROL.source, "g");
+
+/** The first control character `value` may not hold, as "U+0000"; undefined when there is none. */
+export function refusedControlCharacter(value: string, multiLine = false): string | undefined {
+  const found = (multiLine ? MULTI_LINE_CONTROL : SINGLE_LINE_CONTROL).exec(value)?.[0];
+  return found === undefined ? undefined : `U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
 
 /** A string that refuses the control characters of its kind of field, naming the first one found ("U+0000"). */
 function plainText(multiLine = false) {
-  const control = multiLine ? MULTI_LINE_CONTROL : SINGLE_LINE_CONTROL;
   return z.string({ error: FIELD_MESSAGES.text }).superRefine((value, context) => {
-    const found = control.exec(value)?.[0];
-    if (found !== undefined) context.addIssue({ code: "custom", message: fieldMessage.controlCharacter(`U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`) });
+    const found = refusedControlCharacter(value, multiLine);
+    if (found !== undefined) context.addIssue({ code: "custom", message: fieldMessage.controlCharacter(found) });
   });
 }
 
