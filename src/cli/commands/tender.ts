@@ -2,6 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
+import type { Catalog } from "../../catalog/catalog.ts";
 import { loadCatalog } from "../../catalog/load.ts";
 import { escapeControl } from "../../tenders/ingest/common.ts";
 import { filesOf } from "../../tenders/ingest/index.ts";
@@ -42,14 +43,17 @@ export function registerTenderCommands(program: Command): void {
     .addOption(new Option("--lang <code>", "language of the HTML report").choices(["en", "fr", "es", "nl"]).default("en"))
     .option("--documents <dir>", "folder where documents referenced by URL in OCDS packages are found (by file name)")
     .action(async (paths: string[], options: IngestOptions & { json?: boolean; html?: boolean; output?: string; letters?: string; letterFormat: "md" | "html"; lang: "en" | "fr" | "es" | "nl" }) => {
-      const catalog = loadCatalog();
+      // Only the HTML report and the letters need the catalog here (the workers load their own): loading it takes
+      // most of a second on a machine whose cores the workers need.
+      let loaded: Catalog | undefined;
+      const catalog = (): Catalog => (loaded ??= loadCatalog());
       const analyses: TenderAnalysis[] = [];
       const failures = await analyzeAll(paths, options, (analysis) => analyses.push(analysis));
       const report = aggregate(analyses);
       const output = options.json
         ? `${JSON.stringify(report, null, 2)}\n`
         : options.html
-          ? renderMonitorHtml(report, { language: options.lang, generatedAt: new Date().toISOString().slice(0, 10), standardNames: standardNames(catalog, options.lang) })
+          ? renderMonitorHtml(report, { language: options.lang, generatedAt: new Date().toISOString().slice(0, 10), standardNames: standardNames(catalog(), options.lang) })
           : summary(report);
       if (options.output) writeFileAtomically(options.output, output);
       else process.stdout.write(output);
@@ -57,7 +61,7 @@ export function registerTenderCommands(program: Command): void {
         mkdirSync(options.letters, { recursive: true });
         analyses.forEach((analysis, index) => {
           const name = `${String(index + 1).padStart(3, "0")}-${basename(analysis.source).replace(/[^\w.-]+/g, "_")}.${options.letterFormat}`;
-          writeFileAtomically(join(options.letters ?? ".", name), feedbackLetter(analysis, catalog, options.letterFormat));
+          writeFileAtomically(join(options.letters ?? ".", name), feedbackLetter(analysis, catalog(), options.letterFormat));
         });
         console.error(`baseline: wrote ${analyses.length} feedback letters to ${options.letters}`);
       }
