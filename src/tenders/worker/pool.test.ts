@@ -93,12 +93,14 @@ describe("tender pool: progress and stalls (review L1 of issue 15)", () => {
 
 describe("tender pool: memory budget (review L2 of issue 15)", () => {
   it("review L2: over the process budget, the worker holding the memory is stopped, not the longest-running one", async () => {
-    const pool = new TenderPool({ size: 2, workerUrl: scripted, memoryBudgetBytes: process.memoryUsage.rss() + 150 * MIB, stallMs: 5000 });
+    // Headroom enough for the first worker's own start-up (loading modules costs tens of MiB, more on a
+    // loaded machine: 150 MiB was once exceeded by the innocent file alone), far below what the hungry one holds.
+    const pool = new TenderPool({ size: 2, workerUrl: scripted, memoryBudgetBytes: process.memoryUsage.rss() + 400 * MIB, stallMs: 5000 });
     try {
-      // The innocent file starts first and takes longest; the hungry one starts later and holds 300 MiB.
+      // The innocent file starts first and takes longest; the hungry one starts later and holds 700 MiB.
       const innocent = collect(pool.analyzeFile(JSON.stringify({ holdMb: 5, progressMs: 50, runMs: 2500 })));
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const hungry = collect(pool.analyzeFile(JSON.stringify({ holdMb: 300, progressMs: 50, runMs: 4000 })));
+      const hungry = collect(pool.analyzeFile(JSON.stringify({ holdMb: 700, progressMs: 50, runMs: 4000 })));
       const [innocentResults, hungryResults] = await Promise.all([innocent, hungry]);
       assert.deepEqual(innocentResults, [], "the file that started first finished normally");
       assert.equal(hungryResults.length, 1);

@@ -274,7 +274,10 @@ export class TenderPool {
     }
     // The budget is on the whole process, since memory outside the workers' heaps (buffers, a reader's typed
     // arrays) counts too; which worker holds it is then asked of each.
-    if (this.#measuring || process.memoryUsage.rss() <= this.#memoryBudget) return;
+    // While a stopped worker is still exiting, its memory is not yet given back: measuring then would
+    // stop an innocent file beside it (seen in a test: the bomb stopped, then its neighbour).
+    const exiting = this.#slots.some((slot) => slot.stopReason !== undefined);
+    if (this.#measuring || exiting || process.memoryUsage.rss() <= this.#memoryBudget) return;
     const candidates = busy.filter((slot) => slot.stopReason === undefined);
     if (candidates.length > 0) void this.#stopLargest(candidates);
   }
@@ -284,8 +287,9 @@ export class TenderPool {
    * memory: buffers and typed arrays). The longest-running file used to be
    * stopped, and in a server, where other work shares the budget, that could
    * be an innocent one beside a bomb (review L2 of issue 15). A worker that
-   * does not answer in time counts as holding nothing; if none answers, the
-   * longest-running file is stopped as before.
+   * does not answer in time is busy in synchronous work while memory grows
+   * (a bomb being unpacked, a buffer being filled) and counts as the
+   * largest; among several such, the longest-running file is stopped.
    */
   async #stopLargest(candidates: Slot[]): Promise<void> {
     this.#measuring = true;
@@ -304,12 +308,16 @@ export class TenderPool {
 /** How long a worker's memory figure is waited for; the watchdog checks every 100 ms. */
 const MEASURE_TIMEOUT_MS = 500;
 
-/** A worker's heap in use plus its external memory, in bytes, or 0 when it cannot say in time (it is exiting). */
+/**
+ * A worker's heap in use plus its external memory, in bytes; Infinity when it
+ * cannot answer in time (its thread is busy: the likeliest culprit), 0 when
+ * it cannot answer at all (it is exiting).
+ */
 async function memoryOf(worker: Worker): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<number>((resolve) => {
     timer = setTimeout(() => {
-      resolve(0);
+      resolve(Number.POSITIVE_INFINITY);
     }, MEASURE_TIMEOUT_MS);
   });
   try {
