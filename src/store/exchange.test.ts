@@ -43,9 +43,11 @@ for (const dialect of TEST_DIALECTS) {
     /** The audit entries of records (not the import's summary), oldest first. */
     async function recordEntries(): Promise<{ action: string; entity: string; entityId: string | null; userId: string | null; detail: unknown }[]> {
       const { items } = await listAudit(store.db, { limit: 500 });
+      // Entries written within one millisecond have no defined order in the log (time, then a random id):
+      // updates are listed before creations, each kind by record id, so that the assertions do not depend on it.
       return items
         .filter((entry) => entry.entity !== "observatory")
-        .reverse()
+        .sort((a, b) => b.action.localeCompare(a.action) || (a.entityId ?? "").localeCompare(b.entityId ?? ""))
         .map(({ action, entity, entityId, userId, detail }) => ({ action, entity, entityId, userId, detail }));
     }
 
