@@ -12,12 +12,14 @@ import type { CheckDefinition, CheckOutcome, CheckResult, DomainReport, Suite } 
 export interface RunOptions {
   /** Run only these check ids (default: the whole suite). */
   only?: readonly string[];
+  /** Run these definitions instead of the suite's (tests, custom sets). */
+  checks?: readonly CheckDefinition[];
 }
 
 export async function checkDomain(domain: string, suite: Suite, settings: CheckSettings, options: RunOptions = {}): Promise<DomainReport> {
   const context = new DomainContext(domain, settings);
   const started = settings.now();
-  const checks = checksOf(suite).filter((check) => !options.only || options.only.includes(check.id));
+  const checks = (options.checks ?? checksOf(suite)).filter((check) => !options.only || options.only.includes(check.id));
   try {
     const tests = await Promise.all(checks.map((check) => runCheck(check, context)));
     return {

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { loadCatalog } from "../catalog/load.ts";
+import { allChecks, checksOf, PLANNED_CHECK_IDS, SUITE_CATEGORIES } from "./registry.ts";
+
+/** The web suite's ids, interfaces.md §4: the minimum set. */
+const WEB_IDS = [
+  "web.ipv6.ns-aaaa", "web.ipv6.ns-reachable", "web.ipv6.aaaa", "web.ipv6.reachable", "web.ipv6.same-content",
+  "web.dnssec.exists", "web.dnssec.valid", "web.https.available", "web.https.redirect", "web.hsts", "web.http-compression",
+  "web.cert.trust", "web.cert.hostname", "web.cert.pubkey", "web.cert.signature",
+  "web.headers.x-frame-options", "web.headers.x-content-type-options", "web.headers.referrer-policy", "web.headers.csp",
+  "web.tls.versions", "web.tls.ciphers", "web.tls.cipher-order", "web.tls.key-exchange", "web.tls.kex-hash",
+  "web.tls.compression", "web.tls.secure-renegotiation", "web.tls.client-renegotiation", "web.tls.zero-rtt",
+  "web.tls.ocsp-stapling", "web.tls.ems", "web.tls.pq-kex", "web.caa", "web.dane.exists", "web.dane.valid",
+  "web.security-txt", "web.rpki.exists", "web.rpki.valid",
+];
+
+describe("check registry", () => {
+  const catalog = loadCatalog();
+  const implemented = new Set(allChecks().map((check) => check.id));
+
+  it("has every web id of interfaces.md §4, each once", () => {
+    const ids = checksOf("web").map((check) => check.id);
+    assert.deepEqual([...ids].sort(), [...WEB_IDS].sort());
+  });
+
+  it("implements or plans every check id the catalog cites", () => {
+    const cited = catalog.standards.flatMap((standard) => standard.verification.checks.map((id) => ({ id, standard: standard.id })));
+    assert.ok(cited.length > 50, "the catalog cites checks");
+    const unknown = cited.filter(({ id }) => !implemented.has(id) && !PLANNED_CHECK_IDS.includes(id));
+    assert.deepEqual(unknown, [], "cited check ids that do not exist");
+  });
+
+  it("cites each check under the standard the check belongs to", () => {
+    for (const standard of catalog.standards) {
+      for (const id of standard.verification.checks) {
+        const check = allChecks().find((candidate) => candidate.id === id);
+        if (check) assert.equal(check.standard, standard.id, `${id} is cited by ${standard.id} but belongs to ${check.standard}`);
+      }
+    }
+  });
+
+  it("gives every check a known standard, a category of its suite, a title and a fix", () => {
+    const standards = new Set(catalog.standards.map((standard) => standard.id));
+    for (const suite of ["web", "mail"] as const) {
+      for (const check of checksOf(suite)) {
+        assert.ok(standards.has(check.standard), `${check.id}: unknown standard ${check.standard}`);
+        assert.ok(SUITE_CATEGORIES[suite].includes(check.category), `${check.id}: category ${check.category} is not one of ${suite}'s`);
+        assert.ok(check.title.length > 0 && check.fix.length > 20, `${check.id}: title and fix`);
+      }
+    }
+  });
+
+  it("plans no id that is already implemented", () => {
+    assert.deepEqual(PLANNED_CHECK_IDS.filter((id) => implemented.has(id)), []);
+  });
+});
