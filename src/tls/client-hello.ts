@@ -49,11 +49,33 @@ export const EXT = {
 
 /** Named groups (IANA "TLS Supported Groups"). */
 export const GROUP = {
+  sect163k1: 0x0001,
+  sect163r2: 0x0003,
+  sect233k1: 0x0006,
+  sect233r1: 0x0007,
+  sect283k1: 0x0009,
+  sect283r1: 0x000a,
+  sect409k1: 0x000b,
+  sect409r1: 0x000c,
+  sect571k1: 0x000d,
+  sect571r1: 0x000e,
+  secp160r1: 0x0010,
+  secp192k1: 0x0012,
+  secp192r1: 0x0013,
+  secp224k1: 0x0014,
+  secp224r1: 0x0015,
+  secp256k1: 0x0016,
   secp256r1: 0x0017,
   secp384r1: 0x0018,
   secp521r1: 0x0019,
   x25519: 0x001d,
   x448: 0x001e,
+  brainpoolP256r1: 0x001a,
+  brainpoolP384r1: 0x001b,
+  brainpoolP512r1: 0x001c,
+  brainpoolP256r1tls13: 0x001f,
+  brainpoolP384r1tls13: 0x0020,
+  brainpoolP512r1tls13: 0x0021,
   ffdhe2048: 0x0100,
   ffdhe3072: 0x0101,
   ffdhe4096: 0x0102,
@@ -91,6 +113,12 @@ export interface ClientHelloOptions {
   servername?: string | null;
   groups?: readonly number[];
   signatureAlgorithms?: readonly number[];
+  /**
+   * Groups to send a key_share for in a TLS 1.3 hello; default X25519 when offered.
+   * X25519 and X25519MLKEM768 get real-sized shares (see keyShareFor); for any other
+   * group none is sent, so a server choosing it answers with a HelloRetryRequest.
+   */
+  keyShares?: readonly number[];
   /** Compression methods offered; default null only. [1, 0] asks for DEFLATE (RFC 3749), to test for CRIME exposure. */
   compressionMethods?: readonly number[];
   /** Fixed random (32 bytes), for tests; fresh from node:crypto otherwise. */
@@ -152,6 +180,35 @@ function x25519KeyPair(): { privateKey: KeyObject; publicRaw: Buffer } {
   return { privateKey, publicRaw: spki.subarray(spki.length - 32) };
 }
 
+/** Bytes of an ML-KEM-768 encapsulation key (FIPS 203 §8: 384·k + 32, k = 3). */
+export const MLKEM768_EK_BYTES = 1184;
+
+/**
+ * A key share for X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem §4.1: the ML-KEM-768
+ * encapsulation key, 1184 bytes, then an X25519 public key, 32 bytes; 1216 in all).
+ * The prober never finishes the handshake, so no decapsulation key is needed; but the
+ * encapsulation key must pass the server's FIPS 203 §7.2 modulus check (every 12-bit
+ * coefficient below q = 3329), else a correct server refuses it with illegal_parameter.
+ * So the 3·256 coefficients are random values below q packed as ByteEncode12 does, and
+ * the 32-byte seed rho and the X25519 half are random bytes.
+ */
+export function x25519Mlkem768Share(): Buffer {
+  const q = 3329;
+  const coefficients = 3 * 256;
+  const packed = Buffer.alloc((coefficients * 12) / 8);
+  const random = randomBytes(coefficients * 2);
+  for (let i = 0; i < coefficients; i += 2) {
+    // Two 12-bit coefficients fill three bytes, little-endian (FIPS 203 Algorithm 5).
+    const a = random.readUInt16LE(i * 2) % q;
+    const b = random.readUInt16LE(i * 2 + 2) % q;
+    const at = (i / 2) * 3;
+    packed[at] = a & 0xff;
+    packed[at + 1] = (a >> 8) | ((b & 0x0f) << 4);
+    packed[at + 2] = b >> 4;
+  }
+  return Buffer.concat([packed, randomBytes(32), randomBytes(32)]);
+}
+
 export function buildClientHello(options: ClientHelloOptions): ClientHello {
   const { version, suites } = options;
   if (!PROTOCOL_VERSIONS.includes(version)) throw new Error(`ClientHello: version 0x${version.toString(16)} is not one of SSLv3 .. TLS 1.3`);
@@ -189,10 +246,15 @@ export function buildClientHello(options: ClientHelloOptions): ClientHello {
       extensions.push(extension(EXT.supportedVersions, vector(1, u16(TLS13)))); // RFC 8446 §4.2.1
       // RFC 8446 §4.2.8: shares only for offered groups; with no share the server answers a HelloRetryRequest.
       const shares: Buffer[] = [];
-      if (groups.includes(GROUP.x25519)) {
-        const pair = x25519KeyPair();
-        x25519PrivateKey = pair.privateKey;
-        shares.push(u16(GROUP.x25519), vector(2, pair.publicRaw));
+      for (const group of options.keyShares ?? (groups.includes(GROUP.x25519) ? [GROUP.x25519] : [])) {
+        if (!groups.includes(group)) throw new Error(`ClientHello: a key share for group 0x${group.toString(16)}, which is not offered`);
+        if (group === GROUP.x25519) {
+          const pair = x25519KeyPair();
+          x25519PrivateKey = pair.privateKey;
+          shares.push(u16(GROUP.x25519), vector(2, pair.publicRaw));
+        } else if (group === GROUP.x25519mlkem768) {
+          shares.push(u16(group), vector(2, x25519Mlkem768Share()));
+        }
       }
       extensions.push(extension(EXT.keyShare, vector(2, ...shares)));
     }

@@ -6,7 +6,7 @@
 import { connect } from "node:net";
 import { LEGACY_SUITES, TLS13_SUITES } from "./cipher-suites.ts";
 import { buildClientHello, PROTOCOL_VERSIONS, TLS13, versionName } from "./client-hello.ts";
-import { type Alert, DEFAULT_MAX_BYTES, type ServerHello, ServerHelloReader } from "./server-hello.ts";
+import { type Alert, DEFAULT_MAX_BYTES, type ServerHello, ServerHelloReader, type ServerKeyExchange } from "./server-hello.ts";
 
 export interface OfferOptions {
   /** The one protocol version offered (SSL3 .. TLS13). */
@@ -17,12 +17,45 @@ export interface OfferOptions {
   timeoutMs?: number;
   groups?: readonly number[];
   signatureAlgorithms?: readonly number[];
-  /** Cap on bytes read for the answer; default 64 KiB. */
+  /** Cap on bytes read for the answer; default 64 KiB, or KEY_EXCHANGE_MAX_BYTES with readKeyExchange. */
   maxBytes?: number;
+  /** Key shares to send in a TLS 1.3 hello (see ClientHelloOptions.keyShares). */
+  keyShares?: readonly number[];
+  /** Compression methods to offer (see ClientHelloOptions.compressionMethods). */
+  compressionMethods?: readonly number[];
+  /** Read on past a TLS 1.2-or-older ServerHello to the ServerKeyExchange (curve, DH prime, signature algorithm). */
+  readKeyExchange?: boolean;
+  /** Aborts the probe: it ends at once with an error. */
+  signal?: AbortSignal;
+  /** Runs the connection when a slot is free (a per-host connection limit); default: at once. */
+  gate?: Gate;
 }
 
+/** Runs a task when the caller's limit allows; see createGate. */
+export type Gate = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** A gate that lets at most `limit` tasks run at once, the rest waiting in order. */
+export function createGate(limit: number): Gate {
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`connection limit must be a positive integer, got ${limit}`);
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Cap when reading to the ServerKeyExchange: a certificate chain comes first, rarely over 32 KiB. */
+export const KEY_EXCHANGE_MAX_BYTES = 128 * 1024;
+
 export type OfferResult =
-  | { accepted: { version: number; suite: number; helloRetry: boolean; hello: ServerHello } }
+  | { accepted: { version: number; suite: number; helloRetry: boolean; hello: ServerHello; keyExchange?: ServerKeyExchange } }
   | { refused: { alert: Alert | null; reason: string } }
   | { error: string };
 
@@ -30,6 +63,10 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 
 /** Offers one version and a list of suites; answers what the server chose, how it refused, or why the probe failed. */
 export function offer(host: string, port: number, options: OfferOptions): Promise<OfferResult> {
+  return options.gate ? options.gate(() => offerNow(host, port, options)) : offerNow(host, port, options);
+}
+
+function offerNow(host: string, port: number, options: OfferOptions): Promise<OfferResult> {
   const where = `${host}:${port}`;
   let record: Buffer;
   try {
@@ -38,7 +75,10 @@ export function offer(host: string, port: number, options: OfferOptions): Promis
     return Promise.resolve({ error: error instanceof Error ? error.message : String(error) });
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const reader = new ServerHelloReader(options.maxBytes ?? DEFAULT_MAX_BYTES);
+  const readKeyExchange = options.readKeyExchange ?? false;
+  const reader = new ServerHelloReader(options.maxBytes ?? (readKeyExchange ? KEY_EXCHANGE_MAX_BYTES : DEFAULT_MAX_BYTES), { readKeyExchange });
+  const signal = options.signal;
+  if (signal?.aborted) return Promise.resolve({ error: `probe of ${where} aborted: ${abortReason(signal)}` });
   return new Promise((resolve) => {
     let settled = false;
     let connected = false;
@@ -47,10 +87,21 @@ export function offer(host: string, port: number, options: OfferOptions): Promis
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       socket.destroy();
       resolve(result);
     };
+    /** A ServerHello already read ends the probe as acceptance, whatever cut the key exchange short. */
+    const finishHeld = (reason: string): boolean => {
+      const held = reader.interrupted(reason);
+      if (held?.kind !== "server-hello") return false;
+      finish(checkChoice(where, options, held.hello, false, held.keyExchange));
+      return true;
+    };
+    const onAbort = () => finish({ error: `probe of ${where} aborted: ${signal ? abortReason(signal) : "aborted"}` });
+    signal?.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => {
+      if (finishHeld(`no ServerKeyExchange within ${timeoutMs} ms`)) return;
       finish({ error: connected ? `no answer from ${where} within ${timeoutMs} ms` : `cannot connect to ${where} within ${timeoutMs} ms` });
     }, timeoutMs);
     socket.on("connect", () => {
@@ -69,15 +120,19 @@ export function offer(host: string, port: number, options: OfferOptions): Promis
           finish({ error: `${where} did not answer TLS: ${answer.reason}` });
           return;
         case "server-hello":
+          finish(checkChoice(where, options, answer.hello, false, answer.keyExchange));
+          return;
         case "hello-retry-request":
-          finish(checkChoice(where, options, answer.hello, answer.kind === "hello-retry-request"));
+          finish(checkChoice(where, options, answer.hello, true));
       }
     });
     // Many servers refuse a hello by closing or resetting the connection instead of sending an alert.
     socket.on("end", () => {
+      if (finishHeld("connection closed before ServerKeyExchange")) return;
       finish({ refused: { alert: null, reason: "connection closed without a ServerHello" } });
     });
     socket.on("error", (error: NodeJS.ErrnoException) => {
+      if (connected && finishHeld(`connection failed before ServerKeyExchange (${error.code ?? error.message})`)) return;
       if (connected) finish({ refused: { alert: null, reason: `connection ${error.code === "ECONNRESET" ? "reset" : `failed (${error.code ?? error.message})`} without a ServerHello` } });
       else finish({ error: `cannot connect to ${where}: ${error.code ?? error.message}` });
     });
@@ -85,14 +140,19 @@ export function offer(host: string, port: number, options: OfferOptions): Promis
 }
 
 /** A server that picks what was not offered breaks the protocol (RFC 8446 §4.1.3); that is an error, not acceptance. */
-function checkChoice(where: string, options: OfferOptions, hello: ServerHello, helloRetry: boolean): OfferResult {
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "aborted";
+}
+
+function checkChoice(where: string, options: OfferOptions, hello: ServerHello, helloRetry: boolean, keyExchange?: ServerKeyExchange): OfferResult {
   if (!options.suites.includes(hello.cipherSuite)) {
     return { error: `${where} chose cipher suite 0x${hello.cipherSuite.toString(16).padStart(4, "0")}, which was not offered` };
   }
   if (hello.version > options.version || (options.version === TLS13 && hello.version !== TLS13)) {
     return { error: `${where} answered ${versionName(hello.version)} to a ${versionName(options.version)} hello` };
   }
-  return { accepted: { version: hello.version, suite: hello.cipherSuite, helloRetry, hello } };
+  return { accepted: { version: hello.version, suite: hello.cipherSuite, helloRetry, hello, ...(keyExchange ? { keyExchange } : {}) } };
 }
 
 /** Every suite code a hello of this version can carry. */

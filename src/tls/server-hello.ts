@@ -9,7 +9,8 @@
  * buffering whatever a server streams, and it never holds more than one record
  * plus the ServerHello message.
  */
-import { EXT } from "./client-hello.ts";
+import { suiteByCode } from "./cipher-suites.ts";
+import { EXT, TLS12 } from "./client-hello.ts";
 
 export interface ServerHello {
   /** legacy_version (the version field of the message). */
@@ -39,9 +40,21 @@ export interface Alert {
   name: string;
 }
 
+/**
+ * What a TLS 1.2-or-older server's key exchange said (RFC 5246 §7.4.3, RFC 8422 §5.4):
+ * the named curve of ECDHE, the prime and generator of DHE, none at all (RSA key
+ * transport: ServerHelloDone came first), or why it could not be read.
+ */
+export type ServerKeyExchange =
+  | { kind: "ecdhe"; group: number; signatureAlgorithm: number | null }
+  | { kind: "ecdhe-explicit"; curveType: number; signatureAlgorithm: number | null }
+  | { kind: "dhe"; prime: Buffer; generator: Buffer; signatureAlgorithm: number | null }
+  | { kind: "none" }
+  | { kind: "unread"; reason: string };
+
 export type ServerAnswer =
   | { kind: "incomplete" }
-  | { kind: "server-hello"; hello: ServerHello }
+  | { kind: "server-hello"; hello: ServerHello; keyExchange?: ServerKeyExchange }
   | { kind: "hello-retry-request"; hello: ServerHello }
   | { kind: "alert"; alert: Alert }
   | { kind: "not-tls"; reason: string };
@@ -170,6 +183,42 @@ export function parseServerHelloBody(body: Buffer): { hello: ServerHello; retry:
 }
 
 /**
+ * Reads the parameters at the start of a ServerKeyExchange. Which layout applies
+ * depends on the suite's key exchange, which the caller chose by what it offered;
+ * the message tells them apart well enough: an ECDHE one starts with curve_type 3
+ * (named_curve) and a two-byte group, a DHE one with the prime's length. The
+ * signature algorithm follows the parameters in TLS 1.2 (RFC 5246 §7.4.3).
+ */
+export function parseServerKeyExchange(body: Buffer, hello: ServerHello): ServerKeyExchange {
+  const cursor = new Cursor(body, "ServerKeyExchange");
+  const signatureAlgorithm = (): number | null => (hello.version === TLS12 && cursor.remaining >= 2 ? cursor.u16() : null);
+  const kx = keyExchangeOf(hello.cipherSuite);
+  if (kx === "ECDHE") {
+    const curveType = cursor.u8();
+    if (curveType !== 3) return { kind: "ecdhe-explicit", curveType, signatureAlgorithm: null };
+    const group = cursor.u16();
+    cursor.take(cursor.u8()); // the server's public point
+    return { kind: "ecdhe", group, signatureAlgorithm: signatureAlgorithm() };
+  }
+  if (kx === "DHE") {
+    const prime = Buffer.from(cursor.take(cursor.u16()));
+    const generator = Buffer.from(cursor.take(cursor.u16()));
+    cursor.take(cursor.u16()); // the server's public value
+    return { kind: "dhe", prime, generator, signatureAlgorithm: signatureAlgorithm() };
+  }
+  return { kind: "unread", reason: `ServerKeyExchange for a ${kx} suite is not read` };
+}
+
+/** The ServerKeyExchange layout of a suite: anonymous (EC)DH sends ephemeral parameters just as (EC)DHE does. */
+function keyExchangeOf(code: number): string {
+  const suite = suiteByCode(code);
+  if (!suite) return "unknown";
+  if (suite.anonymous && suite.keyExchange === "DH") return "DHE";
+  if (suite.anonymous && suite.keyExchange === "ECDH") return "ECDHE";
+  return suite.keyExchange;
+}
+
+/**
  * Feed it the server's bytes as they arrive; each push answers "incomplete" until
  * the first handshake message or an alert is complete, or the bytes cannot be TLS.
  */
@@ -179,20 +228,46 @@ export class ServerHelloReader {
   private total = 0;
   private done: ServerAnswer | null = null;
   private readonly maxBytes: number;
+  private readonly readKeyExchange: boolean;
+  /** A TLS 1.2-or-older ServerHello read while the reader goes on to the ServerKeyExchange. */
+  private held: ServerHello | null = null;
 
-  constructor(maxBytes = DEFAULT_MAX_BYTES) {
+  /**
+   * With readKeyExchange, a ServerHello of TLS 1.2 or older is not the end: the
+   * reader goes on through Certificate (and CertificateStatus, CertificateRequest)
+   * to the ServerKeyExchange or ServerHelloDone, all within the same byte cap.
+   */
+  constructor(maxBytes = DEFAULT_MAX_BYTES, options: { readKeyExchange?: boolean } = {}) {
     this.maxBytes = maxBytes;
+    this.readKeyExchange = options.readKeyExchange ?? false;
   }
 
   push(chunk: Uint8Array): ServerAnswer {
     if (this.done) return this.done;
     this.total += chunk.length;
     this.pending = this.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
-    const answer = this.drain();
+    let answer = this.drain();
     if (answer.kind === "incomplete" && this.total > this.maxBytes) {
-      return this.finish({ kind: "not-tls", reason: `no complete ServerHello within ${this.maxBytes} bytes` });
+      answer = { kind: "not-tls", reason: this.held ? `no ServerKeyExchange within ${this.maxBytes} bytes` : `no complete ServerHello within ${this.maxBytes} bytes` };
     }
-    return answer.kind === "incomplete" ? answer : this.finish(answer);
+    if (answer.kind === "incomplete") return answer;
+    // Whatever ends the flight after a ServerHello (an alert, a cap, odd bytes) leaves the hello valid.
+    if (this.held && answer.kind !== "server-hello") answer = this.heldAnswer(answer.kind === "alert" ? `alert ${answer.alert.name}` : answer.kind === "not-tls" ? answer.reason : answer.kind);
+    return this.finish(answer);
+  }
+
+  /**
+   * When the connection ends or times out: the ServerHello already read with the
+   * key exchange unread (why), or null when no ServerHello came.
+   */
+  interrupted(reason: string): ServerAnswer | null {
+    if (this.done) return this.done;
+    return this.held ? this.finish(this.heldAnswer(reason)) : null;
+  }
+
+  private heldAnswer(reason: string): ServerAnswer {
+    if (!this.held) throw new Error("no ServerHello held");
+    return { kind: "server-hello", hello: this.held, keyExchange: { kind: "unread", reason } };
   }
 
   private finish(answer: ServerAnswer): ServerAnswer {
@@ -219,6 +294,11 @@ export class ServerHelloReader {
         return { kind: "alert", alert: { level: fragment.readUInt8(0), description, name: alertName(description) } };
       }
       this.handshake = Buffer.concat([this.handshake, fragment]);
+      if (this.held) {
+        const after = this.afterHello();
+        if (after.kind === "incomplete") continue;
+        return after;
+      }
       if (this.handshake.length < 4) continue;
       const messageType = this.handshake.readUInt8(0);
       if (messageType !== 2) return { kind: "not-tls", reason: `first handshake message has type ${messageType}, not ServerHello (2)` };
@@ -227,12 +307,44 @@ export class ServerHelloReader {
       if (this.handshake.length < 4 + messageLength) continue;
       try {
         const { hello, retry } = parseServerHelloBody(this.handshake.subarray(4, 4 + messageLength));
+        if (this.readKeyExchange && !retry && hello.version <= TLS12) {
+          this.held = hello;
+          this.handshake = this.handshake.subarray(4 + messageLength);
+          const after = this.afterHello();
+          if (after.kind === "incomplete") continue;
+          return after;
+        }
         return retry ? { kind: "hello-retry-request", hello } : { kind: "server-hello", hello };
       } catch (error) {
         if (error instanceof Malformed) return { kind: "not-tls", reason: `malformed ${error.message}` };
         throw error;
       }
     }
+  }
+
+  /** Reads the handshake messages after the ServerHello up to ServerKeyExchange or ServerHelloDone. */
+  private afterHello(): ServerAnswer {
+    const hello = this.held;
+    if (!hello) return { kind: "incomplete" };
+    while (this.handshake.length >= 4) {
+      const type = this.handshake.readUInt8(0);
+      const length = this.handshake.readUIntBE(1, 3);
+      if (length > this.maxBytes) return this.heldAnswer(`handshake message ${type} claims ${length} bytes (cap ${this.maxBytes})`);
+      if (this.handshake.length < 4 + length) return { kind: "incomplete" };
+      const body = this.handshake.subarray(4, 4 + length);
+      this.handshake = this.handshake.subarray(4 + length);
+      // Certificate (11), CertificateStatus (22), CertificateRequest (13) come before or around it; skipped.
+      if (type === 11 || type === 22 || type === 13) continue;
+      if (type === 14) return { kind: "server-hello", hello, keyExchange: { kind: "none" } };
+      if (type !== 12) return this.heldAnswer(`handshake message ${type} where ServerKeyExchange was expected`);
+      try {
+        return { kind: "server-hello", hello, keyExchange: parseServerKeyExchange(body, hello) };
+      } catch (error) {
+        if (error instanceof Malformed) return this.heldAnswer(`malformed ${error.message}`);
+        throw error;
+      }
+    }
+    return { kind: "incomplete" };
   }
 
   /** Rejects garbage from its first byte, so an HTTP or SSH banner is named at once rather than after a timeout. */
@@ -256,6 +368,6 @@ export class ServerHelloReader {
 }
 
 /** Reads a complete byte string at once (for recorded answers and tests). */
-export function readServerAnswer(bytes: Uint8Array, maxBytes = DEFAULT_MAX_BYTES): ServerAnswer {
-  return new ServerHelloReader(maxBytes).push(bytes);
+export function readServerAnswer(bytes: Uint8Array, maxBytes = DEFAULT_MAX_BYTES, options: { readKeyExchange?: boolean } = {}): ServerAnswer {
+  return new ServerHelloReader(maxBytes, options).push(bytes);
 }
