@@ -131,7 +131,7 @@ function originsFromText(path: string, text: string): BgpOrigin[] {
 function parseAsn(value: unknown, where: string): number {
   const text = typeof value === "number" ? String(value) : typeof value === "string" ? value.replace(/^as/i, "") : "";
   const asn = Number(text);
-  if (!/^\d{1,10}$/.test(text) || asn > MAX_ASN) throw new CheckInputError(`${where}: AS number ${clip(JSON.stringify(value) ?? "missing")} is not 0-${MAX_ASN} (64496 or "AS64496")`);
+  if (!/^\d{1,10}$/.test(text) || asn > MAX_ASN) throw new CheckInputError(`${where}: AS number ${value === undefined ? "missing" : clip(JSON.stringify(value))} is not 0-${MAX_ASN} (64496 or "AS64496")`);
   return asn;
 }
 

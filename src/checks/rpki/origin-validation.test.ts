@@ -27,8 +27,9 @@ describe("prefixes", () => {
 
   it("expands embedded IPv4 and :: in IPv6 addresses", () => {
     const mapped = addressBits("::ffff:192.0.2.1");
-    assert.equal(mapped?.bits.slice(80, 96), "1".repeat(16));
-    assert.equal(mapped?.bits.slice(96), addressBits("192.0.2.1")?.bits);
+    assert.ok(mapped);
+    assert.equal(mapped.bits.slice(80, 96), "1".repeat(16));
+    assert.equal(mapped.bits.slice(96), addressBits("192.0.2.1")?.bits);
     assert.equal(addressBits("fe80::1%eth0"), null);
     assert.equal(addressBits("2001:db8::1")?.bits.length, 128);
   });
@@ -70,8 +71,10 @@ describe("route origin validation (RFC 6811)", () => {
   it("is invalid when the covering VRP names another AS (IPv6)", () => {
     const result = validateAddress(routing, "2001:db8:1::80");
     assert.equal(result.state, "invalid");
-    assert.equal(result.routes[0]?.asn, 64499);
-    assert.equal(result.routes[0]?.vrps[0]?.asn, 64498);
+    const [route] = result.routes;
+    assert.ok(route);
+    assert.equal(route.asn, 64499);
+    assert.deepEqual(route.vrps.map((vrp) => vrp.asn), [64498]);
     assert.equal(validateAddress(routing, "2001:db8:2::1").state, "valid");
   });
 
