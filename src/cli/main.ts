@@ -11,7 +11,9 @@ import { CatalogError } from "../catalog/load.ts";
 import { EmptySelectionError } from "../requirements/select.ts";
 import { AddressRefusedError } from "../dns/address-policy.ts";
 import { DnsInputError } from "../dns/resolver.ts";
+import { CheckInputError } from "../checks/types.ts";
 import { registerCatalogCommands } from "./commands/catalog.ts";
+import { registerCheckCommand } from "./commands/check.ts";
 import { registerDnsCommand } from "./commands/dns.ts";
 import { registerRequirementsCommand } from "./commands/requirements.ts";
 import { registerServerCommands } from "./commands/server.ts";
@@ -21,7 +23,7 @@ import { UsageError } from "./output.ts";
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 /** Errors that are the user's input, not Baseline's fault: one line, exit 2. */
-const INPUT_ERRORS = [UsageError, UnknownIdError, CpvError, EmptySelectionError, DnsInputError, AddressRefusedError];
+const INPUT_ERRORS = [UsageError, UnknownIdError, CpvError, EmptySelectionError, DnsInputError, AddressRefusedError, CheckInputError];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("baseline")
@@ -34,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCatalogCommands(program);
   registerRequirementsCommand(program, version);
   registerDnsCommand(program);
+  registerCheckCommand(program, version);
   registerTenderCommands(program);
   registerServerCommands(program);
   const overrideExits = (command: Command): void => {
