@@ -1,0 +1,107 @@
+/**
+ * security.txt (RFC 9116) as internet.nl tests it: fetched over HTTPS from
+ * /.well-known/security.txt, or else from the legacy /security.txt (noted
+ * as a warning); redirects followed (at most 10, HTTPS only) and recorded;
+ * status 200; Content-Type text/plain with charset=utf-8; at most the first
+ * 100 KiB read (a larger file fails: reading stops at the cap); then the
+ * fields (security-txt-parse.ts). One address is asked: the file is the
+ * site's, and the other checks test every address.
+ */
+import type { DomainContext } from "../../context.ts";
+import { headerValues, type HttpResponse } from "../../http/client.ts";
+import { followRedirects, webPorts, type FollowResult } from "../../http/fetch.ts";
+import type { CheckDefinition, CheckOutcome } from "../../types.ts";
+import { boundedText, noAddressOutcome, reasonOf, webAddresses } from "./common.ts";
+import { parseSecurityTxt } from "./security-txt-parse.ts";
+
+/** internet.nl reads the first 100 KB; RFC 9116 sets no size but a file this large is no contact file. */
+export const SECURITY_TXT_LIMIT = 100 * 1024;
+const PATHS = ["/.well-known/security.txt", "/security.txt"] as const;
+
+type Attempt = { path: string; result: FollowResult; error: null } | { path: string; result: null; error: string };
+
+async function attempt(ctx: DomainContext, address: string, path: string): Promise<Attempt> {
+  try {
+    const result = await followRedirects(ctx, { scheme: "https", host: ctx.domain, address, port: webPorts(ctx).https, path, bodyLimit: SECURITY_TXT_LIMIT }, { httpsOnly: true });
+    return { path, result, error: null };
+  } catch (error) {
+    return { path, result: null, error: reasonOf(error) };
+  }
+}
+
+/** Why a Content-Type is not RFC 9116's "text/plain; charset=utf-8", or null. */
+export function contentTypeProblem(value: string | undefined): string | null {
+  if (value === undefined) return "no Content-Type header (text/plain; charset=utf-8 is required)";
+  const [type = "", ...parameters] = value.split(";").map((part) => part.trim());
+  if (type.toLowerCase() !== "text/plain") return `Content-Type is ${boundedText(type, 60)}, not text/plain`;
+  const charset = parameters.map((parameter) => /^charset\s*=\s*"?([^";]*)"?$/i.exec(parameter)?.[1]).find((found) => found !== undefined);
+  if (charset === undefined) return "Content-Type has no charset=utf-8 parameter";
+  if (charset.toLowerCase() !== "utf-8") return `Content-Type has charset=${boundedText(charset, 30)}, not utf-8`;
+  return null;
+}
+
+export function judgeSecurityTxt(response: HttpResponse, legacy: boolean, now: number): Pick<CheckOutcome, "status" | "summary"> & { evidence: Record<string, unknown> } {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  if (legacy) warnings.push("found at /security.txt only; RFC 9116 places it at /.well-known/security.txt");
+  const typeProblem = contentTypeProblem(headerValues(response, "content-type")[0]);
+  if (typeProblem) errors.push(typeProblem);
+  if (response.bodyTruncated) {
+    errors.push(`the file is larger than ${SECURITY_TXT_LIMIT / 1024} KiB; reading stopped there`);
+    return finish(errors, warnings, { contentType: headerValues(response, "content-type")[0] ?? null, bytesRead: response.body.length, truncated: true });
+  }
+  const parsed = parseSecurityTxt(response.body, now, response.url);
+  errors.push(...parsed.errors);
+  warnings.push(...parsed.warnings);
+  return finish(errors, warnings, {
+    contentType: headerValues(response, "content-type")[0] ?? null,
+    bytesRead: response.body.length,
+    truncated: false,
+    signed: parsed.signed,
+    expires: parsed.expires,
+    fields: parsed.fields.slice(0, 32).map((field) => ({ name: field.name, value: boundedText(field.value, 200), line: field.line })),
+  });
+}
+
+function finish(errors: string[], warnings: string[], evidence: Record<string, unknown>): Pick<CheckOutcome, "status" | "summary"> & { evidence: Record<string, unknown> } {
+  const all = { ...evidence, errors: errors.slice(0, 20), warnings: warnings.slice(0, 20) };
+  if (errors.length > 0) return { status: "failed", summary: `security.txt has ${errors.length === 1 ? "an error" : `${errors.length} errors`}: ${boundedText(errors[0] ?? "", 200)}`, evidence: all };
+  if (warnings.length > 0) return { status: "warning", summary: `security.txt is valid with a warning: ${boundedText(warnings[0] ?? "", 200)}`, evidence: all };
+  return { status: "passed", summary: "security.txt is valid", evidence: all };
+}
+
+export const securityTxt: CheckDefinition = {
+  id: "web.security-txt",
+  standard: "security-txt",
+  category: "web.appsecpriv",
+  weight: "required",
+  title: "security.txt",
+  fix: "Publish https://<domain>/.well-known/security.txt as text/plain; charset=utf-8 with at least one Contact and one Expires less than a year ahead (RFC 9116).",
+  async run(ctx) {
+    const addresses = await webAddresses(ctx);
+    const none = noAddressOutcome(ctx, addresses);
+    if (none) return none;
+    const address = addresses.found.ipv4[0] ?? addresses.found.ipv6[0] ?? "";
+    const attempts: Attempt[] = [];
+    for (const path of PATHS) {
+      const tried = await attempt(ctx, address, path);
+      attempts.push(tried);
+      if (tried.result?.response.status === 200) break;
+    }
+    const tried = attempts.map((entry) => ({
+      path: entry.path,
+      ...(entry.result
+        ? { status: entry.result.response.status, redirects: entry.result.hops.slice(0, -1).map((hop) => ({ url: hop.url, status: hop.status, location: hop.location === null ? null : boundedText(hop.location, 200) })) }
+        : { error: entry.error }),
+    }));
+    const found = attempts.find((entry) => entry.result?.response.status === 200);
+    if (!found?.result) {
+      if (attempts.every((entry) => entry.result === null)) {
+        return { status: "error", summary: `security.txt could not be fetched: ${attempts[0]?.error ?? "no answer"}`, evidence: { address, attempts: tried } };
+      }
+      return { status: "failed", summary: `no security.txt: ${tried.map((entry) => `${entry.path} ${"status" in entry ? `answers ${entry.status}` : "failed"}`).join(", ")}`, evidence: { address, attempts: tried } };
+    }
+    const judged = judgeSecurityTxt(found.result.response, found.path !== PATHS[0], ctx.settings.now());
+    return { ...judged, evidence: { address, url: found.result.response.url, attempts: tried, ...judged.evidence } };
+  },
+};
