@@ -1,0 +1,99 @@
+/**
+ * web.dnssec.exists and web.dnssec.valid: is the domain's zone signed, and
+ * do its answers validate from the root's trust anchor? Both read the
+ * validating resolver's verdict on the domain's SOA (an answer at a zone
+ * apex, a signed NODATA proof below one), as internet.nl does; valid also
+ * reads the A and AAAA answers the web checks use.
+ *
+ * internet.nl: secure passes; insecure fails both; bogus: signed (exists
+ * passes) but not valid; SERVFAIL without a validation failure cannot be
+ * judged (error here, with the resolver's reason).
+ */
+import type { DomainContext } from "../../context.ts";
+import type { Resolution } from "../../../dns/resolver.ts";
+import type { CheckDefinition, CheckOutcome } from "../../types.ts";
+
+/** The zone the answer came from: the deepest link of the chain of trust. */
+function answerZone(resolution: Resolution, fallback: string): string {
+  return resolution.chain.at(-1)?.zone ?? `${fallback}.`;
+}
+
+function parentOf(zone: string): string {
+  const dot = zone.indexOf(".");
+  return dot < 0 || dot === zone.length - 1 ? "." : zone.slice(dot + 1);
+}
+
+function resolutionEvidence(resolution: Resolution): Record<string, unknown> {
+  return {
+    name: resolution.name,
+    type: resolution.type,
+    rcode: resolution.rcode,
+    security: resolution.security,
+    reason: resolution.reason,
+    chain: resolution.chain.slice(0, 10).map((link) => ({ zone: link.zone, security: link.security, dsKeyTags: link.dsKeyTags.slice(0, 8), dnskeyTags: link.dnskeyTags.slice(0, 8), ...(link.note ? { note: link.note } : {}) })),
+  };
+}
+
+async function domainSoa(ctx: DomainContext): Promise<Resolution> {
+  return ctx.resolve(ctx.domain, "SOA");
+}
+
+export const dnssecExists: CheckDefinition = {
+  id: "web.dnssec.exists",
+  standard: "dnssec",
+  category: "web.dnssec",
+  weight: "required",
+  title: "DNSSEC signed",
+  fix: "Sign the zone with DNSSEC at your DNS operator and have the registrar publish its DS record in the parent zone.",
+  async run(ctx): Promise<CheckOutcome> {
+    const soa = await domainSoa(ctx);
+    const zone = answerZone(soa, ctx.domain);
+    const evidence: Record<string, unknown> = { zone, soa: resolutionEvidence(soa) };
+    switch (soa.security) {
+      case "secure":
+        return { status: "passed", summary: `${ctx.domain} is signed with DNSSEC (zone ${zone}, chain of trust from the root)`, evidence };
+      case "bogus":
+        return { status: "passed", summary: `${ctx.domain} is signed with DNSSEC (zone ${zone} has a DS in its parent), but its answers do not validate: ${soa.reason ?? "bogus"}`, evidence };
+      case "indeterminate":
+        return { status: "error", summary: `could not be tested: the SOA lookup of ${ctx.domain} failed (${soa.rcode}): ${soa.reason ?? "no reason given"}`, evidence };
+      case "insecure": {
+        // A zone can be signed yet unlinked (no DS in the parent): say so, it is the likelier fix.
+        const keys = await ctx.resolve(zone, "DNSKEY").catch(() => null);
+        const hasKeys = keys?.answer.some((record) => record.type === "DNSKEY") ?? false;
+        evidence.dnskeyAtApex = hasKeys;
+        const summary = hasKeys
+          ? `zone ${zone} publishes DNSKEY records but its parent ${parentOf(zone)} has no DS for it, so its signatures cannot be validated`
+          : `${ctx.domain} is not signed: zone ${zone} has no DNSSEC (no DS in its parent)`;
+        return { status: "failed", summary, evidence };
+      }
+    }
+  },
+};
+
+export const dnssecValid: CheckDefinition = {
+  id: "web.dnssec.valid",
+  standard: "dnssec",
+  category: "web.dnssec",
+  weight: "required",
+  title: "DNSSEC valid",
+  fix: "Make the signatures validate: re-sign the zone (expired or broken signatures) or make the parent's DS match the zone's key signing key.",
+  async run(ctx): Promise<CheckOutcome> {
+    const soa = await domainSoa(ctx);
+    const zone = answerZone(soa, ctx.domain);
+    const others = await Promise.all([ctx.resolve(ctx.domain, "A"), ctx.resolve(ctx.domain, "AAAA")]);
+    const evidence: Record<string, unknown> = { zone, soa: resolutionEvidence(soa), addresses: others.map((resolution) => ({ type: resolution.type, rcode: resolution.rcode, security: resolution.security, reason: resolution.reason })) };
+    switch (soa.security) {
+      case "insecure":
+        return { status: "failed", summary: `${ctx.domain} is not signed (zone ${zone} is insecure), so its answers cannot be validated`, evidence };
+      case "bogus":
+        return { status: "failed", summary: `answers for ${ctx.domain} do not validate (bogus): ${soa.reason ?? "no reason given"}`, evidence };
+      case "indeterminate":
+        return { status: "error", summary: `could not be tested: the SOA lookup of ${ctx.domain} failed (${soa.rcode}): ${soa.reason ?? "no reason given"}`, evidence };
+      case "secure": {
+        const bogus = others.find((resolution) => resolution.security === "bogus");
+        if (bogus) return { status: "failed", summary: `the ${bogus.type} answer for ${ctx.domain} does not validate (bogus): ${bogus.reason ?? "no reason given"}`, evidence };
+        return { status: "passed", summary: `answers for ${ctx.domain} validate as secure (zone ${zone})`, evidence };
+      }
+    }
+  },
+};
