@@ -27,6 +27,7 @@ import { page } from "./layout.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerAuthRoutes, SESSION_COOKIE } from "./routes/auth.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
+import { registerCheckRoutes, type CheckRouteOptions } from "./routes/check.ts";
 import { registerCompareRoutes } from "./routes/compare.ts";
 import { registerDecisionRoutes } from "./routes/decision.ts";
 import { registerEditRoutes } from "./routes/edit.ts";
@@ -54,7 +55,8 @@ function csrfRefused(c: AppContext): Response | Promise<Response> {
   return c.html(page(pageContext(c), c.get("t")("error.forbidden"), html`<p>${c.get("t")("error.csrf")}</p>`));
 }
 
-export function createApp(given: AppServices): Hono<AppEnv> {
+/** `checks`: what /check's checks obey (the `serve` options) and its limits; default: the public internet. */
+export function createApp(given: AppServices & { checks?: CheckRouteOptions }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const services: RequestServices = { ...given, heavyWork: given.heavyWork ?? new HeavyWork(), exportCache: new ExportCache() };
 
@@ -144,6 +146,7 @@ export function createApp(given: AppServices): Hono<AppEnv> {
   registerMapRoutes(app);
   registerCatalogRoutes(app);
   registerDecisionRoutes(app);
+  registerCheckRoutes(app, given.checks);
 
   app.notFound((c) => {
     c.status(404);

@@ -61,6 +61,7 @@ export function page(context: PageContext, title: string, body: SafeHtml, status
     ["/decision", t("nav.decision")],
     ["/standards", t("nav.catalog")],
     ["/requirements", t("nav.requirements")],
+    ["/check", t("nav.check")],
   ];
   const languageLinks = (["en", "fr", "es"] as const).map((language) =>
     language === context.language ? html`<strong>${language}</strong>` : html`<a href="${context.path}${context.path.includes("?") ? "&" : "?"}lang=${language}" lang="${language}">${language}</a>`,

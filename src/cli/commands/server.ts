@@ -13,7 +13,9 @@ import { hashPassword, LoginLimiter, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, p
 import { createApp } from "../../server/app.ts";
 import { seedIfEmpty } from "../../server/seed.ts";
 import { HeavyWork } from "../../server/workers/heavy-work.ts";
+import { defaultSettings } from "../../checks/context.ts";
 import { UsageError } from "../output.ts";
+import { addResolverOptions, readCaFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
 
 export const DEFAULT_DATABASE = `sqlite:${fileURLToPath(new URL("../../../data/local/baseline.sqlite", import.meta.url))}`;
 
@@ -29,16 +31,27 @@ async function open(url: string): Promise<Store> {
 /** How often `serve` refreshes the planner's statistics (a no-op when little changed). */
 const OPTIMIZE_EVERY_MS = 5 * 60 * 1000;
 
+/** The `serve` options that every check the server runs obeys (interfaces.md §5). */
+interface ServeCheckFlags extends ResolverFlags {
+  caFile?: string;
+  rpkiVrps?: string;
+  bgpOrigins?: string;
+}
+
 export function registerServerCommands(program: Command): void {
-  program
+  const serveCommand = program
     .command("serve")
     .description("start the observatory web app")
     .option("--db <url>", "sqlite:PATH or postgres://USER@HOST/DB", DEFAULT_DATABASE)
     .option("--port <n>", "port to listen on", "8080")
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--secure-cookies", "mark the session cookie Secure (when served over HTTPS)")
-    .option("--trust-proxy <addresses>", "reverse proxies (comma-separated addresses or CIDR ranges) whose X-Forwarded-For names the client; without it the client is the TCP peer")
-    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string }) => {
+    .option("--trust-proxy <addresses>", "reverse proxies (comma-separated addresses or CIDR ranges) whose X-Forwarded-For names the client; without it the client is the TCP peer");
+  addResolverOptions(serveCommand)
+    .option("--ca-file <file>", "checks also trust the certificate authorities in this PEM file (labs)")
+    .option("--rpki-vrps <file>", "validated ROA payloads for the RPKI checks; with --bgp-origins")
+    .option("--bgp-origins <file>", "announced prefixes and their origin AS; with --rpki-vrps")
+    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string } & ServeCheckFlags) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number from 0 to 65535`);
       let limiter: LoginLimiter;
@@ -47,6 +60,12 @@ export function registerServerCommands(program: Command): void {
       } catch (error) {
         throw new UsageError(`--trust-proxy: ${error instanceof Error ? error.message : String(error)}`);
       }
+      // Read before the database opens, so that a bad file is named at once.
+      const checkSettings = defaultSettings(resolverFromFlags(options), {
+        allowPrivate: options.allowPrivate ?? false,
+        extraCa: options.caFile ? readCaFile(options.caFile) : [],
+        routing: readRouting(options.rpkiVrps, options.bgpOrigins),
+      });
       const catalog = loadCatalog();
       const store = await open(options.db);
       const seeded = await seedIfEmpty(store, catalog);
@@ -54,7 +73,7 @@ export function registerServerCommands(program: Command): void {
       if ((await countUsers(store.db)) === 0) console.error("baseline: no account yet: create the first admin with `baseline admin create --email ADDRESS --name NAME` (password on standard input)");
       // Imports and export builds run in worker threads, each on a connection of its own to the same database.
       const heavyWork = new HeavyWork({ database: { url: options.db } });
-      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork });
+      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, checks: { settings: checkSettings } });
       const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
         console.log(`Baseline observatory on http://${options.host}:${info.port}/ (database ${store.url})`);
       });
