@@ -18,10 +18,10 @@ UNREACHABLE_ADDR=127.53.9.9 # a delegation points here; nothing ever listens
 DATA_NET=127.53.100         # A records of lab names; nothing listens there either
 
 # Authoritative servers, in start order: id, implementation, addresses.
-SERVERS=(knot-root knot-tld nsd-tld knot-sld nsd-sld nsd-bogus)
+SERVERS=(knot-root knot-tld nsd-tld knot-sld nsd-sld nsd-bogus nsd-web)
 declare -A SERVER_IMPL=(
   [knot-root]=knot [knot-tld]=knot [knot-sld]=knot
-  [nsd-tld]=nsd [nsd-sld]=nsd [nsd-bogus]=nsd
+  [nsd-tld]=nsd [nsd-sld]=nsd [nsd-bogus]=nsd [nsd-web]=nsd
 )
 declare -A SERVER_ADDRS=(
   [knot-root]="127.53.0.1 127.53.0.2"
@@ -30,6 +30,12 @@ declare -A SERVER_ADDRS=(
   [knot-sld]=127.53.3.1
   [nsd-sld]=127.53.4.1
   [nsd-bogus]=127.53.5.1
+  [nsd-web]="127.53.6.1 127.53.6.2"
+)
+# IPv6 addresses a server also listens on (IP_FREEBIND: lab/net/start.sh puts
+# them on lo, so the DNS lab's own health checks never ask them).
+declare -A SERVER_ADDRS6=(
+  [nsd-web]="fd00:5a5a::53:1 fd00:5a5a::53:2"
 )
 DAEMONS=("${SERVERS[@]}" unbound)
 

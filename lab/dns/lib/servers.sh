@@ -58,7 +58,12 @@ write_nsd_config() {
   {
     printf 'server:\n'
     for addr in ${SERVER_ADDRS[$id]}; do printf '    ip-address: %s\n' "$addr"; done
-    printf '    port: 53\n    do-ip4: yes\n    do-ip6: no\n    server-count: 1\n    reuseport: no\n'
+    for addr in ${SERVER_ADDRS6[$id]:-}; do printf '    ip-address: %s\n' "$addr"; done
+    if [[ -n ${SERVER_ADDRS6[$id]:-} ]]; then
+      printf '    port: 53\n    do-ip4: yes\n    do-ip6: yes\n    ip-freebind: yes\n    server-count: 1\n    reuseport: no\n'
+    else
+      printf '    port: 53\n    do-ip4: yes\n    do-ip6: no\n    server-count: 1\n    reuseport: no\n'
+    fi
     printf '    username: ""\n    chroot: ""\n    database: ""\n    identity: "%s"\n    hide-version: yes\n' "$id"
     printf '    zonesdir: "%s/zones"\n    pidfile: "%s"\n    logfile: "%s"\n' "$dir" "$RUN_DIR/$id.pid" "$RUN_DIR/$id.log"
     printf '    zonelistfile: "%s/zone.list"\n    xfrdfile: "%s/xfrd.state"\n    xfrdir: "%s"\n    verbosity: 1\n' "$dir" "$dir" "$dir"

@@ -63,7 +63,17 @@ ZONES=(
   "missing-nsec.bogus. nsd-bogus ldns:13 fault=strip-denial"
   "missing-nsec3.bogus. nsd-bogus ldns:13 nsec3 fault=strip-denial"
   "wrong-nsec.bogus. nsd-bogus ldns:13 fault=wrong-nsec"
+
+  # The web lab's zones (lab/net/): host names, TLSA, CAA and AAAA records
+  # for its servers, from lab/net/lib/hosts.sh.
+  "web.secure. nsd-web ldns:13"
+  "web.insecure. nsd-web unsigned"
+  "web.bogus. nsd-bogus ldns:13 fault=expired"
+  "ns-no-aaaa.web.secure. nsd-sld ldns:13"
+  "ns-v6-dead.web.secure. nsd-sld ldns:13"
 )
+# shellcheck source=../../net/lib/hosts.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../net/lib/hosts.sh"
 
 declare -A ZONE_SERVER ZONE_SIGNER ZONE_OPTIONS ZONE_INDEX
 ZONE_NAMES=()
@@ -176,6 +186,9 @@ zone_specific_records() {
       printf '@ CAA 0 issue "ca.lab"\n@ CAA 0 iodef "mailto:security@email.secure"\n'
       printf '_mta-sts TXT "v=STSv1; id=20260101"\n'
       printf '_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@email.secure"\n'
+      ;;
+    web.secure. | web.insecure. | web.bogus. | ns-no-aaaa.web.secure. | ns-v6-dead.web.secure.)
+      web_zone_records "$1"
       ;;
     wrong-nsec.bogus.)
       # Signed with this name, which is then removed (see apply_fault).

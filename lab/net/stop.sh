@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Stops the web lab: TERM (then KILL) to the processes in run/*.pid and any
+# process whose command line names run/, and removes the fd00:5a5a:: addresses
+# from lo. Leaves the DNS lab running (lab/dns/stop.sh stops it) and run/ for
+# inspection. Exits 0 when nothing was running.
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+net_take_lock
+read -r processes strays addresses < <(net_stop_lab)
+if [[ $processes -eq 0 && $strays -eq 0 && $addresses -eq 0 ]]; then
+  echo "web-lab: not running"
+else
+  echo "web-lab: stopped $processes processes ($strays without a pid file), removed $addresses addresses from lo"
+fi
