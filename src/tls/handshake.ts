@@ -148,6 +148,8 @@ function open(address: string, port: number, options: HandshakeOptions, extra: {
       ALPNProtocols: ALPN,
       requestOCSP: true,
       minVersion: "TLSv1",
+      // Security level 0: a checker must complete handshakes with weak keys and SHA-1 certificates to judge them.
+      ciphers: "DEFAULT:@SECLEVEL=0",
       maxVersion: extra.maxVersion,
     });
     // Sockets are destroyed on every path; errors after settling have nowhere to go.
@@ -347,14 +349,14 @@ function networkReason(error: Error): string {
   return error.message;
 }
 
-/** OpenSSL's messages are long ("...:ssl3_read_bytes:tlsv1 alert handshake failure:..."); keep the reason. */
+/** OpenSSL's messages are long ("...:ssl3_read_bytes:tlsv1 alert handshake failure:..."); Node puts the reason in `reason`. */
 function tlsReason(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code;
+  const { code, reason } = error as NodeJS.ErrnoException & { reason?: unknown };
   if (code === "ECONNRESET") return "connection reset by the server";
-  const alert = /alert ([a-z ]+?)(?::|$)/i.exec(error.message);
-  if (alert?.[1]) return `alert ${alert[1].trim()}`;
-  const reason = /:([a-z][a-z0-9 _]+):[^:]*$/i.exec(error.message.split("\n")[0] ?? "");
-  const text = reason?.[1] ?? error.message.split("\n")[0] ?? "TLS error";
+  if (typeof reason === "string" && reason !== "") return reason.replace(/^(?:tlsv1|sslv3) alert /, "alert ");
+  const parts = (error.message.split("\n")[0] ?? "").split(":");
+  // OpenSSL 3: "<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:".
+  const text = parts[1] === "error" && parts[5] ? parts[5] : error.message.split("\n")[0] ?? "TLS error";
   return text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }
 
