@@ -11,7 +11,7 @@
  */
 import { escapeHtml } from "../../requirements/render/html.ts";
 import type { CategoryResult, CheckResult, CheckStatus, DomainReport } from "../types.ts";
-import { CATEGORY_NAMES, STATUS_WORDS } from "./labels.ts";
+import { CATEGORY_NAMES, cleanText, STATUS_WORDS } from "./labels.ts";
 import { SCORING_NOTE } from "./text.ts";
 
 /** The words of the report, so that the web app can give them in the visitor's language. */
@@ -126,11 +126,11 @@ function testItem(test: CheckResult, options: SectionOptions, labels: HtmlLabels
   const about = options.standardHref
     ? `<a href="${e(options.standardHref(test.standard))}">${e(labels.about)}: ${e(test.standard)}</a>`
     : `${e(labels.about)}: <code>baseline standards show ${e(test.standard)}</code>`;
-  const fix = test.fix !== null && test.status !== "passed" ? `<p class="bl-fix"><strong>${e(labels.fix)}:</strong> ${e(test.fix)}<br>${about}</p>` : "";
+  const fix = test.fix !== null && test.status !== "passed" ? `<p class="bl-fix"><strong>${e(labels.fix)}:</strong> ${e(cleanText(test.fix))}<br>${about}</p>` : "";
   const hasEvidence = Object.keys(test.evidence).length > 0;
   return `<li class="bl-test bl-test-${test.status}" data-test="${e(test.id)}">
-<div class="bl-test-head">${badge(test.status, labels)} <span class="bl-test-title">${e(test.title)}</span> <span class="bl-id">${e(test.id)}</span>${weight}</div>
-<p class="bl-summary">${e(test.summary)}</p>
+<div class="bl-test-head">${badge(test.status, labels)} <span class="bl-test-title">${e(cleanText(test.title))}</span> <span class="bl-id">${e(test.id)}</span>${weight}</div>
+<p class="bl-summary">${e(cleanText(test.summary))}</p>
 ${fix}${hasEvidence ? `<details><summary>${e(labels.evidence)}</summary><pre>${e(evidenceText(test.evidence))}</pre></details>` : ""}
 </li>`;
 }
@@ -158,7 +158,7 @@ export function domainSection(report: DomainReport, options: SectionOptions = {}
     .join("\n");
   return `<section class="bl-domain"${options.id ? ` id="${e(options.id)}"` : ""} data-domain="${e(report.domain)}">
 <h${level}>${e(report.domain)} <span class="bl-id">${e(labels.suite)}: ${e(report.suite)}</span> <span class="bl-score">${e(labels.score)}: ${scoreText(report.score, labels)}</span></h${level}>
-<p class="bl-note">${e(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s</p>
+<p class="bl-note">${e(report.startedAt.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC"))} · ${(report.durationMs / 1000).toFixed(1)} s</p>
 ${report.tests.length === 0 ? `<p>${e(labels.noChecks)}</p>` : categories}
 </section>`;
 }

@@ -27,6 +27,9 @@ const COLOURS: Record<CheckStatus, string> = {
   error: "35",
 };
 
+/** Where a test's title, summary and fix start. */
+const INDENT = " ".repeat(8);
+
 /** How scores are made, printed once under the reports. */
 export const SCORING_NOTE =
   "Scores: a category's score is the share of its required tests that passed (a warning still earns its points); " +
@@ -59,13 +62,13 @@ function testLines(test: CheckResult, width: number, paint: (code: string, text:
   const lines: string[] = [];
   const mark = STATUS_MARKS[test.status];
   const weight = test.weight === "required" ? "" : ` [${test.weight}, not scored]`;
-  // The mark is four characters; the rest is wrapped as if it were plain, then the mark coloured.
-  const title = wrap(`${mark}  ${cleanText(test.title)} (${test.id})${weight}`, width, "  ", "        ");
-  lines.push(...title.map((line, index) => (index === 0 ? `  ${paint(COLOURS[test.status], mark)}${line.slice(2 + mark.length)}` : line)));
-  lines.push(...wrap(cleanText(test.summary), width, "        ", "        "));
+  // The mark takes columns 3-6 and the title starts at column 9, like the lines under it.
+  const title = wrap(`${cleanText(test.title)} (${test.id})${weight}`, width, INDENT, INDENT);
+  lines.push(...title.map((line, index) => (index === 0 ? `  ${paint(COLOURS[test.status], mark)}  ${line.slice(INDENT.length)}` : line)));
+  lines.push(...wrap(cleanText(test.summary), width, INDENT, INDENT));
   if (test.fix !== null && test.status !== "passed") {
-    lines.push(...wrap(`Fix: ${cleanText(test.fix)}`, width, "        ", "          "));
-    lines.push(...wrap(`About ${test.standard}: baseline standards show ${test.standard}`, width, "        ", "          "));
+    lines.push(...wrap(`Fix: ${cleanText(test.fix)}`, width, INDENT, `${INDENT}  `));
+    lines.push(...wrap(`More: baseline standards show ${test.standard}`, width, INDENT, `${INDENT}  `));
   }
   return lines;
 }
