@@ -228,7 +228,9 @@ function classify(error: NodeJS.ErrnoException, url: string, address: string, co
   if (code === "HPE_HEADER_OVERFLOW") return new HttpProbeError("headers-too-large", `${where}: response headers exceed ${MAX_HEADER_BYTES / 1024} KiB`, true);
   if (code.startsWith("HPE_")) return new HttpProbeError("protocol", `${where}: not a valid HTTP/1.1 response (${code})`, true);
   if (code.startsWith("ERR_SSL") || code === "EPROTO" || /SSL|TLS/i.test(error.message)) {
-    return new HttpProbeError("tls", `${where}: TLS handshake failed (${error.message.split("\n")[0] ?? code})`, connected);
+    // OpenSSL's messages carry addresses and source paths; the reason is the part after "SSL routines:<function>:".
+    const reason = /SSL routines:[^:]*:([^:]+)/.exec(error.message)?.[1] ?? error.message.split("\n")[0] ?? code;
+    return new HttpProbeError("tls", `${where}: TLS handshake failed (${reason})`, connected);
   }
   return new HttpProbeError("network", `${where}: ${code || error.message}`, connected);
 }
