@@ -41,8 +41,10 @@ async function start(make: (family: 4 | 6) => Server, ipv6 = true): Promise<numb
   return pair.port;
 }
 
-async function run(domain: string, records: { A?: string[]; AAAA?: string[] }, ports: { http: number; https: number }, overrides: Partial<CheckSettings> = {}): Promise<Map<string, CheckResult>> {
-  const settings = testSettings(fixedResolver({ [domain]: records }), ports, overrides);
+type Records = { A?: string[]; AAAA?: string[] };
+
+async function run(domain: string, records: Records, ports: { http: number; https: number }, overrides: Partial<CheckSettings> = {}, others: Record<string, Records> = {}): Promise<Map<string, CheckResult>> {
+  const settings = testSettings(fixedResolver({ ...others, [domain]: records }), ports, overrides);
   const report = await checkDomain(domain, "web", settings, { only: IDS });
   return new Map(report.tests.map((test) => [test.id, test]));
 }
@@ -161,6 +163,27 @@ describe("web HTTP checks against hostile servers", { skip }, () => {
     }), false);
     return { http: https, https };
   }
+
+  it("follow a security.txt redirect to another host through the context's resolver, to its address", async () => {
+    if (!certificate) return;
+    const seen: string[] = [];
+    let port = 0;
+    port = await start(() => httpsServer(certificate, (req, res) => {
+      seen.push(`${req.headers.host ?? ""} ${req.socket.localAddress ?? ""} ${req.url ?? ""}`);
+      if (req.headers.host?.startsWith("apex.")) {
+        res.writeHead(301, { location: `https://www.apex.example.test:${port}/.well-known/security.txt` });
+        res.end();
+        return;
+      }
+      serve(res, 200, { "content-type": "text/plain; charset=utf-8" }, `${SECURITY_TXT}Canonical: https://www.apex.example.test:${port}/.well-known/security.txt\n`);
+    }));
+    // www has only an AAAA record: the redirect leaves the IPv4 start for the name's own address.
+    const results = await run("apex.example.test", { A: ["127.0.0.1"] }, { http: port, https: port }, {}, { "www.apex.example.test": { AAAA: ["::1"] } });
+    const test = result(results, "web.security-txt");
+    assert.equal(test.status, "passed", test.summary);
+    assert.ok(seen.includes(`www.apex.example.test:${port} ::1 /.well-known/security.txt`), seen.join(", "));
+    assert.deepEqual((test.evidence.attempts as { redirects: unknown[] }[])[0]?.redirects, [{ url: `https://apex.example.test:${port}/.well-known/security.txt`, status: 301, location: `https://www.apex.example.test:${port}/.well-known/security.txt` }]);
+  });
 
   it("stop an endless security.txt redirect chain after 10 redirects", async () => {
     let hops = 0;
