@@ -4,10 +4,11 @@
  * temporary directory and are never committed. Tests skip when openssl is
  * missing (`opensslMissing()` gives the reason).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { X509Certificate, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 
 export type KeySpec = "rsa:1024" | "rsa:2048" | "rsa:3072" | "ec:P-256" | "ec:P-384" | "ec:secp256k1" | "ed25519";
@@ -117,4 +118,48 @@ function configFile(dir: string, extensions: readonly string[]): string {
   const path = join(dir, `req-${randomBytes(3).toString("hex")}.cnf`);
   writeFileSync(path, ["[req]", "distinguished_name=dn", "[dn]", "[v3]", ...extensions.filter((line) => !line.startsWith("authorityKeyIdentifier"))].join("\n") + "\n");
   return path;
+}
+
+export interface RunningServer {
+  port: number;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts `openssl s_server` on 127.0.0.1 at a random high port with the
+ * given arguments (certificate, key, options) and waits until it accepts.
+ */
+export async function startSServer(args: readonly string[]): Promise<RunningServer> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 40_000);
+    const child = spawn("openssl", ["s_server", "-accept", `127.0.0.1:${port}`, "-quiet", ...args], { stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      if (stderr.length < 4000) stderr += chunk.toString();
+    });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const stop = async (): Promise<void> => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      await exited;
+    };
+    for (let wait = 0; wait < 50; wait++) {
+      if (child.exitCode !== null) break;
+      if (await accepts(port)) return { port, stop };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await stop();
+    if (!/bind|in use/i.test(stderr)) throw new Error(`openssl s_server did not start: ${stderr.slice(0, 500)}`);
+  }
+  throw new Error("openssl s_server found no free port");
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }
