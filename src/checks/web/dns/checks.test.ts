@@ -25,6 +25,7 @@ interface Fixed {
   reason?: string;
   answer?: Answer[];
   zone?: string;
+  chain?: Resolution["chain"];
 }
 
 /** A resolver answering from `zone` ("name|TYPE" → answer); anything else is an empty NOERROR with `fallback` security. */
@@ -41,7 +42,7 @@ function fixedResolver(zone: Record<string, Fixed>, fallback: Security = "secure
         security,
         reason: fixed.reason ?? null,
         answer: (fixed.answer ?? []).map(([recordType, data, owner]) => ({ name: owner ?? name, type: recordType, ttl: 300, data })),
-        chain: [{ zone: fixed.zone ?? "example.org.", security, dsKeyTags: [], dnskeyTags: [], note: undefined }],
+        chain: fixed.chain ?? [{ zone: fixed.zone ?? "example.org.", security, dsKeyTags: [], dnskeyTags: [], note: undefined }],
         referrals: [],
       });
     },
@@ -92,6 +93,24 @@ describe("web.dnssec.exists and web.dnssec.valid", () => {
     assert.equal(island.status, "failed");
     assert.match(island.summary, /DNSKEY records but its parent org\. has no DS/);
     assert.equal((await run(dnssecValid, {}, { fallback: "insecure" })).status, "failed");
+  });
+
+  it("a DS with an unsupported algorithm: signed, and valid warns (internet.nl: notice)", async () => {
+    const zone = {
+      "example.org|SOA": {
+        security: "insecure" as const,
+        chain: [
+          { zone: "org.", security: "secure" as const, dsKeyTags: [1], dnskeyTags: [1, 2], note: undefined },
+          { zone: "example.org.", security: "insecure" as const, dsKeyTags: [3], dnskeyTags: [4], note: "every DS uses an unsupported algorithm (253/2)" },
+        ],
+      },
+    };
+    const exists = await run(dnssecExists, zone);
+    assert.equal(exists.status, "passed");
+    assert.match(exists.summary, /algorithms this validator does not support: every DS/);
+    const valid = await run(dnssecValid, zone);
+    assert.equal(valid.status, "warning");
+    assert.match(valid.summary, /\(253\/2\)/);
   });
 
   it("bogus: signed (exists passes) but not valid, with the reason", async () => {

@@ -11,11 +11,22 @@
  */
 import type { DomainContext } from "../../context.ts";
 import type { Resolution } from "../../../dns/resolver.ts";
+import type { ChainLink } from "../../../dns/validator.ts";
 import type { CheckDefinition, CheckOutcome } from "../../types.ts";
 
 /** The zone the answer came from: the deepest link of the chain of trust. */
 function answerZone(resolution: Resolution, fallback: string): string {
   return resolution.chain.at(-1)?.zone ?? `${fallback}.`;
+}
+
+/**
+ * The link where the chain became insecure although the parent has a DS:
+ * every DS names an algorithm or digest the validator does not support
+ * (RFC 4035 §5.2: treated as insecure). internet.nl: signed, and a NOTICE
+ * for validity rather than a failure.
+ */
+function unsupportedDs(resolution: Resolution): ChainLink | undefined {
+  return resolution.chain.find((link) => link.security === "insecure" && link.dsKeyTags.length > 0);
 }
 
 function parentOf(zone: string): string {
@@ -57,6 +68,10 @@ export const dnssecExists: CheckDefinition = {
       case "indeterminate":
         return { status: "error", summary: `could not be tested: the SOA lookup of ${ctx.domain} failed (${soa.rcode}): ${soa.reason ?? "no reason given"}`, evidence };
       case "insecure": {
+        const unsupported = unsupportedDs(soa);
+        if (unsupported) {
+          return { status: "passed", summary: `${ctx.domain} is signed (zone ${unsupported.zone} has a DS in its parent), but with algorithms this validator does not support: ${unsupported.note ?? "unsupported DS"}`, evidence };
+        }
         // A zone can be signed yet unlinked (no DS in the parent): say so, it is the likelier fix.
         const keys = await ctx.resolve(zone, "DNSKEY").catch(() => null);
         const hasKeys = keys?.answer.some((record) => record.type === "DNSKEY") ?? false;
@@ -83,8 +98,13 @@ export const dnssecValid: CheckDefinition = {
     const others = await Promise.all([ctx.resolve(ctx.domain, "A"), ctx.resolve(ctx.domain, "AAAA")]);
     const evidence: Record<string, unknown> = { zone, soa: resolutionEvidence(soa), addresses: others.map((resolution) => ({ type: resolution.type, rcode: resolution.rcode, security: resolution.security, reason: resolution.reason })) };
     switch (soa.security) {
-      case "insecure":
+      case "insecure": {
+        const unsupported = unsupportedDs(soa);
+        if (unsupported) {
+          return { status: "warning", summary: `answers for ${ctx.domain} cannot be validated: ${unsupported.note ?? `the DS of ${unsupported.zone} uses an unsupported algorithm`}`, evidence };
+        }
         return { status: "failed", summary: `${ctx.domain} is not signed (zone ${zone} is insecure), so its answers cannot be validated`, evidence };
+      }
       case "bogus":
         return { status: "failed", summary: `answers for ${ctx.domain} do not validate (bogus): ${soa.reason ?? "no reason given"}`, evidence };
       case "indeterminate":

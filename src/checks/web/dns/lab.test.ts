@@ -90,6 +90,13 @@ describe("web DNS checks in the DNS lab", { skip, timeout: 120_000 }, () => {
     assert.match(tampered.summary, /the A answer for www\.bad-signature\.bogus does not validate/);
   });
 
+  it("DNSSEC: a DS with an unsupported algorithm is signed, and valid only warns", async () => {
+    assert.equal((await run(dnssecExists, "unknown-ds-algorithm.insecure")).status, "passed");
+    const valid = await run(dnssecValid, "unknown-ds-algorithm.insecure");
+    assert.equal(valid.status, "warning");
+    assert.match(valid.summary, /unsupported algorithm/);
+  });
+
   it("DNSSEC: unreachable servers are an error, not a verdict", async () => {
     const outcome = await run(dnssecValid, "www.unreachable.secure");
     assert.equal(outcome.status, "error");
