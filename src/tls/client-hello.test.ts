@@ -156,3 +156,30 @@ describe("ClientHello size and compression", () => {
     assert.throws(() => buildClientHello({ version: TLS12, suites: [0x002f], compressionMethods: [] }), /compression methods \[\] must be/);
   });
 });
+
+describe("ClientHello key shares (X25519MLKEM768)", () => {
+  it("sends a 1216-byte X25519MLKEM768 share whose ML-KEM coefficients all pass the FIPS 203 modulus check", () => {
+    const hello = parse(buildClientHello({ version: TLS13, suites: [0x1301], groups: [GROUP.x25519mlkem768, GROUP.x25519], keyShares: [GROUP.x25519mlkem768, GROUP.x25519] }).record);
+    const shares = hello.extensions?.get(EXT.keyShare);
+    assert.ok(shares);
+    assert.equal(shares.readUInt16BE(0), shares.length - 2);
+    assert.equal(shares.readUInt16BE(2), GROUP.x25519mlkem768);
+    assert.equal(shares.readUInt16BE(4), 1216);
+    const after = 6 + 1216;
+    assert.equal(shares.readUInt16BE(after), GROUP.x25519);
+    assert.equal(shares.readUInt16BE(after + 2), 32);
+    // ByteDecode12 of the first 1152 bytes: 768 coefficients, each below q = 3329.
+    const ek = shares.subarray(6, 6 + 1152);
+    for (let i = 0; i < ek.length; i += 3) {
+      const a = (ek[i] ?? 0) | (((ek[i + 1] ?? 0) & 0x0f) << 8);
+      const b = ((ek[i + 1] ?? 0) >> 4) | ((ek[i + 2] ?? 0) << 4);
+      assert.ok(a < 3329 && b < 3329, `coefficient at byte ${i}`);
+    }
+  });
+
+  it("sends no share for a group it cannot make one for (the server answers with a HelloRetryRequest) and refuses a share for a group not offered", () => {
+    const hello = parse(buildClientHello({ version: TLS13, suites: [0x1301], groups: [GROUP.secp384r1], keyShares: [GROUP.secp384r1] }).record);
+    assert.deepEqual(hello.extensions?.get(EXT.keyShare), Buffer.from([0, 0]));
+    assert.throws(() => buildClientHello({ version: TLS13, suites: [0x1301], groups: [GROUP.x25519], keyShares: [GROUP.x25519mlkem768] }), /key share for group 0x11ec, which is not offered/);
+  });
+});

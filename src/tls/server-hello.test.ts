@@ -144,3 +144,61 @@ describe("ServerHello reader", () => {
     assert.ok(readServerAnswer(Buffer.concat([Buffer.from([22, 3, 3, 0, 4]), Buffer.from([2, 0xff, 0xff, 0xff])]), 1024).kind === "not-tls");
   });
 });
+
+/** A handshake message: type, 24-bit length, body. */
+function message(type: number, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([type, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
+}
+
+/** The handshake messages of a ServerHello record without its record header. */
+function helloMessage(suite: number): Buffer {
+  return serverHello({ suite }).subarray(5);
+}
+
+describe("ServerHello reader with readKeyExchange (TLS 1.2 and older)", () => {
+  const certificate = message(11, Buffer.concat([Buffer.from([0, 0, 7, 0, 0, 4]), Buffer.alloc(4, 0x30)]));
+
+  it("reads the named curve and signature algorithm of an ECDHE ServerKeyExchange after the Certificate, across records", () => {
+    const ske = message(12, Buffer.concat([Buffer.from([3]), u16(GROUP.secp384r1), Buffer.from([4, 1, 2, 3, 4]), u16(0x0201), u16(2), Buffer.from([0, 0])]));
+    const flight = Buffer.concat([helloMessage(0xc02f), certificate, ske]);
+    // Split the handshake bytes over three records, mid-message.
+    const bytes = Buffer.concat([record(22, flight.subarray(0, 50)), record(22, flight.subarray(50, 90)), record(22, flight.subarray(90))]);
+    const answer = readServerAnswer(bytes, 4096, { readKeyExchange: true });
+    assert.ok(answer.kind === "server-hello", JSON.stringify(answer));
+    assert.deepEqual(answer.keyExchange, { kind: "ecdhe", group: GROUP.secp384r1, signatureAlgorithm: 0x0201 });
+  });
+
+  it("reads the prime and generator of a DHE ServerKeyExchange", () => {
+    const prime = Buffer.alloc(256, 0xff);
+    const ske = message(12, Buffer.concat([u16(prime.length), prime, u16(1), Buffer.from([2]), u16(3), Buffer.from([1, 2, 3]), u16(0x0804)]));
+    const answer = readServerAnswer(record(22, Buffer.concat([helloMessage(0x009f), certificate, ske])), 4096, { readKeyExchange: true });
+    assert.ok(answer.kind === "server-hello" && answer.keyExchange?.kind === "dhe", JSON.stringify(answer));
+    assert.equal(answer.keyExchange.prime.length, 256);
+    assert.deepEqual(answer.keyExchange.generator, Buffer.from([2]));
+    assert.equal(answer.keyExchange.signatureAlgorithm, 0x0804);
+  });
+
+  it("answers none for RSA key transport (ServerHelloDone first), and keeps the hello when an alert or the cap cuts the flight", () => {
+    const done = readServerAnswer(record(22, Buffer.concat([helloMessage(0x009c), certificate, message(14, Buffer.alloc(0))])), 4096, { readKeyExchange: true });
+    assert.ok(done.kind === "server-hello");
+    assert.deepEqual(done.keyExchange, { kind: "none" });
+    const cut = readServerAnswer(Buffer.concat([record(22, helloMessage(0xc02f)), record(21, Buffer.from([2, 40]))]), 4096, { readKeyExchange: true });
+    assert.ok(cut.kind === "server-hello");
+    assert.deepEqual(cut.keyExchange, { kind: "unread", reason: "alert handshake_failure" });
+    const big = message(11, Buffer.alloc(3000));
+    const capped = readServerAnswer(record(22, Buffer.concat([helloMessage(0xc02f), big])), 1024, { readKeyExchange: true });
+    assert.ok(capped.kind === "server-hello" && capped.keyExchange?.kind === "unread", JSON.stringify(capped));
+    assert.match(capped.keyExchange.reason, /claims 3000 bytes \(cap 1024\)|within 1024 bytes/);
+  });
+
+  it("stops at the hello for TLS 1.3 and without readKeyExchange", () => {
+    const tls13 = serverHello({ suite: 0x1301, extensions: [ext(EXT.supportedVersions, u16(TLS13)), ext(EXT.keyShare, Buffer.concat([u16(GROUP.x25519), u16(32), Buffer.alloc(32)]))] });
+    const answer = readServerAnswer(tls13, 4096, { readKeyExchange: true });
+    assert.ok(answer.kind === "server-hello" && answer.keyExchange === undefined);
+    const reader = new ServerHelloReader(4096, { readKeyExchange: true });
+    assert.equal(reader.push(record(22, helloMessage(0xc02f))).kind, "incomplete");
+    const interrupted = reader.interrupted("connection closed before ServerKeyExchange");
+    assert.ok(interrupted?.kind === "server-hello");
+    assert.deepEqual(interrupted.keyExchange, { kind: "unread", reason: "connection closed before ServerKeyExchange" });
+  });
+});
