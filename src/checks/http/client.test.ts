@@ -72,6 +72,22 @@ describe("httpExchange", () => {
     assert.ok(sent < 20 * 1024 * 1024, `the server got to send ${sent} bytes`);
   });
 
+  it("returns at the headers when asked for headers only, however much body follows", async () => {
+    const port = await start(serverPair(() => rawServer((socket) => {
+      socket.once("data", () => {
+        socket.write("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 99999999\r\n\r\n");
+        const timer = setInterval(() => socket.write(Buffer.alloc(1024)), 5);
+        socket.on("close", () => clearInterval(timer));
+      });
+    }), false));
+    const response = await httpExchange(request(port, { bodyLimit: 0, acceptEncoding: "gzip, br" }));
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.headers, [["content-encoding", "gzip"], ["content-length", "99999999"]]);
+    assert.equal(response.body.length, 0);
+    assert.equal(response.bodyTruncated, true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+
   it("times out a server that accepts and stays silent", async () => {
     const port = await start(serverPair(() => rawServer(() => undefined), false));
     const began = Date.now();

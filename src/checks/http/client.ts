@@ -179,6 +179,9 @@ function attemptExchange(request: HttpRequest, deadline: number): Promise<HttpRe
           },
         });
       };
+      // Listeners first: a response destroyed with its connection (by finish) emits "error", which must not go unheard.
+      res.on("error", (error: NodeJS.ErrnoException) => finish({ error: classify(error, url, request.address, true) }));
+      res.on("aborted", () => finish({ error: new HttpProbeError("reset", `${url} via ${request.address}: the connection closed in the middle of the body`, true) }));
       if (request.bodyLimit <= 0 || request.method === "HEAD") {
         const declared = res.headers["content-length"];
         respond(request.method !== "HEAD" && declared !== "0" && res.statusCode !== 204 && res.statusCode !== 304);
@@ -197,8 +200,6 @@ function attemptExchange(request: HttpRequest, deadline: number): Promise<HttpRe
         length += chunk.length;
       });
       res.on("end", () => respond(false));
-      res.on("error", (error: NodeJS.ErrnoException) => finish({ error: classify(error, url, request.address, true) }));
-      res.on("aborted", () => finish({ error: new HttpProbeError("reset", `${url} via ${request.address}: the connection closed in the middle of the body`, true) }));
     });
     if (request.signal?.aborted) {
       onAbort();
