@@ -255,7 +255,7 @@ export function judgeSignature(cert: X509Certificate): SignatureVerdict {
   }
   if (hash === "sha224") return { subject, rating: "phase-out", algorithm, hash, reason: `${algorithm}: SHA-224 is phase out` };
   if (hash === "sha1" || hash === "md5" || hash === "md2" || hash === "md4") {
-    return { subject, rating: "insufficient", algorithm, hash, reason: `${algorithm}: ${hash.toUpperCase()} signatures can be forged` };
+    return { subject, rating: "insufficient", algorithm, hash, reason: `${algorithm}: ${hash === "sha1" ? "SHA-1" : hash.toUpperCase()} signatures can be forged` };
   }
   return { subject, rating: "insufficient", algorithm, hash, reason: `${algorithm}: hash not recognised` };
 }
