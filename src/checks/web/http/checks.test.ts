@@ -135,6 +135,19 @@ describe("web HTTP checks", { skip }, () => {
     assert.match(result(results, "web.https.redirect").summary, /another host \(www\.example\.test\) first/);
   });
 
+  it("fail IPv6 reachability when the IPv6 address does not listen on the HTTPS port the IPv4 one serves", async () => {
+    if (!certificate) return;
+    let httpsPort = 0;
+    const httpPort = await start(() => httpServer(redirector(() => `half.example.test:${httpsPort}`)));
+    httpsPort = await start(() => httpsServer(certificate, (_req, res) => serve(res, 200, GOOD_HEADERS, PAGE)), false);
+    const results = await run("half.example.test", { A: ["127.0.0.1"], AAAA: ["::1"] }, { http: httpPort, https: httpsPort });
+    assert.equal(result(results, "web.ipv6.reachable").status, "failed");
+    assert.equal(result(results, "web.ipv6.reachable").summary, `not reachable on port ${httpsPort}`);
+    assert.equal(result(results, "web.ipv6.same-content").status, "failed");
+    assert.equal(result(results, "web.https.available").status, "failed");
+    assert.match(result(results, "web.https.available").summary, /^::1: HTTPS does not answer: .*connection refused$/);
+  });
+
   it("refuse loopback targets unless private targets are allowed", async () => {
     const results = await run("public.example.test", { A: ["127.0.0.1"], AAAA: ["::1"] }, { http: 1, https: 2 }, { allowPrivate: false });
     for (const id of IDS) assert.equal(result(results, id).status, "error", id);

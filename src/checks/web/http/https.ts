@@ -11,7 +11,7 @@ import type { DomainContext } from "../../context.ts";
 import { headerValues, HttpProbeError, type HttpResponse } from "../../http/client.ts";
 import { fetchShared, firstHttpResponse, isRedirect, webPorts } from "../../http/fetch.ts";
 import type { CheckDefinition, CheckOutcome } from "../../types.ts";
-import { answerOf, boundedText, combine, httpsAnswers, noAddressOutcome, webAddresses, type AddressVerdict } from "./common.ts";
+import { answerOf, boundedText, combine, EVIDENCE_LIST_CAP, httpsAnswers, noAddressOutcome, webAddresses, type AddressVerdict } from "./common.ts";
 
 export const httpsAvailable: CheckDefinition = {
   id: "web.https.available",
@@ -28,7 +28,7 @@ export const httpsAvailable: CheckDefinition = {
     const verdicts = answers.map((answer): AddressVerdict => answer.response
       ? { address: answer.address, status: "passed", summary: "HTTPS answers", evidence: { httpStatus: answer.response.status, tls: answer.response.tls } }
       : { address: answer.address, status: "failed", summary: `HTTPS does not answer: ${answer.error}`, evidence: { error: answer.error } });
-    const outcome = combine(verdicts, { port: webPorts(ctx).https, refused: addresses.found.refused });
+    const outcome = combine(verdicts, { port: webPorts(ctx).https, refused: addresses.found.refused.slice(0, EVIDENCE_LIST_CAP) });
     if (outcome.status === "passed") outcome.summary = `HTTPS answers on ${verdicts.length === 1 ? "the" : `all ${verdicts.length}`} web address${verdicts.length === 1 ? "" : "es"}`;
     return outcome;
   },
