@@ -125,6 +125,8 @@ function open(address: string, port: number, options: HandshakeOptions, extra: {
         callback(error);
       },
     });
+    // Errors of the pipe reach the TLS socket, which reports them; this keeps them from being unhandled.
+    pipe.on("error", () => undefined);
     raw.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
       if (bytes > cap) {
@@ -270,7 +272,7 @@ export async function probeClientRenegotiation(address: string, port: number, op
     connection = await open(address, port, options, { maxVersion: "TLSv1.2" });
   } catch (error) {
     // A server without TLS 1.2 and below cannot renegotiate at all.
-    if (error instanceof HandshakeError && /version|protocol/i.test(error.message)) {
+    if (error instanceof HandshakeError && /protocol version|unsupported protocol|no protocols available/i.test(error.message)) {
       return { tested: false, accepted: false, protocol: null, detail: `no TLS 1.2 handshake (${error.message}); renegotiation does not exist in TLS 1.3` };
     }
     throw error;
