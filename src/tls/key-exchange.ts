@@ -33,9 +33,16 @@ export interface GroupEnumeration {
   error: string | null;
 }
 
-/** (EC)DHE suites with certificate authentication: what a hello offers to make the server show its group. */
+/** (EC)DHE suites with certificate authentication: their ServerKeyExchange is signed (features.ts reads the signature). */
 export const ECDHE_SUITES: readonly number[] = LEGACY_SUITES.filter((suite) => suite.keyExchange === "ECDHE" && suite.authentication !== "PSK").map((s) => s.code);
 export const DHE_SUITES: readonly number[] = LEGACY_SUITES.filter((suite) => suite.keyExchange === "DHE" && suite.authentication !== "PSK").map((s) => s.code);
+/**
+ * What a hello offers to make the server show its groups: the signed suites and the
+ * anonymous ones, whose ephemeral parameters count as much (OpenSSL picks a smaller
+ * DH group for a weaker anonymous suite, e.g. 1024 bits for ADH-AES128-SHA).
+ */
+const ECDH_OFFER: readonly number[] = [...ECDHE_SUITES, ...LEGACY_SUITES.filter((s) => s.anonymous && s.keyExchange === "ECDH").map((s) => s.code)];
+const DH_OFFER: readonly number[] = [...DHE_SUITES, ...LEGACY_SUITES.filter((s) => s.anonymous && s.keyExchange === "DH").map((s) => s.code)];
 const TLS13_SUITE_CODES = TLS13_SUITES.map((suite) => suite.code);
 
 function failure(result: OfferResult): string | null {
@@ -93,7 +100,7 @@ export async function legacyCurves(host: string, port: number, version: number, 
   let padded = false;
   while (remaining.length > 0) {
     handshakes++;
-    const result = await offer(host, port, { ...options, version, suites: ECDHE_SUITES, groups: padded ? [...remaining, ...groups] : remaining, readKeyExchange: true });
+    const result = await offer(host, port, { ...options, version, suites: ECDH_OFFER, groups: padded ? [...remaining, ...groups] : remaining, readKeyExchange: true });
     if ("error" in result) return { groups, handshakes, error: result.error };
     if (!("accepted" in result)) {
       if (padded || groups.length === 0) break;
@@ -129,7 +136,7 @@ export async function dheGroups(host: string, port: number, version: number, opt
   let offerList = true;
   while (handshakes < MAX_DHE_HELLOS) {
     handshakes++;
-    const result = await offer(host, port, { ...options, version, suites: DHE_SUITES, groups: offerList ? remaining : [], readKeyExchange: true });
+    const result = await offer(host, port, { ...options, version, suites: DH_OFFER, groups: offerList ? remaining : [], readKeyExchange: true });
     const error = failure(result);
     if (error !== null) return { groups: found, handshakes, error };
     if (!("accepted" in result)) {
