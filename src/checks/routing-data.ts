@@ -25,7 +25,7 @@
  * are refused.
  */
 import { readFileSync, statSync } from "node:fs";
-import { formatPrefix, parsePrefix } from "./rpki/prefix.ts";
+import { canonicalPrefixText, parsePrefix } from "./rpki/prefix.ts";
 import { CheckInputError } from "./types.ts";
 
 /** One validated ROA payload (RFC 6811 §2). */
@@ -73,7 +73,7 @@ export function loadVrps(path: string): Vrp[] {
     if (typeof maxLength !== "number" || !Number.isInteger(maxLength) || maxLength < parsed.length || maxLength > max) {
       throw new CheckInputError(`${where}: "maxLength" ${JSON.stringify(maxLength)} must be a whole number from ${parsed.length} to ${max} for ${prefix}`);
     }
-    const vrp: Vrp = { prefix: formatPrefix(parsed), maxLength, asn: parseAsn(asn, where) };
+    const vrp: Vrp = { prefix: canonicalPrefixText(prefix, parsed), maxLength, asn: parseAsn(asn, where) };
     if (typeof ta === "string") vrp.ta = ta.slice(0, 64);
     vrps[index] = vrp;
   }
@@ -97,7 +97,7 @@ function originsFromJson(path: string, text: string): BgpOrigin[] {
     if (typeof prefix !== "string") throw new CheckInputError(`${where}: "prefix" is missing or not a string`);
     const parsed = parsePrefix(prefix);
     if (typeof parsed === "string") throw new CheckInputError(`${where}: ${parsed}`);
-    return { prefix: formatPrefix(parsed), asn: parseAsn(asn, where) };
+    return { prefix: canonicalPrefixText(prefix, parsed), asn: parseAsn(asn, where) };
   });
 }
 
@@ -121,7 +121,8 @@ function originsFromText(path: string, text: string): BgpOrigin[] {
     if (asnField?.startsWith("{")) continue;
     const parsed = parsePrefix(fields[prefixIndex] ?? "");
     if (typeof parsed === "string") throw new CheckInputError(`${where}: ${parsed}`);
-    origins.push({ prefix: formatPrefix(parsed), asn: parseAsn(asnField, where) });
+    const prefixText = fields[prefixIndex] ?? "";
+    origins.push({ prefix: canonicalPrefixText(prefixText, parsed), asn: parseAsn(asnField, where) });
     if (origins.length > MAX_ROUTING_ENTRIES) throw new CheckInputError(`${path}: more than ${MAX_ROUTING_ENTRIES} routes`);
   }
   return origins;

@@ -11,7 +11,7 @@
  * The tables are built once per RoutingData (a WeakMap), not once per domain.
  */
 import type { BgpOrigin, RoutingData, Vrp } from "../routing-data.ts";
-import { addressBits, parsePrefix, type Family, type ParsedPrefix } from "./prefix.ts";
+import { parseAddress, parsePrefix, type ParsedPrefix } from "./prefix.ts";
 import { PrefixTable } from "./prefix-table.ts";
 
 export type RovState = "valid" | "invalid" | "not-found";
@@ -54,13 +54,15 @@ export function routingTables(data: RoutingData): Tables {
 }
 
 export function validateAddress(data: RoutingData, address: string): AddressValidation {
-  const parsed = addressBits(address);
+  const parsed = parseAddress(address);
   if (!parsed) throw new TypeError(`"${address}" is not an IP address`);
   const { vrps, origins } = routingTables(data);
-  const announced = origins.longest(parsed.family, parsed.bits);
+  const host: ParsedPrefix = parsed.family === 4 ? { ...parsed, length: 32 } : { ...parsed, length: 128 };
+  const announced = origins.longest(host);
   if (!announced) return { address, routes: [], state: "not-announced" };
-  const routeBits = parsed.bits.slice(0, announced.length);
-  const covering = vrps.covering(parsed.family, routeBits).flatMap((level) => level.values);
+  // The route is the announced prefix; the VRPs that matter are those covering it (RFC 6811 §2).
+  const route: ParsedPrefix = host.family === 4 ? { family: 4, value: host.value, length: announced.length } : { family: 6, bits: host.bits.slice(0, announced.length), length: announced.length };
+  const covering = vrps.covering(route).flatMap((level) => level.values);
   const seen = new Set<number>();
   const routes: RouteValidation[] = [];
   for (const origin of announced.values) {
@@ -85,7 +87,7 @@ function addressState(routes: readonly RouteValidation[]): RovState {
   return "not-found";
 }
 
-function mustParse(prefix: string): ParsedPrefix & { family: Family } {
+function mustParse(prefix: string): ParsedPrefix {
   const parsed = parsePrefix(prefix);
   // Loaders check every prefix; data built elsewhere with a bad one is a programming error.
   if (typeof parsed === "string") throw new TypeError(parsed);

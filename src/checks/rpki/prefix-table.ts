@@ -7,21 +7,44 @@
  * some range matches, not which entries or how long) and rather than a
  * dependency: it is one job in a few lines. It is a prefix trie with its
  * levels kept as hash maps: one Map per prefix length, keyed by the prefix
- * bits. A lookup probes only the lengths that occur (at most 33 for IPv4,
+ * bits (a number for IPv4, a '0'/'1' string for IPv6). A lookup probes only the lengths that occur (at most 33 for IPv4,
  * 129 for IPv6; real VRP sets use about 25 and 40), so it costs a few dozen
  * Map reads, and 500,000 prefixes take 500,000 keys instead of the millions
  * of nodes a one-bit-per-level trie would allocate.
  */
-import type { Family, ParsedPrefix } from "./prefix.ts";
+import { ipv4Key, type ParsedPrefix } from "./prefix.ts";
 
-interface Level<T> {
+interface Level<K, T> {
   length: number;
-  entries: Map<string, T[]>;
+  entries: Map<K, T[]>;
+}
+
+/** Levels sorted longest first, so that the first hit is the longest match. */
+function levelFor<K, T>(levels: Level<K, T>[], length: number): Level<K, T> {
+  let level = levels.find((candidate) => candidate.length === length);
+  if (!level) {
+    level = { length, entries: new Map() };
+    levels.push(level);
+    levels.sort((a, b) => b.length - a.length);
+  }
+  return level;
+}
+
+function put<K, T>(level: Level<K, T>, key: K, value: T): void {
+  const list = level.entries.get(key);
+  if (list) list.push(value);
+  else level.entries.set(key, [value]);
+}
+
+export interface Covering<T> {
+  length: number;
+  values: T[];
 }
 
 export class PrefixTable<T> {
-  /** Per family, the lengths present, longest first. */
-  readonly #levels: Record<Family, Level<T>[]> = { 4: [], 6: [] };
+  /** IPv4 levels keyed by the prefix's first bits as a number, IPv6 levels by its bits as a string. */
+  readonly #v4: Level<number, T>[] = [];
+  readonly #v6: Level<string, T>[] = [];
   #size = 0;
 
   get size(): number {
@@ -29,40 +52,42 @@ export class PrefixTable<T> {
   }
 
   add(prefix: ParsedPrefix, value: T): void {
-    const levels = this.#levels[prefix.family];
-    let level = levels.find((candidate) => candidate.length === prefix.length);
-    if (!level) {
-      level = { length: prefix.length, entries: new Map() };
-      levels.push(level);
-      levels.sort((a, b) => b.length - a.length);
-    }
-    const list = level.entries.get(prefix.bits);
-    if (list) list.push(value);
-    else level.entries.set(prefix.bits, [value]);
+    if (prefix.family === 4) put(levelFor(this.#v4, prefix.length), ipv4Key(prefix.value, prefix.length), value);
+    else put(levelFor(this.#v6, prefix.length), prefix.bits, value);
     this.#size++;
   }
 
   /**
-   * Entries whose prefix covers `bits` (an address's full bits or a
-   * prefix's network bits), grouped by prefix length, longest first.
+   * Entries whose prefix covers `target` (an address is a prefix of full
+   * length), grouped by prefix length, longest first; with `first`, only
+   * the longest group (longest-prefix match).
    */
-  covering(family: Family, bits: string): { length: number; values: T[] }[] {
-    const found: { length: number; values: T[] }[] = [];
-    for (const level of this.#levels[family]) {
-      if (level.length > bits.length) continue;
-      const values = level.entries.get(bits.slice(0, level.length));
-      if (values) found.push({ length: level.length, values });
+  covering(target: ParsedPrefix, first = false): Covering<T>[] {
+    const found: Covering<T>[] = [];
+    if (target.family === 4) {
+      for (const level of this.#v4) {
+        if (level.length > target.length) continue;
+        const values = level.entries.get(ipv4Key(target.value, level.length));
+        if (values) {
+          found.push({ length: level.length, values });
+          if (first) break;
+        }
+      }
+    } else {
+      for (const level of this.#v6) {
+        if (level.length > target.length) continue;
+        const values = level.entries.get(target.bits.slice(0, level.length));
+        if (values) {
+          found.push({ length: level.length, values });
+          if (first) break;
+        }
+      }
     }
     return found;
   }
 
-  /** The entries of the longest covering prefix only (longest-prefix match), or null. */
-  longest(family: Family, bits: string): { length: number; values: T[] } | null {
-    for (const level of this.#levels[family]) {
-      if (level.length > bits.length) continue;
-      const values = level.entries.get(bits.slice(0, level.length));
-      if (values) return { length: level.length, values };
-    }
-    return null;
+  /** The entries of the longest covering prefix only, or null. */
+  longest(target: ParsedPrefix): Covering<T> | null {
+    return this.covering(target, true)[0] ?? null;
   }
 }
