@@ -57,10 +57,20 @@ function effective(policy: CspPolicy, directive: string): string[] | null {
 
 const lower = (sources: readonly string[]): string[] => sources.map((source) => source.toLowerCase());
 
-/** Sources that let any script run: unsafe keywords, data:, a bare * or scheme-only https:. */
+/**
+ * Sources that let any script run: unsafe keywords, data:, a bare * or a
+ * scheme-only source. CSP3 ignores 'unsafe-inline' next to a nonce or hash,
+ * and with 'strict-dynamic' also every host and scheme source, so those do
+ * not count then (the usual fallback for old browsers).
+ */
 function unsafeScriptSources(sources: readonly string[]): string[] {
-  const bad = new Set(["'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "data:", "*", "https:", "http:", "blob:", "filesystem:"]);
-  return lower(sources).filter((source) => bad.has(source));
+  const list = lower(sources);
+  const nonceOrHash = list.some((source) => /^'(nonce|sha256|sha384|sha512)-/.test(source));
+  const strictDynamic = nonceOrHash && list.includes("'strict-dynamic'");
+  const bad = new Set(["'unsafe-eval'", "'unsafe-hashes'"]);
+  if (!nonceOrHash) bad.add("'unsafe-inline'");
+  if (!strictDynamic) for (const source of ["data:", "*", "https:", "http:", "blob:", "filesystem:"]) bad.add(source);
+  return list.filter((source) => bad.has(source));
 }
 
 function httpSources(sources: readonly string[]): string[] {

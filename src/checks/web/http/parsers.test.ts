@@ -82,6 +82,13 @@ describe("CSP", () => {
     assert.ok(issues.includes("base-uri is missing"));
     assert.ok(issues.includes("form-action is missing"));
   });
+  it("ignores 'unsafe-inline' next to a nonce, and host and scheme sources with 'strict-dynamic', as CSP3 does", () => {
+    const rest = "; object-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
+    assert.deepEqual(judgeCsp([`default-src 'self'; script-src 'nonce-r4nd0m' 'unsafe-inline' 'strict-dynamic' https:${rest}`], []).evidence.issues, []);
+    assert.deepEqual(judgeCsp([`default-src 'self'; script-src 'sha256-abc=' 'unsafe-inline' https:${rest}`], []).evidence.issues, ["script-src allows https:"]);
+    assert.deepEqual(judgeCsp([`default-src 'self'; script-src 'nonce-r4nd0m' 'strict-dynamic' 'unsafe-eval'${rest}`], []).evidence.issues, ["script-src allows 'unsafe-eval'"]);
+  });
+
   it("counts a rule as enforced when any of several policies imposes it; report-only enforces nothing", () => {
     const two = judgeCsp(["default-src 'self' 'unsafe-inline'; frame-ancestors 'self'", "default-src 'none'; base-uri 'none'; form-action 'self'"], []);
     assert.deepEqual(two.evidence.issues, []);
