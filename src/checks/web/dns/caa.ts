@@ -4,8 +4,8 @@
  * including) the root, the first non-empty set winning. Each lookup follows
  * CNAMEs as any DNS lookup does (RFC 8659 dropped RFC 6844's separate climb
  * at the alias target). Passes when that set has a readable issue property;
- * warns when some record cannot be read or a critical property is unknown
- * (a CA must then refuse to issue at all, §4.1). internet.nl: NOTICE, so
+ * warns when some record cannot be read; fails when a property marked
+ * critical is unknown (every CA must then refuse to issue, §4.1). internet.nl: NOTICE, so
  * recommended here.
  */
 import type { DomainContext } from "../../context.ts";
@@ -87,7 +87,11 @@ export const caaCheck: CheckDefinition = {
       return { status: "failed", summary: `CAA records at ${where} have no readable issue property${errors.length > 0 ? ` (${errors.length} unreadable)` : ""}`, evidence };
     }
     const allowed = issuers.every((issuer) => issuer === null) ? "no certificate authority may issue" : `issue allowed for ${[...new Set(issuers.filter((issuer): issuer is string => issuer !== null))].join(", ")}`;
-    if (errors.length > 0 || notes.length > 0) {
+    if (notes.length > 0) {
+      // RFC 8659 §4.1: a CA that does not understand a critical property must not issue at all, whatever the issue properties say.
+      return { status: "failed", summary: `CAA at ${where}: ${notes.join("; ")}, so none may issue despite "${allowed}"`, evidence };
+    }
+    if (errors.length > 0) {
       const problems = [...(errors.length > 0 ? [`${errors.length} record${errors.length === 1 ? "" : "s"} with errors`] : []), ...notes];
       return { status: "warning", summary: `CAA at ${where}: ${allowed}; ${problems.join("; ")}`, evidence };
     }

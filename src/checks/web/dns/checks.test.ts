@@ -160,11 +160,14 @@ describe("web.caa", () => {
     assert.deepEqual(outcome.evidence.aliases, ["example.org. CNAME cdn.example.net."]);
   });
 
-  it("warns on parse errors and on an unknown critical property", async () => {
-    const outcome = await run(caaCheck, { "example.org|CAA": { answer: [["CAA", '0 issue "ca.example"'], ["CAA", '0 iodef "ftp://x.example/"'], ["CAA", '128 tbs "x"']] } });
+  it("warns on parse errors; fails on an unknown critical property", async () => {
+    const outcome = await run(caaCheck, { "example.org|CAA": { answer: [["CAA", '0 issue "ca.example"'], ["CAA", '0 iodef "ftp://x.example/"'], ["CAA", '0 tbs "x"']] } });
     assert.equal(outcome.status, "warning");
-    assert.match(outcome.summary, /1 record with errors; unknown property "tbs" is marked critical/);
+    assert.match(outcome.summary, /issue allowed for ca\.example; 1 record with errors/);
     assert.equal((outcome.evidence.parseErrors as string[]).length, 1);
+    const critical = await run(caaCheck, { "example.org|CAA": { answer: [["CAA", '0 issue "ca.example"'], ["CAA", '128 tbs "x"']] } });
+    assert.equal(critical.status, "failed");
+    assert.match(critical.summary, /unknown property "tbs" is marked critical: certificate authorities must refuse to issue/);
   });
 
   it("says when no CA may issue, fails without CAA, errors on SERVFAIL", async () => {
