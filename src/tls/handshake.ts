@@ -12,6 +12,7 @@
  * the bytes read from the server (OpenSSL itself refuses a certificate
  * message over 100 KiB), and the caller's abort signal.
  */
+import { constants } from "node:crypto";
 import { Duplex } from "node:stream";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type DetailedPeerCertificate, type SecureVersion, type TLSSocket } from "node:tls";
@@ -101,7 +102,7 @@ interface Connection {
  * The TLS layer sits on a Duplex over the raw socket so that every byte the
  * server sends is counted and the cap enforced before OpenSSL buffers it.
  */
-function open(address: string, port: number, options: HandshakeOptions, extra: { maxVersion: SecureVersion; onOcsp?: (response: Buffer) => void; onSession?: (session: Buffer) => void }): Promise<Connection> {
+function open(address: string, port: number, options: HandshakeOptions, extra: { maxVersion: SecureVersion; secureOptions?: number; onOcsp?: (response: Buffer) => void; onSession?: (session: Buffer) => void }): Promise<Connection> {
   const cap = options.maxChainBytes ?? DEFAULT_MAX_CHAIN_BYTES;
   const where = `${address}:${port}`;
   return new Promise<Connection>((resolve, reject) => {
@@ -153,6 +154,8 @@ function open(address: string, port: number, options: HandshakeOptions, extra: {
       // Security level 0: a checker must complete handshakes with weak keys and SHA-1 certificates to judge them.
       ciphers: "DEFAULT:@SECLEVEL=0",
       maxVersion: extra.maxVersion,
+      // OpenSSL 3 refuses servers without renegotiation_info (RFC 5746); a checker still wants their certificate.
+      secureOptions: constants.SSL_OP_LEGACY_SERVER_CONNECT | (extra.secureOptions ?? 0),
     });
     // Sockets are destroyed on every path; errors after settling have nowhere to go.
     socket.on("error", (error: Error) => fail(new HandshakeError(`${where}: ${tlsReason(error)}`)));
@@ -269,7 +272,8 @@ export async function handshake(address: string, port: number, options: Handshak
 export async function probeClientRenegotiation(address: string, port: number, options: HandshakeOptions): Promise<RenegotiationResult> {
   let connection: Connection;
   try {
-    connection = await open(address, port, options, { maxVersion: "TLSv1.2" });
+    // Unsafe legacy renegotiation allowed on our side: the question is what the server permits, not what OpenSSL would.
+    connection = await open(address, port, options, { maxVersion: "TLSv1.2", secureOptions: constants.SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION });
   } catch (error) {
     // A server without TLS 1.2 and below cannot renegotiate at all.
     if (error instanceof HandshakeError && /protocol version|unsupported protocol|no protocols available/i.test(error.message)) {
