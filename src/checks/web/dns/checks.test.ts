@@ -127,6 +127,15 @@ describe("web.dnssec.exists and web.dnssec.valid", () => {
     assert.match(valid.summary, /the A answer .* bad signature on A/);
   });
 
+  it("a name that does not exist cannot be judged", async () => {
+    const zone = { "example.org|SOA": { rcode: "NXDOMAIN", security: "secure" as const } };
+    for (const check of [dnssecExists, dnssecValid]) {
+      const outcome = await run(check, zone);
+      assert.equal(outcome.status, "error");
+      assert.match(outcome.summary, /example\.org does not exist \(NXDOMAIN, secure\)/);
+    }
+  });
+
   it("SERVFAIL without a validation verdict is an error with the reason", async () => {
     const zone = { "example.org|SOA": { rcode: "SERVFAIL", security: "indeterminate" as const, reason: "no server answered" } };
     for (const check of [dnssecExists, dnssecValid]) {
@@ -193,6 +202,12 @@ describe("web.ipv6.ns-aaaa and web.ipv6.aaaa", () => {
     const outcome = await run(nsAaaa, twoNs, { domain: "www.example.org", allowPrivate: true });
     assert.equal(outcome.status, "passed");
     assert.match(outcome.summary, /2 of 3 name servers of example\.org have an IPv6 address/);
+  });
+
+  it("names the only name server when there is one", async () => {
+    const outcome = await run(nsAaaa, { "example.org|NS": { answer: [["NS", "ns1.example.net."]] }, "ns1.example.net|AAAA": { answer: [["AAAA", "2a01:4f8::53"]] } });
+    assert.equal(outcome.status, "failed");
+    assert.match(outcome.summary, /the only name server of example\.org \(ns1\.example\.net\) has an IPv6 address, but at least two are required/);
   });
 
   it("fails with one, and refused addresses do not count", async () => {

@@ -49,6 +49,12 @@ async function domainSoa(ctx: DomainContext): Promise<Resolution> {
   return ctx.resolve(ctx.domain, "SOA");
 }
 
+/** A name that does not exist has no answers to sign or validate: nothing to judge. */
+function nonexistent(ctx: DomainContext, soa: Resolution, evidence: Record<string, unknown>): CheckOutcome | null {
+  if (soa.rcode !== "NXDOMAIN") return null;
+  return { status: "error", summary: `could not be tested: ${ctx.domain} does not exist (NXDOMAIN, ${soa.security})`, evidence };
+}
+
 export const dnssecExists: CheckDefinition = {
   id: "web.dnssec.exists",
   standard: "dnssec",
@@ -60,6 +66,8 @@ export const dnssecExists: CheckDefinition = {
     const soa = await domainSoa(ctx);
     const zone = answerZone(soa, ctx.domain);
     const evidence: Record<string, unknown> = { zone, soa: resolutionEvidence(soa) };
+    const missing = nonexistent(ctx, soa, evidence);
+    if (missing) return missing;
     switch (soa.security) {
       case "secure":
         return { status: "passed", summary: `${ctx.domain} is signed with DNSSEC (zone ${zone}, chain of trust from the root)`, evidence };
@@ -97,6 +105,8 @@ export const dnssecValid: CheckDefinition = {
     const zone = answerZone(soa, ctx.domain);
     const others = await Promise.all([ctx.resolve(ctx.domain, "A"), ctx.resolve(ctx.domain, "AAAA")]);
     const evidence: Record<string, unknown> = { zone, soa: resolutionEvidence(soa), addresses: others.map((resolution) => ({ type: resolution.type, rcode: resolution.rcode, security: resolution.security, reason: resolution.reason })) };
+    const missing = nonexistent(ctx, soa, evidence);
+    if (missing) return missing;
     switch (soa.security) {
       case "insecure": {
         const unsupported = unsupportedDs(soa);

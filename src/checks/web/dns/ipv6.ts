@@ -14,6 +14,8 @@ import type { CheckDefinition, CheckOutcome } from "../../types.ts";
 import { probeDns, type ProbeResult } from "./dns-probe.ts";
 import { zoneNameServers, type NameServerInfo } from "./name-servers.ts";
 
+const MAX_PROBED_ADDRESSES = 32;
+
 function serverEvidence(server: NameServerInfo): Record<string, unknown> {
   return { name: server.name, ipv6: server.ipv6.slice(0, 8), ipv4: server.ipv4.slice(0, 8), refused: server.refused.slice(0, 8), ...(server.error ? { error: server.error } : {}) };
 }
@@ -38,6 +40,10 @@ export const nsAaaa: CheckDefinition = {
     if (withIpv6.length + unresolved.length >= 2 && unresolved.length > 0) {
       return { status: "error", summary: `could not be tested: the addresses of ${unresolved.map((server) => server.name).join(", ")} could not be looked up (${unresolved[0]?.error ?? ""})`, evidence };
     }
+    if (nameServers.length === 1) {
+      const only = nameServers[0]?.name ?? "";
+      return { status: "failed", summary: `the only name server of ${zone} (${only}) ${withIpv6.length === 1 ? "has an IPv6 address, but at least two are required" : "has no IPv6 address"}${refusedNote}`, evidence };
+    }
     const found = withIpv6.length === 0 ? "none" : `only ${withIpv6.map((server) => server.name).join(", ")}`;
     return { status: "failed", summary: `${found} of the ${nameServers.length} name servers of ${zone} ha${withIpv6.length === 1 ? "s" : "ve"} an IPv6 address; at least two are required${refusedNote}`, evidence };
   },
@@ -55,7 +61,8 @@ export function nsReachableCheck(port = 53): CheckDefinition {
     async run(ctx): Promise<CheckOutcome> {
       const { zone, nameServers } = await zoneNameServers(ctx);
       const refused = nameServers.flatMap((server) => server.refused.filter((entry) => entry.address.includes(":")).map((entry) => ({ server: server.name, ...entry })));
-      const targets = nameServers.flatMap((server) => server.ipv6.map((address) => ({ server: server.name, address })));
+      // Bounded: a hostile NS set cannot make one domain open hundreds of sockets.
+      const targets = nameServers.flatMap((server) => server.ipv6.map((address) => ({ server: server.name, address }))).slice(0, MAX_PROBED_ADDRESSES);
       if (targets.length === 0) {
         return { status: "not_tested", summary: `no name server of ${zone} has an IPv6 address that may be queried (see web.ipv6.ns-aaaa)${refused.length > 0 ? `; ${refused.length} refused` : ""}`, evidence: { zone, refused } };
       }
