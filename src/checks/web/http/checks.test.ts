@@ -30,7 +30,7 @@ const GOOD_HEADERS: Record<string, string> = {
   "content-type": "text/html; charset=utf-8",
 };
 const PAGE = `<!doctype html><html><body>${"<p>The municipality's news, services and contact details.</p>\n".repeat(40)}</body></html>`;
-const SECURITY_TXT = `Contact: mailto:security@example.test\nExpires: ${new Date(Date.now() + 180 * DAY).toISOString()}\nPreferred-Languages: en, nl\n`;
+const SECURITY_TXT = `Contact: mailto:security@example.test\nEncryption: https://example.test/pgp-key.txt\nExpires: ${new Date(Date.now() + 180 * DAY).toISOString()}\nPreferred-Languages: en, nl\n`;
 
 const pairs: ServerPair[] = [];
 after(() => Promise.all(pairs.map((pair) => pair.close())));
@@ -242,7 +242,7 @@ describe("web HTTP checks against hostile servers", { skip }, () => {
     assert.ok(sent < 20 * 1024 * 1024, `the server got to send ${sent} bytes`);
   });
 
-  it("report invalid UTF-8 in security.txt by line, and a legacy location", async () => {
+  it("report invalid UTF-8 in security.txt by line, and the legacy location as an error", async () => {
     const ports = await siteWithSecurityTxt((req, res) => {
       if (req.url !== "/security.txt") { serve(res, 404, {}, ""); return; }
       serve(res, 200, { "content-type": "text/plain; charset=utf-8" }, Buffer.concat([Buffer.from(`${SECURITY_TXT}# Caf`), Buffer.from([0xc3, 0x28, 0x0a])]));
@@ -250,8 +250,8 @@ describe("web HTTP checks against hostile servers", { skip }, () => {
     const results = await run("utf8.example.test", { A: ["127.0.0.1"] }, ports);
     const test = result(results, "web.security-txt");
     assert.equal(test.status, "failed");
-    assert.equal(test.summary, "security.txt has an error: line 4: not valid UTF-8");
-    assert.deepEqual(test.evidence.warnings, ["found at /security.txt only; RFC 9116 places it at /.well-known/security.txt"]);
+    assert.equal(test.summary, "security.txt has 2 errors: found at /security.txt only; RFC 9116 requires /.well-known/security.txt");
+    assert.deepEqual(test.evidence.errors, ["found at /security.txt only; RFC 9116 requires /.well-known/security.txt", "line 5: not valid UTF-8"]);
   });
 
   it("end in bounded errors for a silent HTTPS server while the other checks still answer", async () => {

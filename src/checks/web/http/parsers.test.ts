@@ -99,44 +99,48 @@ describe("CSP", () => {
 describe("security.txt parser (RFC 9116)", () => {
   const now = Date.parse("2026-12-01T00:00:00Z");
   it("accepts a minimal file and lists its fields", () => {
-    const parsed = parseSecurityTxt(Buffer.from("# hello\r\nContact: mailto:security@example.test\r\nExpires: 2027-06-01T00:00:00Z\r\n"), now);
+    const parsed = parseSecurityTxt(Buffer.from("# hello\r\nContact: https://example.test/report\r\nExpires: 2027-06-01T00:00:00Z\r\n"), now);
     assert.deepEqual(parsed.errors, []);
     assert.deepEqual(parsed.warnings, []);
     assert.equal(parsed.expires, "2027-06-01T00:00:00.000Z");
     assert.deepEqual(parsed.fields.map((field) => field.name), ["Contact", "Expires"]);
   });
   it("reports missing Contact, a second Expires, an expired file, http URIs and bad lines with line numbers", () => {
-    const parsed = parseSecurityTxt(Buffer.from("Expires: 2026-01-01T00:00:00Z\nExpires: 2027-01-01T00:00:00Z\nPolicy: http://example.test/policy\nthis is not a field\nHiring:https://example.test/jobs\n"), now);
+    const parsed = parseSecurityTxt(Buffer.from("Expires: 2026-01-01T00:00:00Z\nExpires: 2027-01-01T00:00:00Z\nPolicy: http://example.test/policy\nthis is not a field\nHiring:https://example.test/jobs\nPreferred-Languages: en, 12\nCanonical: https://example.test/.well-known/security.txt"), now, ["https://other.test/.well-known/security.txt"]);
     assert.deepEqual(parsed.errors, [
+      "line 7: the last line does not end with a line break (CRLF or LF)",
       "line 4: not a field (\"Name: value\"), a comment or an empty line",
       "line 5: the colon after Hiring must be followed by a space",
       "line 3: Policy is a web URI that does not begin with https://",
       "no Contact field (at least one is required)",
       "2 Expires fields (exactly one is allowed)",
       "line 1: the file expired on 2026-01-01T00:00:00.000Z",
+      'line 6: Preferred-Languages "12" is not a language tag (RFC 5646)',
+      "the file was retrieved from https://other.test/.well-known/security.txt, which no Canonical field lists",
     ]);
   });
-  it("warns about Expires more than a year ahead and a Canonical that is not where the file was found", () => {
-    const parsed = parseSecurityTxt(Buffer.from("Contact: https://example.test/report\nExpires: 2029-01-01T00:00:00Z\nCanonical: https://other.test/.well-known/security.txt\n"), now, "https://example.test/.well-known/security.txt");
+  it("warns about Expires more than a year ahead and an e-mail Contact without Encryption; a Canonical may name the first URL of a redirect", () => {
+    const text = "Contact: mailto:security@example.test\nExpires: 2029-01-01T00:00:00Z\nCanonical: https://example.test/.well-known/security.txt\n";
+    const parsed = parseSecurityTxt(Buffer.from(text), now, ["https://example.test/.well-known/security.txt", "https://cdn.example/security.txt"]);
     assert.deepEqual(parsed.errors, []);
     assert.equal(parsed.warnings.length, 2);
     assert.match(parsed.warnings[0] ?? "", /more than a year ahead/);
-    assert.match(parsed.warnings[1] ?? "", /no Canonical field lists/);
+    assert.match(parsed.warnings[1] ?? "", /without an Encryption field/);
   });
   it("reads the signed text of a PGP cleartext message, dash-escapes removed", () => {
     const text = [
       "-----BEGIN PGP SIGNED MESSAGE-----", "Hash: SHA512", "",
-      "Contact: mailto:security@example.test", "- Expires: 2027-06-01T00:00:00Z",
+      "Contact: https://example.test/report", "- Expires: 2027-06-01T00:00:00Z",
       "-----BEGIN PGP SIGNATURE-----", "", "iQIzBAEBCgAdFiEE", "-----END PGP SIGNATURE-----", "",
     ].join("\n");
     const parsed = parseSecurityTxt(Buffer.from(text), now);
     assert.equal(parsed.signed, true);
     assert.deepEqual(parsed.errors, []);
     assert.deepEqual(parsed.fields.map((field) => [field.name, field.line]), [["Contact", 4], ["Expires", 5]]);
-    assert.deepEqual(parsed.warnings, ["the file is signed; the signature was not verified"]);
+    assert.deepEqual(parsed.warnings, ["a signed file should have a Canonical field (where it belongs)"]);
   });
   it("names the lines that are not UTF-8", () => {
-    const body = Buffer.concat([Buffer.from("Contact: mailto:a@example.test\nExpires: 2027-06-01T00:00:00Z\n# caf"), Buffer.from([0xe9, 0x0a]), Buffer.from("# ok\n"), Buffer.from([0xff, 0xfe])]);
+    const body = Buffer.concat([Buffer.from("Contact: mailto:a@example.test\nExpires: 2027-06-01T00:00:00Z\n# caf"), Buffer.from([0xe9, 0x0a]), Buffer.from("# ok\n"), Buffer.from([0xff, 0xfe, 0x0a])]);
     assert.deepEqual(invalidUtf8Lines(body), [3, 5]);
     assert.deepEqual(parseSecurityTxt(body, now).errors, ["line 3: not valid UTF-8", "line 5: not valid UTF-8", 'line 5: not a field ("Name: value"), a comment or an empty line']);
   });

@@ -3,7 +3,9 @@
  * comment ("#") or a field "Name: value"; optionally inside an OpenPGP
  * cleartext signature (RFC 4880 §7), whose signature is not verified. It
  * reports every problem with its line number: errors break the file's
- * RFC 9116 requirements, warnings its recommendations.
+ * RFC 9116 requirements, warnings its recommendations (the same split as
+ * sectxt, the validator internet.nl uses; an unsigned file is not warned
+ * about).
  */
 
 export interface SecurityTxtField {
@@ -25,13 +27,19 @@ const KNOWN = new Set(["acknowledgments", "canonical", "contact", "encryption", 
 /** Fields whose value is a URI that, for the web, must be https (RFC 9116 §2.5). */
 const URI_FIELDS = new Set(["acknowledgments", "canonical", "contact", "encryption", "hiring", "policy", "csaf"]);
 const FIELD = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):(.*)$/;
+/** RFC 5646 language tag, loosely: alphanumeric subtags of 1-8 characters, the first alphabetic. */
+const LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
 /** RFC 3339 date-time (RFC 9116 §2.5.5 uses the Internet Date/Time Format). */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const YEAR_MS = 366 * 24 * 3600 * 1000;
 /** Problems listed at most (a hostile file could have a million bad lines). */
 const MAX_PROBLEMS = 20;
 
-export function parseSecurityTxt(body: Buffer, now: number, retrievedFrom: string | null = null): SecurityTxtParse {
+/**
+ * `retrievedFrom`: the URLs a Canonical field may name, the first and the
+ * last of the redirect chain (as sectxt, internet.nl's validator, accepts).
+ */
+export function parseSecurityTxt(body: Buffer, now: number, retrievedFrom: readonly string[] = []): SecurityTxtParse {
   const errors: string[] = [];
   const warnings: string[] = [];
   const add = (list: string[], message: string): void => {
@@ -40,6 +48,7 @@ export function parseSecurityTxt(body: Buffer, now: number, retrievedFrom: strin
   for (const line of invalidUtf8Lines(body)) add(errors, `line ${line}: not valid UTF-8`);
   let lines = body.toString("utf8").split(/\r?\n/);
   if (lines.at(-1) === "") lines.pop();
+  else if (lines.length > 0) add(errors, `line ${lines.length}: the last line does not end with a line break (CRLF or LF)`);
 
   let offset = 0;
   let signed = false;
@@ -91,12 +100,19 @@ export function parseSecurityTxt(body: Buffer, now: number, retrievedFrom: strin
   }
   const languages = byName("preferred-languages");
   if (languages.length > 1) add(errors, `${languages.length} Preferred-Languages fields (at most one is allowed)`);
+  for (const field of languages) {
+    const bad = field.value.split(",").map((tag) => tag.trim()).filter((tag) => !LANGUAGE_TAG.test(tag));
+    if (field.value !== "" && bad.length > 0) add(errors, `line ${field.line}: Preferred-Languages "${bounded(bad[0] ?? "")}" is not a language tag (RFC 5646)`);
+  }
 
   const canonical = byName("canonical").map((field) => field.value);
-  if (retrievedFrom !== null && canonical.length > 0 && !canonical.includes(retrievedFrom)) {
-    add(warnings, `the file was retrieved from ${retrievedFrom}, which no Canonical field lists`);
+  if (retrievedFrom.length > 0 && canonical.length > 0 && !retrievedFrom.some((url) => canonical.includes(url))) {
+    add(errors, `the file was retrieved from ${retrievedFrom.at(-1) ?? ""}, which no Canonical field lists`);
   }
-  if (signed) add(warnings, "the file is signed; the signature was not verified");
+  if (signed && canonical.length === 0) add(warnings, "a signed file should have a Canonical field (where it belongs)");
+  if (byName("contact").some((field) => field.value.toLowerCase().startsWith("mailto:")) && byName("encryption").length === 0) {
+    add(warnings, "an e-mail Contact without an Encryption field (a key for encrypted reports is recommended)");
+  }
   return { fields, errors, warnings, signed, expires };
 }
 

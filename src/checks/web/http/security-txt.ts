@@ -1,8 +1,9 @@
 /**
  * security.txt (RFC 9116) as internet.nl tests it: fetched over HTTPS from
- * /.well-known/security.txt, or else from the legacy /security.txt (noted
- * as a warning); redirects followed (at most 10, HTTPS only) and recorded;
- * status 200; Content-Type text/plain with charset=utf-8; at most the first
+ * /.well-known/security.txt, or else from the legacy /security.txt (an
+ * error: RFC 9116 requires /.well-known/, as internet.nl does); redirects followed (at most 10, HTTPS only) and recorded;
+ * status 200; Content-Type text/plain (a charset other than utf-8 fails, a
+ * missing one warns, as in internet.nl's validator); at most the first
  * 100 KiB read (a larger file fails: reading stops at the cap); then the
  * fields (security-txt-parse.ts). One address is asked: the file is the
  * site's, and the other checks test every address.
@@ -40,17 +41,19 @@ export function contentTypeProblem(value: string | undefined): string | null {
   return null;
 }
 
-export function judgeSecurityTxt(response: HttpResponse, legacy: boolean, now: number): Pick<CheckOutcome, "status" | "summary"> & { evidence: Record<string, unknown> } {
+export function judgeSecurityTxt(response: HttpResponse, legacy: boolean, now: number, firstUrl: string = response.url): Pick<CheckOutcome, "status" | "summary"> & { evidence: Record<string, unknown> } {
   const errors: string[] = [];
   const warnings: string[] = [];
-  if (legacy) warnings.push("found at /security.txt only; RFC 9116 places it at /.well-known/security.txt");
+  // RFC 9116 §3: the file MUST be under /.well-known/; the top-level path is only a legacy fallback.
+  if (legacy) errors.push("found at /security.txt only; RFC 9116 requires /.well-known/security.txt");
   const typeProblem = contentTypeProblem(headerValues(response, "content-type")[0]);
-  if (typeProblem) errors.push(typeProblem);
+  // sectxt (internet.nl) accepts text/plain without a charset; RFC 9116 asks for charset=utf-8, so that is a warning.
+  if (typeProblem) (typeProblem.includes("no charset") ? warnings : errors).push(typeProblem);
   if (response.bodyTruncated) {
     errors.push(`the file is larger than ${SECURITY_TXT_LIMIT / 1024} KiB; reading stopped there`);
     return finish(errors, warnings, { contentType: headerValues(response, "content-type")[0] ?? null, bytesRead: response.body.length, truncated: true });
   }
-  const parsed = parseSecurityTxt(response.body, now, response.url);
+  const parsed = parseSecurityTxt(response.body, now, [firstUrl, response.url]);
   errors.push(...parsed.errors);
   warnings.push(...parsed.warnings);
   return finish(errors, warnings, {
@@ -58,6 +61,7 @@ export function judgeSecurityTxt(response: HttpResponse, legacy: boolean, now: n
     bytesRead: response.body.length,
     truncated: false,
     signed: parsed.signed,
+    ...(parsed.signed ? { signatureVerified: false } : {}),
     expires: parsed.expires,
     fields: parsed.fields.slice(0, 32).map((field) => ({ name: field.name, value: boundedText(field.value, 200), line: field.line })),
   });
@@ -101,7 +105,7 @@ export const securityTxt: CheckDefinition = {
       }
       return { status: "failed", summary: `no security.txt: ${tried.map((entry) => `${entry.path} ${"status" in entry ? `answers ${entry.status}` : "failed"}`).join(", ")}`, evidence: { address, attempts: tried } };
     }
-    const judged = judgeSecurityTxt(found.result.response, found.path !== PATHS[0], ctx.settings.now());
+    const judged = judgeSecurityTxt(found.result.response, found.path !== PATHS[0], ctx.settings.now(), found.result.hops[0]?.url);
     return { ...judged, evidence: { address, url: found.result.response.url, attempts: tried, ...judged.evidence } };
   },
 };
