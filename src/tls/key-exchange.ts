@@ -12,7 +12,7 @@
  * - X25519MLKEM768: one TLS 1.3 hello with a share for it (1216 bytes) and one
  *   for X25519; the server's key_share says which it took.
  */
-import { LEGACY_SUITES, TLS13_SUITES } from "./cipher-suites.ts";
+import { LEGACY_SUITES, suiteByCode, TLS13_SUITES } from "./cipher-suites.ts";
 import { GROUP, TLS13 } from "./client-hello.ts";
 import { bitLength, ffdheGroupOfPrime, FFDHE_GROUPS, groupName, LEGACY_CURVES, modpGroupOfPrime, TLS13_GROUPS } from "./named-groups.ts";
 import { offer, type OfferResult, type ProbeOptions } from "./probe.ts";
@@ -125,41 +125,52 @@ export interface DheEnumeration {
   error: string | null;
 }
 
-/** At most this many DHE hellos: the five RFC 7919 groups and one without any. */
-const MAX_DHE_HELLOS = FFDHE_GROUPS.length + 1;
+/**
+ * Suites to offer, in turn and with no FFDHE group listed, to see the server's own
+ * DH groups: all of them, then those with 256-bit ciphers, then the rest, because a
+ * server may size its group by the suite's strength (OpenSSL's automatic parameters
+ * do: 1024 bits for an anonymous AES-128 suite, 3072 for AES-256).
+ */
+const OWN_GROUP_OFFERS: readonly (readonly number[])[] = [
+  DH_OFFER,
+  DH_OFFER.filter((code) => /256/.test(suiteByCode(code)?.encryption ?? "")),
+  DH_OFFER.filter((code) => !/256/.test(suiteByCode(code)?.encryption ?? "")),
+];
 
-/** The DHE groups of a TLS 1.2-or-older server: those it takes from the FFDHE list, then its own. */
+/** The DHE groups of a TLS 1.2-or-older server: those it takes from the RFC 7919 list, then its own. */
 export async function dheGroups(host: string, port: number, version: number, options: ProbeOptions = {}): Promise<DheEnumeration> {
   const found: DheGroup[] = [];
-  const remaining = [...FFDHE_GROUPS];
   let handshakes = 0;
-  let offerList = true;
-  while (handshakes < MAX_DHE_HELLOS) {
+  /** Offers `suites` with `groups`; answers the FFDHE group taken, "refused", "other" (a group not from the list), or an error. */
+  const attempt = async (suites: readonly number[], groups: readonly number[]): Promise<{ group: number | null } | "refused" | { error: string }> => {
     handshakes++;
-    const result = await offer(host, port, { ...options, version, suites: DH_OFFER, groups: offerList ? remaining : [], readKeyExchange: true });
-    const error = failure(result);
-    if (error !== null) return { groups: found, handshakes, error };
-    if (!("accepted" in result)) {
-      if (!offerList) break;
-      offerList = false; // a strict RFC 7919 server refuses when none of the offered groups is left; ask for its own next
-      continue;
-    }
+    const result = await offer(host, port, { ...options, version, suites, groups, readKeyExchange: true });
+    if ("error" in result) return { error: result.error };
+    if (!("accepted" in result)) return "refused";
     const kx = result.accepted.keyExchange;
-    if (kx?.kind !== "dhe") return { groups: found, handshakes, error: `no DH parameters in the ServerKeyExchange (${kx?.kind === "unread" ? kx.reason : (kx?.kind ?? "none read")})` };
+    if (kx?.kind !== "dhe") return { error: `no DH parameters in the ServerKeyExchange (${kx?.kind === "unread" ? kx.reason : (kx?.kind ?? "none read")})` };
     const group = ffdheGroupOfPrime(kx.prime);
     const bits = bitLength(kx.prime);
     const modp = group === null ? modpGroupOfPrime(kx.prime) : null;
     const entry: DheGroup = { group, name: group === null ? `custom ${bits}-bit${modp ? ` (${modp})` : ""}` : groupName(group), bits };
-    const known = found.some((other) => other.name === entry.name);
-    if (!known) found.push(entry);
-    if (!offerList) break;
-    if (group !== null && remaining.includes(group)) {
-      remaining.splice(remaining.indexOf(group), 1);
-      if (remaining.length === 0) offerList = false;
-    } else {
-      // The server does not pick from the list: its answer is its own group, the same whatever is offered.
-      break;
-    }
+    if (!found.some((other) => other.name === entry.name)) found.push(entry);
+    return { group };
+  };
+
+  // RFC 7919 negotiation: remove each group the server takes from the list, until it takes none of them.
+  const remaining = [...FFDHE_GROUPS];
+  while (remaining.length > 0) {
+    const answer = await attempt(DH_OFFER, remaining);
+    if (answer === "refused") break;
+    if ("error" in answer) return { groups: found, handshakes, error: answer.error };
+    if (answer.group === null || !remaining.includes(answer.group)) break; // the server ignores the list
+    remaining.splice(remaining.indexOf(answer.group), 1);
+  }
+  // The server's own groups, which a client without RFC 7919 gets.
+  for (const suites of OWN_GROUP_OFFERS) {
+    if (suites.length === 0) continue;
+    const answer = await attempt(suites, []);
+    if (answer !== "refused" && "error" in answer) return { groups: found, handshakes, error: answer.error };
   }
   return { groups: found, handshakes, error: null };
 }
