@@ -70,29 +70,47 @@ describe("CSP", () => {
   });
   it("passes a strict policy and names every weakness of a loose one", () => {
     const strict = "default-src 'self'; script-src 'self' https://cdn.example; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-    assert.equal(judgeCsp([strict], []).status, "passed");
-    const loose = judgeCsp(["default-src *; script-src 'self' 'unsafe-inline' 'unsafe-eval' data:; img-src http://img.example"], []);
+    assert.equal(judgeCsp([strict], [], "example.test").status, "passed");
+    const loose = judgeCsp(["default-src *; script-src 'self' 'unsafe-inline' 'unsafe-eval' data:; img-src http://img.example; style-src 'self' 'unsafe-inline'"], [], "example.test");
     assert.equal(loose.status, "failed");
-    const issues = loose.evidence.issues as string[];
-    assert.ok(issues.includes("default-src is not 'self' or 'none'"));
-    assert.ok(issues.includes("script-src allows 'unsafe-inline' 'unsafe-eval' data:"));
-    assert.ok(issues.includes("object-src allows *"));
-    assert.ok(issues.includes("http: sources in img-src"));
-    assert.ok(issues.includes("frame-ancestors is missing"));
-    assert.ok(issues.includes("base-uri is missing"));
-    assert.ok(issues.includes("form-action is missing"));
+    assert.deepEqual(loose.evidence.issues, [
+      "script-src allows 'unsafe-inline' 'unsafe-eval' data:",
+      "default-src allows *",
+      "img-src allows http://img.example",
+      "style-src allows 'unsafe-inline'",
+      "default-src is not 'none', or 'self' with at most hosts of the domain",
+      "frame-ancestors is missing or not 'self' or 'none'",
+      "base-uri is missing or not 'none', or 'self' with at most hosts of the domain",
+      "form-action is missing or not limited to 'self', 'none' or named https hosts",
+    ]);
+    assert.deepEqual(judgeCsp(["script-src 'self'"], [], "example.test").evidence.issues, [
+      "object-src is not restricted (neither it nor default-src is set)",
+      "default-src is not 'none', or 'self' with at most hosts of the domain",
+      "neither default-src nor frame-src limits frames",
+      "frame-ancestors is missing or not 'self' or 'none'",
+      "base-uri is missing or not 'none', or 'self' with at most hosts of the domain",
+      "form-action is missing or not limited to 'self', 'none' or named https hosts",
+    ]);
   });
+  it("accepts in default-src and base-uri only 'none', or 'self' with hosts of the domain", () => {
+    const rest = "; frame-ancestors 'none'; form-action 'self'";
+    assert.deepEqual(judgeCsp([`default-src 'self' https://cdn.example.test *.example.test; base-uri 'self'${rest}`], [], "example.test").evidence.issues, []);
+    assert.deepEqual(judgeCsp([`default-src 'self' https://cdn.example.test; base-uri 'self'${rest}`], [], "www.example.test").evidence.issues, ["default-src is not 'none', or 'self' with at most hosts of the domain"]);
+    assert.deepEqual(judgeCsp([`default-src 'self' https://cdn.other.test; base-uri 'none'${rest}`], [], "example.test").evidence.issues, ["default-src is not 'none', or 'self' with at most hosts of the domain"]);
+    assert.deepEqual(judgeCsp([`default-src 'none'; base-uri 'self' 'none'${rest}`], [], "example.test").evidence.issues, ["base-uri is missing or not 'none', or 'self' with at most hosts of the domain"]);
+  });
+
   it("ignores 'unsafe-inline' next to a nonce, and host and scheme sources with 'strict-dynamic', as CSP3 does", () => {
     const rest = "; object-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
-    assert.deepEqual(judgeCsp([`default-src 'self'; script-src 'nonce-r4nd0m' 'unsafe-inline' 'strict-dynamic' https:${rest}`], []).evidence.issues, []);
-    assert.deepEqual(judgeCsp([`default-src 'self'; script-src 'sha256-abc=' 'unsafe-inline' https:${rest}`], []).evidence.issues, ["script-src allows https:"]);
-    assert.deepEqual(judgeCsp([`default-src 'self'; script-src 'nonce-r4nd0m' 'strict-dynamic' 'unsafe-eval'${rest}`], []).evidence.issues, ["script-src allows 'unsafe-eval'"]);
+    assert.deepEqual(judgeCsp([`default-src 'self'; script-src 'nonce-r4nd0m' 'unsafe-inline' 'strict-dynamic' https:${rest}`], [], "example.test").evidence.issues, []);
+    assert.deepEqual(judgeCsp([`default-src 'self'; script-src 'sha256-abc=' 'unsafe-inline' https:${rest}`], [], "example.test").evidence.issues, ["script-src allows https:"]);
+    assert.deepEqual(judgeCsp([`default-src 'self'; script-src 'nonce-r4nd0m' 'strict-dynamic' 'unsafe-eval'${rest}`], [], "example.test").evidence.issues, ["script-src allows 'unsafe-eval'"]);
   });
 
   it("counts a rule as enforced when any of several policies imposes it; report-only enforces nothing", () => {
-    const two = judgeCsp(["default-src 'self' 'unsafe-inline'; frame-ancestors 'self'", "default-src 'none'; base-uri 'none'; form-action 'self'"], []);
+    const two = judgeCsp(["default-src 'self' 'unsafe-inline'; frame-ancestors 'self'", "default-src 'none'; base-uri 'none'; form-action 'self'"], [], "example.test");
     assert.deepEqual(two.evidence.issues, []);
-    assert.match(judgeCsp([], ["default-src 'self'"]).summary, /Report-Only/);
+    assert.match(judgeCsp([], ["default-src 'self'"], "example.test").summary, /Report-Only/);
   });
 });
 
