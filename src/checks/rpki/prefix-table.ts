@@ -14,9 +14,17 @@
  */
 import { ipv4Key, type ParsedPrefix } from "./prefix.ts";
 
+/** Several entries under one prefix (MOAS routes, ROAs for several ASes); a lone entry is stored bare, saving an array per prefix. */
+class Several<T> {
+  readonly values: T[];
+  constructor(values: T[]) {
+    this.values = values;
+  }
+}
+
 interface Level<K, T> {
   length: number;
-  entries: Map<K, T[]>;
+  entries: Map<K, T | Several<T>>;
 }
 
 /** Levels sorted longest first, so that the first hit is the longest match. */
@@ -31,9 +39,14 @@ function levelFor<K, T>(levels: Level<K, T>[], length: number): Level<K, T> {
 }
 
 function put<K, T>(level: Level<K, T>, key: K, value: T): void {
-  const list = level.entries.get(key);
-  if (list) list.push(value);
-  else level.entries.set(key, [value]);
+  const present = level.entries.get(key);
+  if (present === undefined) level.entries.set(key, value);
+  else if (present instanceof Several) present.values.push(value);
+  else level.entries.set(key, new Several([present, value]));
+}
+
+function valuesOf<T>(stored: T | Several<T>): T[] {
+  return stored instanceof Several ? stored.values : [stored];
 }
 
 export interface Covering<T> {
@@ -41,7 +54,8 @@ export interface Covering<T> {
   values: T[];
 }
 
-export class PrefixTable<T> {
+/** T must not be undefined (a missing key reads as undefined). */
+export class PrefixTable<T extends object | string | number | boolean> {
   /** IPv4 levels keyed by the prefix's first bits as a number, IPv6 levels by its bits as a string. */
   readonly #v4: Level<number, T>[] = [];
   readonly #v6: Level<string, T>[] = [];
@@ -67,18 +81,18 @@ export class PrefixTable<T> {
     if (target.family === 4) {
       for (const level of this.#v4) {
         if (level.length > target.length) continue;
-        const values = level.entries.get(ipv4Key(target.value, level.length));
-        if (values) {
-          found.push({ length: level.length, values });
+        const stored = level.entries.get(ipv4Key(target.value, level.length));
+        if (stored !== undefined) {
+          found.push({ length: level.length, values: valuesOf(stored) });
           if (first) break;
         }
       }
     } else {
       for (const level of this.#v6) {
         if (level.length > target.length) continue;
-        const values = level.entries.get(target.bits.slice(0, level.length));
-        if (values) {
-          found.push({ length: level.length, values });
+        const stored = level.entries.get(target.bits.slice(0, level.length));
+        if (stored !== undefined) {
+          found.push({ length: level.length, values: valuesOf(stored) });
           if (first) break;
         }
       }
