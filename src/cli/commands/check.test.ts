@@ -133,6 +133,36 @@ describe("baseline check (in process)", () => {
     assert.equal(checked, 0, "nothing was checked");
   });
 
+  it("runs --suite all as web then mail, leaving out a suite without checks with one note", async () => {
+    const suites: string[] = [];
+    const streams = io((domain, suite) => {
+      suites.push(suite);
+      return standIn({})(domain, suite);
+    });
+    assert.equal(await runCheckCommand(["a.example"], flags({ suite: "all", json: true }), streams), 0);
+    assert.deepEqual(suites, ["web"]);
+    assert.equal(streams.stderr.text, "baseline: the mail suite has no checks yet; only web is checked\n");
+  });
+
+  it("colours a terminal's report unless NO_COLOR is set, and never a pipe's", async () => {
+    const run = async (tty: boolean): Promise<string> => {
+      const streams = { ...io(standIn({ "a.example": "failed" }), sink(tty)), colour: undefined };
+      await runCheckCommand(["a.example"], flags(), streams);
+      return streams.stdout.text;
+    };
+    const saved = process.env.NO_COLOR;
+    try {
+      delete process.env.NO_COLOR;
+      assert.ok((await run(true)).includes("\u001b[31mFAIL"));
+      assert.ok(!(await run(false)).includes("\u001b["));
+      process.env.NO_COLOR = "1";
+      assert.ok(!(await run(true)).includes("\u001b["));
+    } finally {
+      if (saved === undefined) delete process.env.NO_COLOR;
+      else process.env.NO_COLOR = saved;
+    }
+  });
+
   it("refuses a suite without checks, naming it", async () => {
     await assert.rejects(runCheckCommand(["a.example"], flags({ suite: "mail" }), io(standIn({}))), (error: Error) => error instanceof UsageError && /mail suite has no checks yet/.test(error.message));
   });
@@ -173,6 +203,10 @@ describe("baseline check (process): input errors", () => {
     assertInputError(baseline(["check"]), /give at least one domain/);
     assertInputError(baseline(["check", "example.org", "--suite", "ftp"]), /--suite/);
     assertInputError(baseline(["check", "example.org", "--rpki-vrps", "vrps.json"]), /^baseline: --rpki-vrps needs --bgp-origins too/);
+  });
+
+  it("baseline serve names a bad check option before it opens anything", () => {
+    assertInputError(baseline(["serve", "--port", "0", "--ca-file", "missing.pem"]), /^baseline: --ca-file missing\.pem: cannot read it \(ENOENT\)$/);
   });
 });
 
