@@ -54,7 +54,8 @@ export function judgeReferrerPolicy(response: HttpResponse): Omit<AddressVerdict
   const known = tokens.filter((token) => GOOD_REFERRER.has(token) || WARN_REFERRER.has(token) || BAD_REFERRER.has(token));
   const policy = known.at(-1);
   const evidence = { referrerPolicy: tokens.slice(0, 8).map((token) => boundedText(token, 100)), effective: policy ?? null };
-  if (tokens.length === 0) return { status: "failed", summary: "no Referrer-Policy header", evidence };
+  // Without the header browsers use strict-origin-when-cross-origin; internet.nl only recommends setting it.
+  if (tokens.length === 0) return { status: "warning", summary: "no Referrer-Policy header (browsers then use strict-origin-when-cross-origin)", evidence };
   if (policy === undefined) return { status: "failed", summary: "the Referrer-Policy header has no valid policy", evidence };
   if (GOOD_REFERRER.has(policy)) return { status: "passed", summary: `Referrer-Policy is ${policy}`, evidence };
   if (WARN_REFERRER.has(policy)) return { status: "warning", summary: `Referrer-Policy is ${policy}, which sends the origin to other sites`, evidence };

@@ -59,6 +59,7 @@ describe("security headers", () => {
     assert.equal(verdict("unsafe-url, same-origin, some-future-policy"), "passed");
     assert.equal(verdict("same-origin, unsafe-url"), "failed");
     assert.equal(verdict("nonsense"), "failed");
+    assert.equal(judgeReferrerPolicy(responseWith([])).status, "warning");
   });
 });
 
