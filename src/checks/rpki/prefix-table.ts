@@ -7,10 +7,10 @@
  * some range matches, not which entries or how long) and rather than a
  * dependency: it is one job in a few lines. It is a prefix trie with its
  * levels kept as hash maps: one Map per prefix length, keyed by the prefix
- * bits (a number for IPv4, a '0'/'1' string for IPv6). A lookup probes only the lengths that occur (at most 33 for IPv4,
- * 129 for IPv6; real VRP sets use about 25 and 40), so it costs a few dozen
- * Map reads, and 500,000 prefixes take 500,000 keys instead of the millions
- * of nodes a one-bit-per-level trie would allocate.
+ * bits (a number for IPv4, a '0'/'1' string for IPv6). A lookup probes only
+ * the lengths that occur (at most 33 for IPv4, 129 for IPv6), so it costs a
+ * few dozen Map reads, and 500,000 prefixes take 500,000 keys instead of the
+ * millions of nodes a one-bit-per-level trie would allocate.
  */
 import { ipv4Key, type ParsedPrefix } from "./prefix.ts";
 
