@@ -71,7 +71,7 @@ function baselineView(a: TlsAssessment) {
   const suites = new Set(a.suites.flatMap((list) => list.suites.map((s) => s.code)));
   const curves = new Set([...a.groups.tls13, ...a.groups.ecdhe].filter((g) => !g.name.startsWith("ffdhe")).map((g) => CURVE_NAMES[g.name] ?? g.name));
   const dh = new Set([...a.groups.tls13, ...a.groups.dhe].map((g) => g.name).filter((name) => name.startsWith("ffdhe")));
-  const dhSizes = new Set(a.groups.dhe.map((g) => g.bits));
+  const dhSizes = new Set(a.groups.dhe.map((g) => `${g.bits}-bit`));
   const legacy = a.versions.filter((v) => v.accepted && v.code !== 0x0304);
   return {
     versions: a.acceptedVersions.map((v) => v.replace("TLS ", "TLS")).join(" "),
@@ -97,7 +97,7 @@ function testsslView(findings: Finding[]) {
     curves: new Set(get("PFS_ECDHE_curves").split(/\s+/).filter(Boolean)),
     dh: new Set(get("DH_groups").split(/\s+/).filter(Boolean)),
     // testssl.sh names only RFC 7919 groups; its per-cipher lines give the size of the DH group used ("DH 1024").
-    dhSizes: new Set(findings.filter((f) => /^cipher_x[0-9a-f]+$/.test(f.id)).flatMap((f) => /\sDH (\d+)\s/.exec(f.finding)?.[1] ?? []).map(Number)),
+    dhSizes: new Set(findings.filter((f) => /^cipher_x[0-9a-f]+$/.test(f.id)).flatMap((f) => /\sDH (\d+)\s/.exec(f.finding)?.[1] ?? []).map((bits) => `${bits}-bit`)),
     secureRenegotiation: /supported/.test(get("secure_renego")) && !/not supported/i.test(get("secure_renego")),
     compression: !/not vulnerable/.test(get("CRIME_TLS")),
     ems: /extended master secret/.test(get("TLS_extensions")),
