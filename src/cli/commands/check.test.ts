@@ -223,6 +223,7 @@ describe("baseline check: option errors name the option", () => {
     await refuses({ bgpOrigins: join(work, "origins.txt") }, /^--bgp-origins needs --rpki-vrps too/);
     await refuses({ dkimSelectors: "a b" }, /^--dkim-selectors a b: expected DNS labels/);
     await refuses({ resolver: "nowhere" }, /^--resolver nowhere: expected an IP address/);
+    await refuses({ html: join(work, "no-such-folder", "report.html") }, /^--html .*report\.html: cannot write there \(ENOENT\)$/);
   });
 });
 

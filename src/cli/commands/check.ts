@@ -12,7 +12,8 @@
  * out with one note on stderr (and `--suite mail` alone exits 2 saying so),
  * rather than printing a report with nothing in it.
  */
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { inOrder, type BatchProgress } from "../../checks/batch.ts";
 import { DEFAULT_DOMAIN_DEADLINE_MS, DEFAULT_TIMEOUT_MS, defaultSettings, normalizeDomain, type CheckSettings } from "../../checks/context.ts";
@@ -94,6 +95,7 @@ export async function runCheckCommand(positional: readonly string[], flags: Chec
   const timeoutMs = positiveInteger(flags.timeout, "--timeout");
   const concurrency = positiveInteger(flags.concurrency, "--concurrency");
   if (flags.dkimSelectors !== undefined) parseSelectors(flags.dkimSelectors);
+  if (flags.html) assertWritableFolder(flags.html);
   const suites = suitesToRun(flags.suite, io.stderr);
   const settings = io.settings ?? buildSettings(flags, timeoutMs);
   const check = io.check ?? checkAndScore;
@@ -152,6 +154,15 @@ export function parseDomainList(text: string, source: string): string[] {
     }
   });
   return domains;
+}
+
+/** A report that cannot be written is said before the checks run, not after an hour of them. */
+function assertWritableFolder(path: string): void {
+  try {
+    accessSync(dirname(resolve(path)), constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--html ${path}: cannot write there (${error instanceof Error && "code" in error ? String(error.code) : String(error)})`);
+  }
 }
 
 function parseSelectors(list: string): string[] {
