@@ -142,10 +142,19 @@ describe("web HTTP checks", { skip }, () => {
     httpsPort = await start(() => httpsServer(certificate, (_req, res) => serve(res, 200, GOOD_HEADERS, PAGE)), false);
     const results = await run("half.example.test", { A: ["127.0.0.1"], AAAA: ["::1"] }, { http: httpPort, https: httpsPort });
     assert.equal(result(results, "web.ipv6.reachable").status, "failed");
-    assert.equal(result(results, "web.ipv6.reachable").summary, `not reachable on port ${httpsPort}`);
+    assert.equal(result(results, "web.ipv6.reachable").summary, `not reachable on port ${httpsPort}, which IPv4 serves`);
     assert.equal(result(results, "web.ipv6.same-content").status, "failed");
     assert.equal(result(results, "web.https.available").status, "failed");
     assert.match(result(results, "web.https.available").summary, /^::1: HTTPS does not answer: .*connection refused$/);
+  });
+
+  it("pass an IPv6-only site: reachable on the ports it serves, nothing over IPv4 to differ from", async () => {
+    if (!certificate) return;
+    const httpsPort = await start(() => httpsServer(certificate, (_req, res) => serve(res, 200, GOOD_HEADERS, PAGE)));
+    const results = await run("v6only.example.test", { AAAA: ["::1"] }, { http: httpsPort, https: httpsPort });
+    assert.equal(result(results, "web.ipv6.reachable").status, "passed");
+    assert.equal(result(results, "web.ipv6.same-content").summary, "v6only.example.test has no IPv4 address, so the IPv6 site is the only one");
+    assert.equal(result(results, "web.ipv6.same-content").status, "passed");
   });
 
   it("refuse loopback targets unless private targets are allowed", async () => {

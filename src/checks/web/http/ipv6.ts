@@ -1,10 +1,11 @@
 /**
- * The web server over IPv6: every IPv6 address answers on the ports the web
- * server answers on anywhere (80 and 443, or 443 alone for an HTTPS-only
- * site), and serves the same page as over IPv4. A TCP connection counts as
- * reachable even when the HTTP exchange then fails (internet.nl tests a
- * TCP connect). Without AAAA records both are not tested (web.ipv6.aaaa
- * reports the missing records).
+ * The web server over IPv6, as internet.nl tests it: every IPv6 address
+ * answers on 80 or 443, and on each of those ports that the IPv4 addresses
+ * answer on (an HTTPS-only site needs only 443); and it serves the same page
+ * as over IPv4. A TCP connection counts as reachable even when the HTTP
+ * exchange then fails (internet.nl tests a TCP connect). Without AAAA
+ * records both are not tested (web.ipv6.aaaa reports the missing records);
+ * an IPv6-only site has nothing to differ from and passes same-content.
  */
 import type { DomainContext } from "../../context.ts";
 import { headerValues, HttpProbeError, type HttpResponse } from "../../http/client.ts";
@@ -64,19 +65,22 @@ export const ipv6Reachable: CheckDefinition = {
     if (none) return none;
     const ports = webPorts(ctx);
     const probes = await probeAll(ctx, addresses.all);
-    const expectHttp = probes.some((entry) => entry.http.reachable);
-    const expectHttps = probes.some((entry) => entry.https.reachable);
+    const v4 = probes.filter((entry) => !entry.address.includes(":"));
+    // The ports IPv4 serves must be served over IPv6 too.
+    const expectHttp = v4.some((entry) => entry.http.reachable);
+    const expectHttps = v4.some((entry) => entry.https.reachable);
     const verdicts = probes.filter((entry) => entry.address.includes(":")).map((entry): AddressVerdict => {
       const missing = [...(expectHttp && !entry.http.reachable ? [ports.http] : []), ...(expectHttps && !entry.https.reachable ? [ports.https] : [])];
       const evidence = {
         http: { port: ports.http, reachable: entry.http.reachable, error: entry.http.error },
         https: { port: ports.https, reachable: entry.https.reachable, error: entry.https.error },
       };
-      if (!expectHttp && !expectHttps) return { address: entry.address, status: "failed", summary: "no web server answers on port 80 or 443", evidence };
-      if (missing.length > 0) return { address: entry.address, status: "failed", summary: `not reachable on port ${missing.join(" and ")}`, evidence };
-      return { address: entry.address, status: "passed", summary: `reachable on port ${[expectHttp ? ports.http : null, expectHttps ? ports.https : null].filter((port) => port !== null).join(" and ")}`, evidence };
+      const open = [entry.http.reachable ? ports.http : null, entry.https.reachable ? ports.https : null].filter((port) => port !== null);
+      if (open.length === 0) return { address: entry.address, status: "failed", summary: `not reachable on port ${ports.http} or ${ports.https}`, evidence };
+      if (missing.length > 0) return { address: entry.address, status: "failed", summary: `not reachable on port ${missing.join(" and ")}, which IPv4 serves`, evidence };
+      return { address: entry.address, status: "passed", summary: `reachable on port ${open.join(" and ")}`, evidence };
     });
-    return combine(verdicts, { expectedPorts: { http: expectHttp, https: expectHttps } });
+    return combine(verdicts, { ipv4Ports: [expectHttp ? ports.http : null, expectHttps ? ports.https : null].filter((port) => port !== null) });
   },
 };
 
@@ -96,7 +100,9 @@ export const ipv6SameContent: CheckDefinition = {
     const addresses = await webAddresses(ctx);
     const none = noIpv6(ctx, addresses);
     if (none) return none;
-    if (addresses.found.ipv4.length === 0) return { status: "not_tested", summary: `${ctx.domain} has no IPv4 address to compare the IPv6 site with`, evidence: { ipv4: [] } };
+    if (addresses.found.ipv4.length === 0 && addresses.found.refused.length === 0) {
+      return { status: "passed", summary: `${ctx.domain} has no IPv4 address, so the IPv6 site is the only one`, evidence: { ipv4: [] } };
+    }
     const probes = await probeAll(ctx, addresses.all);
     const v4 = probes.filter((entry) => !entry.address.includes(":"));
     const v6 = probes.filter((entry) => entry.address.includes(":"));

@@ -180,6 +180,8 @@ describe("page similarity", () => {
     assert.ok(similarity(page, page.replace("abc123", "zzz999")) > 0.99);
     assert.ok(similarity(page, "<html><body><h1>503 Service Unavailable</h1></body></html>") < 0.5);
     assert.equal(similarity("", ""), 1);
+    const viewState = (value: string): string => `<form><input type="hidden" name="__VIEWSTATE" value="${value}"><p>short form</p></form>`;
+    assert.equal(similarity(viewState("a".repeat(5000)), viewState("b/c+d".repeat(3000))), 1);
   });
   it("decodes a compressed body, and leaves bytes it cannot decode as they are", () => {
     assert.equal(bodyText(gzipSync("hello"), "gzip"), "hello");

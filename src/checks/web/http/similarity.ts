@@ -4,7 +4,9 @@
  * the same 2·matches/total ratio over word and punctuation tokens counted as
  * multisets (order ignored), linear in the page size, with the tokens of
  * each page capped. Pages that differ only in a nonce or a timestamp stay
- * near 1; a different page or an error page falls far below 0.9.
+ * near 1; a different page or an error page falls far below 0.9. As
+ * internet.nl, it first drops what differs on every load by design: nonce
+ * attributes and ASP.NET's __VIEWSTATE field.
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 
@@ -19,10 +21,17 @@ export function tokens(text: string): string[] {
   return found;
 }
 
+/** The page without per-load noise: nonce="..." attributes and __VIEWSTATE inputs. */
+export function withoutNoise(html: string): string {
+  return html
+    .replace(/\snonce\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi, "")
+    .replace(/<input\b[^>]*\bname\s*=\s*["']?__VIEWSTATE["']?[^>]*>/gi, "");
+}
+
 /** 2·|A∩B| / (|A|+|B|) over token multisets; 1 for two empty pages. */
 export function similarity(a: string, b: string): number {
-  const left = tokens(a);
-  const right = tokens(b);
+  const left = tokens(withoutNoise(a));
+  const right = tokens(withoutNoise(b));
   if (left.length + right.length === 0) return 1;
   const counts = new Map<string, number>();
   for (const token of left) counts.set(token, (counts.get(token) ?? 0) + 1);
