@@ -3,7 +3,7 @@
  * as internet.nl tests them: every web address of the domain must answer
  * HTTPS on 443; HTTP on 80 must redirect to HTTPS on the same host first
  * (a web server that does not listen on 80 at all, while HTTPS answers,
- * passes: it offers nothing but HTTPS); compression is only reported
+ * passes: it offers nothing but HTTPS; one without HTTPS fails); compression is only reported
  * (BREACH needs compression plus secrets reflected in the body, which a
  * black-box test cannot see).
  */
@@ -50,13 +50,10 @@ export const httpsRedirect: CheckDefinition = {
       httpsAnswers(ctx, addresses.all),
     ]);
     const verdicts = plain.map((answer, index): AddressVerdict => {
-      const httpsAnswers = secure[index]?.response !== null;
-      if (!answer.response) {
-        // internet.nl: nothing on port 80 while HTTPS answers means the server offers only HTTPS.
-        return httpsAnswers
-          ? { address: answer.address, status: "passed", summary: "HTTP does not answer and HTTPS does: only HTTPS is offered", evidence: { http: answer.error } }
-          : { address: answer.address, status: "failed", summary: "neither HTTP nor HTTPS answers", evidence: { http: answer.error } };
-      }
+      const https = secure[index];
+      // internet.nl: without HTTPS there is nothing to force; HTTPS without HTTP on port 80 offers only HTTPS (passes).
+      if (!https?.response) return { address: answer.address, status: "failed", summary: "HTTPS does not answer, so HTTP cannot redirect to it", evidence: { https: https?.error ?? null } };
+      if (!answer.response) return { address: answer.address, status: "passed", summary: "HTTP does not answer and HTTPS does: only HTTPS is offered", evidence: { http: answer.error } };
       return { address: answer.address, ...judgeRedirect(ctx, answer.response) };
     });
     return combine(verdicts, { port: webPorts(ctx).http });
