@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { assessTls } from "./assess.ts";
-import { GROUP, TLS12 } from "./client-hello.ts";
-import { alertRecord, hasOpenSsl, onClientHello, OpenSslLab, parseClientHello, scriptedServer, serverHelloRecord } from "./fixtures/openssl-server.ts";
+import { GROUP, TLS12, TLS13 } from "./client-hello.ts";
+import { alertRecord, hasOpenSsl, onClientHello, OpenSslLab, parseClientHello, scriptedServer, serverHelloRecord, u16 } from "./fixtures/openssl-server.ts";
+import { HELLO_RETRY_REQUEST_RANDOM } from "./server-hello.ts";
 import { groupName } from "./named-groups.ts";
 
 const names = (codes: readonly number[]) => codes.map(groupName);
@@ -144,6 +145,29 @@ describe("assessTls against hostile servers: bounded errors, never a hang", () =
     assert.ok(most > 2 && most <= 8, `${most} connections at once by default`);
     assert.deepEqual(limited.suites, free.suites);
     assert.deepEqual(limited.acceptedVersions, ["TLS 1.2"]);
+  });
+
+  it("finds X25519MLKEM768 by a HelloRetryRequest when the server resets the large hello with the hybrid share", async () => {
+    const port = await serve((socket) =>
+      onClientHello(socket, (record) => {
+        const hello = parseClientHello(record);
+        const tls13 = record.includes(Buffer.from([0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04]));
+        if (!tls13 || !hello.suites.includes(0x1301)) {
+          socket.end(alertRecord(70));
+          return;
+        }
+        if (record.length > 1500) {
+          socket.resetAndDestroy(); // a middlebox that cannot take a 1.7 KB hello
+          return;
+        }
+        const hybrid = record.includes(u16(GROUP.x25519mlkem768));
+        const extensions: [number, Buffer][] = [[43, u16(TLS13)], [51, hybrid ? u16(GROUP.x25519mlkem768) : Buffer.concat([u16(GROUP.x25519), u16(32), Buffer.alloc(32, 1)])]];
+        socket.end(serverHelloRecord(TLS12, 0x1301, 0, extensions, hybrid ? HELLO_RETRY_REQUEST_RANDOM : undefined));
+      }),
+    );
+    const result = await assessTls("127.0.0.1", port, { timeoutMs: 1000 });
+    assert.deepEqual(result.acceptedVersions, ["TLS 1.3"]);
+    assert.deepEqual(result.hybridKeyExchange, { supported: true, chosen: "X25519MLKEM768", error: null });
   });
 
   it("stops everything when the signal is aborted", async () => {

@@ -189,17 +189,22 @@ export interface HybridSupport {
  * pick either without a HelloRetryRequest; a server preferring the hybrid group but
  * taking the X25519 share it was given would be missed by offering the group alone,
  * which is why the share is sent rather than left to a HelloRetryRequest.
+ *
+ * Some servers and middleboxes choke on a hello that large (the 1216-byte share makes
+ * it about 1.7 KB). When that hello fails, a second one lists the group in
+ * supported_groups with only an X25519 share: a HelloRetryRequest selecting
+ * X25519MLKEM768 then also counts as support.
  */
 export async function hybridKeyExchange(host: string, port: number, options: ProbeOptions = {}): Promise<HybridSupport> {
-  const result = await offer(host, port, {
-    ...options,
-    version: TLS13,
-    suites: TLS13_SUITE_CODES,
-    groups: [GROUP.x25519mlkem768, GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1],
-    keyShares: [GROUP.x25519mlkem768, GROUP.x25519],
-  });
-  if ("error" in result) return { supported: null, chosen: null, error: result.error };
-  if ("refused" in result) return { supported: false, chosen: null, error: null };
-  const group = result.accepted.hello.keyShareGroup;
+  const groups = [GROUP.x25519mlkem768, GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1];
+  const full = await offer(host, port, { ...options, version: TLS13, suites: TLS13_SUITE_CODES, groups, keyShares: [GROUP.x25519mlkem768, GROUP.x25519] });
+  if ("accepted" in full) return answerOf(full.accepted.hello.keyShareGroup);
+  const small = await offer(host, port, { ...options, version: TLS13, suites: TLS13_SUITE_CODES, groups, keyShares: [GROUP.x25519] });
+  if ("accepted" in small) return answerOf(small.accepted.hello.keyShareGroup);
+  if ("error" in small) return { supported: null, chosen: null, error: small.error };
+  return "error" in full ? { supported: null, chosen: null, error: full.error } : { supported: false, chosen: null, error: null };
+}
+
+function answerOf(group: number | null): HybridSupport {
   return { supported: group === GROUP.x25519mlkem768, chosen: group === null ? null : groupName(group), error: null };
 }
