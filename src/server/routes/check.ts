@@ -216,7 +216,12 @@ function form(t: Translate, values: { domain: string; suite: Suite }): SafeHtml 
   return html`<form method="get" action="/check" class="inline check-form">
     <div><label for="check-domain">${t("check.domain")}</label><input id="check-domain" name="domain" type="text" value="${values.domain}" placeholder="example.org" required autocomplete="url" spellcheck="false" style="min-width:18rem"></div>
     <div><label for="check-suite">${t("check.suite")}</label><select id="check-suite" name="suite">
-      ${SUITES.map((suite) => html`<option value="${suite}"${suite === values.suite ? " selected" : ""}${checksOf(suite).length === 0 ? " disabled" : ""}>${t(`check.suite.${suite}`)}</option>`)}
+      ${SUITES.map((suite) => {
+        // A suite whose checks are not written yet is shown, but cannot be chosen.
+        const ready = checksOf(suite).length > 0;
+        const name = t(`check.suite.${suite}`);
+        return html`<option value="${suite}"${suite === values.suite ? " selected" : ""}${ready ? "" : " disabled"}>${ready ? name : t("check.suite.unavailable", { suite: name })}</option>`;
+      })}
     </select></div>
     <div><button type="submit">${t("check.run")}</button></div>
   </form>`;
