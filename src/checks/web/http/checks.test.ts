@@ -246,6 +246,7 @@ describe("web HTTP checks against hostile servers", { skip }, () => {
     const test = result(results, "web.security-txt");
     assert.equal(test.status, "failed");
     assert.match(test.summary, /larger than 100 KiB; reading stopped there/);
+    assert.deepEqual((test.evidence.fields as unknown[]).length, 32, "the complete lines read are parsed (evidence capped at 32 fields)");
     assert.equal(test.evidence.bytesRead, 100 * 1024);
     assert.ok(Date.now() - began < 2000, `took ${Date.now() - began} ms`);
     assert.ok(sent < 20 * 1024 * 1024, `the server got to send ${sent} bytes`);

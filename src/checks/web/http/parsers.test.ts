@@ -5,7 +5,7 @@ import type { HttpResponse } from "../../http/client.ts";
 import { judgeCsp, parseCsp } from "./csp.ts";
 import { judgeContentTypeOptions, judgeFrameOptions, judgeReferrerPolicy } from "./headers.ts";
 import { judgeHsts, parseHsts } from "./hsts.ts";
-import { contentTypeProblem } from "./security-txt.ts";
+import { contentTypeProblem, judgeSecurityTxt } from "./security-txt.ts";
 import { invalidUtf8Lines, parseSecurityTxt } from "./security-txt-parse.ts";
 import { bodyText, similarity } from "./similarity.ts";
 
@@ -163,6 +163,13 @@ describe("security.txt parser (RFC 9116)", () => {
     assert.deepEqual(invalidUtf8Lines(body), [3, 5]);
     assert.deepEqual(parseSecurityTxt(body, now).errors, ["line 3: not valid UTF-8", "line 5: not valid UTF-8", 'line 5: not a field ("Name: value"), a comment or an empty line']);
   });
+  it("does not parse an HTML answer, only reports its type", () => {
+    const html = { ...responseWith([["content-type", "text/html"]]), body: Buffer.from("<html>\n<body>not found</body>\n</html>\n") };
+    const judged = judgeSecurityTxt(html, false, now);
+    assert.equal(judged.status, "failed");
+    assert.deepEqual(judged.evidence.errors, ["Content-Type is text/html, not text/plain"]);
+  });
+
   it("requires text/plain with charset=utf-8", () => {
     assert.equal(contentTypeProblem("text/plain; charset=UTF-8"), null);
     assert.equal(contentTypeProblem('Text/Plain;charset="utf-8"'), null);

@@ -4,8 +4,10 @@
  * error: RFC 9116 requires /.well-known/, as internet.nl does); redirects followed (at most 10, HTTPS only) and recorded;
  * status 200; Content-Type text/plain (a charset other than utf-8 fails, a
  * missing one warns, as in internet.nl's validator); at most the first
- * 100 KiB read (a larger file fails: reading stops at the cap); then the
- * fields (security-txt-parse.ts). One address is asked: the file is the
+ * 100 KiB read (a larger file fails: reading stops at the cap, and the
+ * complete lines read are parsed); then the fields (security-txt-parse.ts),
+ * unless the answer is not text/plain (an HTML page would only flood the
+ * report with line errors). One address is asked: the file is the
  * site's, and the other checks test every address.
  */
 import type { DomainContext } from "../../context.ts";
@@ -49,17 +51,22 @@ export function judgeSecurityTxt(response: HttpResponse, legacy: boolean, now: n
   const typeProblem = contentTypeProblem(headerValues(response, "content-type")[0]);
   // sectxt (internet.nl) accepts text/plain without a charset; RFC 9116 asks for charset=utf-8, so that is a warning.
   if (typeProblem) (typeProblem.includes("no charset") ? warnings : errors).push(typeProblem);
+  const contentType = headerValues(response, "content-type")[0] ?? null;
+  // Not text/plain: most likely an HTML page (a soft 404); its lines would only flood the report, as internet.nl reasons.
+  if (typeProblem && !typeProblem.includes("charset")) return finish(errors, warnings, { contentType, bytesRead: response.body.length, truncated: response.bodyTruncated });
+  let body = response.body;
   if (response.bodyTruncated) {
     errors.push(`the file is larger than ${SECURITY_TXT_LIMIT / 1024} KiB; reading stopped there`);
-    return finish(errors, warnings, { contentType: headerValues(response, "content-type")[0] ?? null, bytesRead: response.body.length, truncated: true });
+    // Parse the complete lines read, so the evidence still shows the fields.
+    body = body.subarray(0, body.lastIndexOf(0x0a) + 1);
   }
-  const parsed = parseSecurityTxt(response.body, now, [firstUrl, response.url]);
+  const parsed = parseSecurityTxt(body, now, [firstUrl, response.url]);
   errors.push(...parsed.errors);
   warnings.push(...parsed.warnings);
   return finish(errors, warnings, {
-    contentType: headerValues(response, "content-type")[0] ?? null,
+    contentType,
     bytesRead: response.body.length,
-    truncated: false,
+    truncated: response.bodyTruncated,
     signed: parsed.signed,
     ...(parsed.signed ? { signatureVerified: false } : {}),
     expires: parsed.expires,
