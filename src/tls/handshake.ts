@@ -293,9 +293,7 @@ export async function probeClientRenegotiation(address: string, port: number, op
       const timer = setTimeout(() => done(false, `the server did not complete the renegotiation within ${options.timeoutMs} ms`), options.timeoutMs);
       const onAbort = (): void => done(false, "aborted before the renegotiation finished");
       options.signal?.addEventListener("abort", onAbort, { once: true });
-      // Errors after secureConnect reach here: a refused renegotiation is the expected way to fail.
-      socket.removeAllListeners("error");
-      socket.removeAllListeners("close");
+      // A refused renegotiation is the expected way to fail (open()'s own listeners only tidy up by then).
       socket.on("error", (error: Error) => done(false, `refused: ${tlsReason(error)}`));
       socket.on("close", () => done(false, "refused: the server closed the connection"));
       const started = socket.renegotiate({ rejectUnauthorized: false }, (error: Error | null) => {
