@@ -2,13 +2,17 @@
 # Installs the Debian packages Baseline's tests use, once: LibreOffice Writer
 # (headless) opens generated Word files in the slow test group, and Chromium
 # runs the observatory's end-to-end tests (playwright-core drives it); openssl
-# s_server is the TLS prober's lab server.
+# s_server is the TLS prober's lab server; nginx, testssl.sh and iproute2 (ip,
+# tc) run the web lab (lab/net), its testssl.sh oracle and the throughput bench.
 # Idempotent: does nothing when the tools are already there.
 set -euo pipefail
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+PATH=$PATH:/usr/sbin:/sbin command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+command -v testssl >/dev/null 2>&1 || missing+=(testssl.sh)
+PATH=$PATH:/usr/sbin:/sbin command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: please install ${missing[*]} (needs apt-get as root); the tests that need them fail or skip without them" >&2

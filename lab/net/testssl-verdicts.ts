@@ -125,9 +125,9 @@ export function verdictsFromTestssl(findings: readonly TestsslFinding[]): Verdic
     else if (/VULNERABLE/.test(client)) verdicts["web.tls.client-renegotiation"] = "failed";
   }
 
-  // EMS matters for TLS 1.2 (TLS 1.3 always binds the session hash).
+  // EMS matters for TLS 1.2 (TLS 1.3 always binds the session hash): no verdict when -p says TLS 1.2 is off.
   const extensions = text("TLS_extensions");
-  if (extensions !== undefined && offered("TLS1_2")) {
+  if (extensions !== undefined && (offered("TLS1_2") || !found.has("TLS1_2"))) {
     verdicts["web.tls.ems"] = /extended master secret/i.test(extensions) ? "passed" : "failed";
   }
 
