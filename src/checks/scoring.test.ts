@@ -29,6 +29,13 @@ describe("category scores", () => {
     assert.deepEqual(category.deductions, [{ test: "b", points: 0, reason: "recommended, not scored: b is failed" }]);
   });
 
+  it("lists recommended tests that warn also when the category has nothing scored", () => {
+    const category = scoreCategory("web.appsecpriv", [result("a", "warning", "recommended"), result("b", "passed", "recommended")]);
+    assert.equal(category.score, null);
+    assert.equal(category.status, "warning");
+    assert.deepEqual(category.deductions.map((deduction) => deduction.test), ["a"]);
+  });
+
   it("has no score when nothing could be scored", () => {
     const category = scoreCategory("web.rpki", [result("a", "not_tested"), result("b", "not_tested")]);
     assert.equal(category.score, null);

@@ -25,7 +25,10 @@ export function scoreCategory(id: string, tests: readonly CheckResult[]): Catego
     const effective = test.weight === "recommended" && test.status === "failed" ? "warning" : test.status;
     status = status === "not_tested" ? effective : worse(status, effective);
   }
-  if (scored.length === 0) return { id, status, score: null, deductions };
+  const notScored = tests
+    .filter((test) => test.weight === "recommended" && (test.status === "failed" || test.status === "warning"))
+    .map((test) => ({ test: test.id, points: 0, reason: `recommended, not scored: ${test.summary}` }));
+  if (scored.length === 0) return { id, status, score: null, deductions: notScored };
   const share = 100 / scored.length;
   let earned = 0;
   for (const test of scored) {
@@ -36,11 +39,7 @@ export function scoreCategory(id: string, tests: readonly CheckResult[]): Catego
       deductions.push({ test: test.id, points: round(share), reason: `${test.status === "error" ? "could not be tested" : "failed"}: ${test.summary}` });
     }
   }
-  for (const test of tests) {
-    if (test.weight === "recommended" && (test.status === "failed" || test.status === "warning")) {
-      deductions.push({ test: test.id, points: 0, reason: `recommended, not scored: ${test.summary}` });
-    }
-  }
+  deductions.push(...notScored);
   return { id, status, score: Math.round(earned), deductions };
 }
 
