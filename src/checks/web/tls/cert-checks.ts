@@ -65,7 +65,7 @@ export const certPubkeyCheck: CheckDefinition = {
     const evidence = { keys: keys.slice(0, EVIDENCE_CAP).map((key) => ({ subject: key.subject, keyType: key.keyType, keyBits: key.keyBits, curve: key.curve, rating: key.rating })) };
     const offenders = keys.filter((key) => key.rating === rating);
     if (rating === "good" || rating === "sufficient") {
-      return { status: "passed", summary: `every certificate key is ${rating}: ${keys.map((key) => key.reason).slice(0, 4).join("; ")}`, evidence };
+      return { status: "passed", summary: `every certificate key is ${rating}: ${[...new Set(keys.map((key) => key.reason))].slice(0, 4).join("; ")}`, evidence };
     }
     return { status: RATING_STATUS[rating], summary: describeOffenders(offenders.map((key) => ({ subject: key.subject, reason: key.reason }))), evidence };
   }),
