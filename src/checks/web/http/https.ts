@@ -93,17 +93,21 @@ export const httpCompression: CheckDefinition = {
     const addresses = await webAddresses(ctx);
     const none = noAddressOutcome(ctx, addresses);
     if (none) return none;
-    const address = addresses.found.ipv4[0] ?? addresses.found.ipv6[0] ?? "";
-    let response: HttpResponse;
-    try {
-      response = await fetchShared(ctx, { scheme: "https", host: ctx.domain, address, port: webPorts(ctx).https, path: "/", acceptEncoding: OFFERED_CODINGS, bodyLimit: 0 });
-    } catch (error) {
-      const reason = error instanceof HttpProbeError || error instanceof Error ? error.message : String(error);
-      return { status: "not_tested", summary: `HTTPS did not answer, so compression could not be tested: ${reason}`, evidence: { address, error: reason } };
-    }
-    const codings = headerValues(response, "content-encoding").flatMap((value) => value.split(",")).map((value) => value.trim().toLowerCase()).filter((value) => value !== "" && value !== "identity");
-    const evidence = { address, url: response.url, offered: OFFERED_CODINGS, contentEncoding: codings, httpStatus: response.status };
-    if (codings.length === 0) return { status: "passed", summary: "the web server does not compress its answer over HTTPS", evidence };
-    return { status: "info", summary: `the web server compresses its answer over HTTPS (${codings.join(", ")}); with secrets in pages this can allow BREACH`, evidence };
+    const verdicts = await Promise.all(addresses.all.map((address) => compressionAt(ctx, address)));
+    return combine(verdicts, { offered: OFFERED_CODINGS });
   },
 };
+
+async function compressionAt(ctx: DomainContext, address: string): Promise<AddressVerdict> {
+  let response: HttpResponse;
+  try {
+    response = await fetchShared(ctx, { scheme: "https", host: ctx.domain, address, port: webPorts(ctx).https, path: "/", acceptEncoding: OFFERED_CODINGS, bodyLimit: 0 });
+  } catch (error) {
+    const reason = error instanceof HttpProbeError || error instanceof Error ? error.message : String(error);
+    return { address, status: "not_tested", summary: `HTTPS did not answer, so compression could not be tested: ${reason}`, evidence: { error: reason } };
+  }
+  const codings = headerValues(response, "content-encoding").flatMap((value) => value.split(",")).map((value) => value.trim().toLowerCase()).filter((value) => value !== "" && value !== "identity");
+  const evidence = { url: response.url, contentEncoding: codings, httpStatus: response.status };
+  if (codings.length === 0) return { address, status: "passed", summary: "the web server does not compress its answer over HTTPS", evidence };
+  return { address, status: "info", summary: `the web server compresses its answer over HTTPS (${codings.join(", ")}); with secrets in pages this can allow BREACH`, evidence };
+}

@@ -1,20 +1,19 @@
 /**
  * security.txt (RFC 9116) as internet.nl tests it: fetched over HTTPS from
  * /.well-known/security.txt, or else from the legacy /security.txt (an
- * error: RFC 9116 requires /.well-known/, as internet.nl does); redirects followed (at most 10, HTTPS only) and recorded;
- * status 200; Content-Type text/plain (a charset other than utf-8 fails, a
+ * error: RFC 9116 requires /.well-known/, as internet.nl does); redirects
+ * followed (at most 10, HTTPS only) and recorded; status 200; Content-Type text/plain (a charset other than utf-8 fails, a
  * missing one warns, as in internet.nl's validator); at most the first
  * 100 KiB read (a larger file fails: reading stops at the cap, and the
  * complete lines read are parsed); then the fields (security-txt-parse.ts),
  * unless the answer is not text/plain (an HTML page would only flood the
- * report with line errors). One address is asked: the file is the
- * site's, and the other checks test every address.
+ * report with line errors). Every address is asked, as internet.nl does.
  */
 import type { DomainContext } from "../../context.ts";
 import { headerValues, type HttpResponse } from "../../http/client.ts";
 import { followRedirects, webPorts, type FollowResult } from "../../http/fetch.ts";
 import type { CheckDefinition, CheckOutcome } from "../../types.ts";
-import { boundedText, noAddressOutcome, reasonOf, webAddresses } from "./common.ts";
+import { boundedText, combine, noAddressOutcome, reasonOf, webAddresses, type AddressVerdict } from "./common.ts";
 import { parseSecurityTxt } from "./security-txt-parse.ts";
 
 /** internet.nl reads the first 100 KB; RFC 9116 sets no size but a file this large is no contact file. */
@@ -92,27 +91,32 @@ export const securityTxt: CheckDefinition = {
     const addresses = await webAddresses(ctx);
     const none = noAddressOutcome(ctx, addresses);
     if (none) return none;
-    const address = addresses.found.ipv4[0] ?? addresses.found.ipv6[0] ?? "";
-    const attempts: Attempt[] = [];
-    for (const path of PATHS) {
-      const tried = await attempt(ctx, address, path);
-      attempts.push(tried);
-      if (tried.result?.response.status === 200) break;
-    }
-    const tried = attempts.map((entry) => ({
-      path: entry.path,
-      ...(entry.result
-        ? { status: entry.result.response.status, redirects: entry.result.hops.slice(0, -1).map((hop) => ({ url: hop.url, status: hop.status, location: hop.location === null ? null : boundedText(hop.location, 200) })) }
-        : { error: entry.error }),
-    }));
-    const found = attempts.find((entry) => entry.result?.response.status === 200);
-    if (!found?.result) {
-      if (attempts.every((entry) => entry.result === null)) {
-        return { status: "error", summary: `security.txt could not be fetched: ${attempts[0]?.error ?? "no answer"}`, evidence: { address, attempts: tried } };
-      }
-      return { status: "failed", summary: `no security.txt: ${tried.map((entry) => `${entry.path} ${"status" in entry ? `answers ${entry.status}` : "failed"}`).join(", ")}`, evidence: { address, attempts: tried } };
-    }
-    const judged = judgeSecurityTxt(found.result.response, found.path !== PATHS[0], ctx.settings.now(), found.result.hops[0]?.url);
-    return { ...judged, evidence: { address, url: found.result.response.url, attempts: tried, ...judged.evidence } };
+    const verdicts = await Promise.all(addresses.all.map((address) => securityTxtAt(ctx, address)));
+    return combine(verdicts);
   },
 };
+
+/** security.txt as one address serves it (internet.nl asks every address, as the other web checks do). */
+async function securityTxtAt(ctx: DomainContext, address: string): Promise<AddressVerdict> {
+  const attempts: Attempt[] = [];
+  for (const path of PATHS) {
+    const tried = await attempt(ctx, address, path);
+    attempts.push(tried);
+    if (tried.result?.response.status === 200) break;
+  }
+  const tried = attempts.map((entry) => ({
+    path: entry.path,
+    ...(entry.result
+      ? { status: entry.result.response.status, redirects: entry.result.hops.slice(0, -1).map((hop) => ({ url: hop.url, status: hop.status, location: hop.location === null ? null : boundedText(hop.location, 200) })) }
+      : { error: entry.error }),
+  }));
+  const found = attempts.find((entry) => entry.result?.response.status === 200);
+  if (!found?.result) {
+    if (attempts.every((entry) => entry.result === null)) {
+      return { address, status: "error", summary: `security.txt could not be fetched: ${attempts[0]?.error ?? "no answer"}`, evidence: { attempts: tried } };
+    }
+    return { address, status: "failed", summary: `no security.txt: ${tried.map((entry) => `${entry.path} ${"status" in entry ? `answers ${entry.status}` : "failed"}`).join(", ")}`, evidence: { attempts: tried } };
+  }
+  const judged = judgeSecurityTxt(found.result.response, found.path !== PATHS[0], ctx.settings.now(), found.result.hops[0]?.url);
+  return { address, ...judged, evidence: { url: found.result.response.url, attempts: tried, ...judged.evidence } };
+}
