@@ -285,6 +285,15 @@ describe("web HTTP checks against hostile servers", { skip }, () => {
     assert.equal(result(results, "web.security-txt").status, "error");
   });
 
+  it("end at the domain's deadline, before the per-step timeout", async () => {
+    const silent = await start(() => rawServer(() => undefined), false);
+    const began = Date.now();
+    const results = await run("slow.example.test", { A: ["127.0.0.1"] }, { http: silent, https: silent }, { timeoutMs: 10_000, domainDeadlineMs: 300 });
+    assert.ok(Date.now() - began < 1500, `took ${Date.now() - began} ms`);
+    assert.equal(result(results, "web.hsts").status, "error");
+    assert.match(result(results, "web.hsts").summary, /deadline of 300 ms passed/);
+  });
+
   it("fail HTTPS with a 10 MB header or garbage instead of TLS, each with its reason", async () => {
     if (!certificate) return;
     const big = await start(() => tlsRawServer(certificate, (socket) => {
