@@ -28,6 +28,8 @@ export interface CheckSettings {
   routing: RoutingData | null;
   /** Connections to one host in flight at once, per domain (TLS probes included). */
   connectionsPerHost: number;
+  /** The ports that stand in for 80 and 443 (tests on unprivileged ports; also in redirects without a port). */
+  webPorts: { http: number; https: number };
   /** Clock (tests). */
   now: () => number;
 }
@@ -44,6 +46,7 @@ export function defaultSettings(resolver: Resolver, overrides: Partial<CheckSett
     extraCa: [],
     routing: null,
     connectionsPerHost: 8,
+    webPorts: { http: 80, https: 443 },
     now: Date.now,
     ...overrides,
   };
