@@ -88,7 +88,7 @@ function baselineView(a: TlsAssessment) {
 
 function testsslView(findings: Finding[]) {
   const get = (id: string) => findings.find((f) => f.id === id)?.finding ?? "";
-  const versionIds: [string, string][] = [["SSLv3", "SSLv3"], ["TLS1", "TLS1.0"], ["TLS1_1", "TLS1.1"], ["TLS1_2", "TLS1.2"], ["TLS1_3", "TLS1.3"]];
+  const versionIds: [string, string][] = [["SSLv2", "SSLv2"], ["SSLv3", "SSLv3"], ["TLS1", "TLS1.0"], ["TLS1_1", "TLS1.1"], ["TLS1_2", "TLS1.2"], ["TLS1_3", "TLS1.3"]];
   const suites = new Set(findings.filter((f) => /^cipher_x[0-9a-f]+$/.test(f.id)).map((f) => Number.parseInt(f.id.slice("cipher_x".length), 16)));
   return {
     versions: versionIds.filter(([id]) => get(id).startsWith("offered")).map(([, name]) => name).join(" "),

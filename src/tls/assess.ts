@@ -11,10 +11,11 @@
  * silent, sends garbage, alerts mid-handshake or resets gives errors, not a hang.
  */
 import { suiteName } from "./cipher-suites.ts";
-import { PROTOCOL_VERSIONS, TLS12, TLS13, versionName } from "./client-hello.ts";
+import { PROTOCOL_VERSIONS, SSL2, TLS12, TLS13, versionName } from "./client-hello.ts";
 import { compression, type CompressionResult, sha1KeyExchange, type Sha1Result } from "./features.ts";
 import { dheGroups, type DheGroup, hybridKeyExchange, type HybridSupport, legacyCurves, tls13Groups } from "./key-exchange.ts";
 import { groupName } from "./named-groups.ts";
+import { probeSsl2, ssl2CipherName, type Ssl2Result } from "./sslv2.ts";
 import { acceptedSuites, createGate, DEFAULT_TIMEOUT_MS, offer, type OfferResult, type ProbeOptions, suitesFor } from "./probe.ts";
 
 export interface AssessOptions {
@@ -99,6 +100,14 @@ function named(code: number, name: string): NamedCode {
   return { code, name };
 }
 
+function ssl2Probe(result: Ssl2Result): VersionProbe {
+  const base = { version: "SSLv2", code: SSL2, secureRenegotiation: null, extendedMasterSecret: null };
+  if ("error" in result) return { ...base, accepted: false, suite: null, detail: null, error: result.error };
+  if ("refused" in result) return { ...base, accepted: false, suite: null, detail: result.refused.reason, error: null };
+  const first = result.accepted.ciphers[0];
+  return { ...base, accepted: true, suite: first === undefined ? null : named(first, ssl2CipherName(first)), detail: null, error: null };
+}
+
 function versionProbe(version: number, result: OfferResult): VersionProbe {
   const base = { version: versionName(version), code: version };
   if ("error" in result) return { ...base, accepted: false, suite: null, secureRenegotiation: null, extendedMasterSecret: null, detail: null, error: result.error };
@@ -139,11 +148,20 @@ export async function assessTls(address: string, port: number, options: AssessOp
   };
   const errors: string[] = [];
 
-  const versionResults = await Promise.all(
-    PROTOCOL_VERSIONS.map(async (version) => versionProbe(version, await offer(address, port, { ...probe, version, suites: suitesFor(version) }))),
-  );
+  const [ssl2, ...tlsResults] = await Promise.all([
+    probeSsl2(address, port, probe),
+    ...PROTOCOL_VERSIONS.map(async (version) => versionProbe(version, await offer(address, port, { ...probe, version, suites: suitesFor(version) }))),
+  ]);
+  const ssl2Result = ssl2Probe(ssl2);
+  const versionResults = [ssl2Result, ...tlsResults];
   for (const result of versionResults) if (result.error) errors.push(`${result.version}: ${result.error}`);
-  const accepted = versionResults.filter((result) => result.accepted).map((result) => result.code);
+  // SSLv3 to TLS 1.3: the versions the other probes speak.
+  const accepted = tlsResults.filter((result) => result.accepted).map((result) => result.code);
+  // SSLv2's cipher kinds come with its one hello; its order cannot be asked for.
+  const ssl2Suites: SuiteList[] =
+    "accepted" in ssl2
+      ? [{ version: "SSLv2", code: SSL2, suites: ssl2.accepted.ciphers.map((kind) => named(kind, ssl2CipherName(kind))), serverPreference: null, handshakes: 0, error: null }]
+      : [];
   const newestLegacy = [...accepted].reverse().find((version) => version !== TLS13) ?? null;
   const newestLegacyProbe = versionResults.find((result) => result.code === newestLegacy) ?? null;
 
@@ -186,9 +204,9 @@ export async function assessTls(address: string, port: number, options: AssessOp
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     handshakes,
-    acceptedVersions: accepted.map(versionName),
+    acceptedVersions: [...(ssl2Result.accepted ? [SSL2] : []), ...accepted].map(versionName),
     versions: versionResults,
-    suites,
+    suites: [...ssl2Suites, ...suites],
     groups: {
       tls13: (tls13?.groups ?? []).map((code) => named(code, groupName(code))),
       ecdhe: (curves?.groups ?? []).map((code) => named(code, groupName(code))),

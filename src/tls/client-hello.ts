@@ -14,6 +14,8 @@ import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
 import { EMPTY_RENEGOTIATION_INFO_SCSV } from "./cipher-suites.ts";
 
+/** SSL 2.0: its hello has another layout (sslv2.ts), so it is not among PROTOCOL_VERSIONS. */
+export const SSL2 = 0x0002;
 export const SSL3 = 0x0300;
 export const TLS10 = 0x0301;
 export const TLS11 = 0x0302;
@@ -23,6 +25,7 @@ export const TLS13 = 0x0304;
 export const PROTOCOL_VERSIONS: readonly number[] = [SSL3, TLS10, TLS11, TLS12, TLS13];
 
 const VERSION_NAMES = new Map([
+  [SSL2, "SSLv2"],
   [SSL3, "SSLv3"],
   [TLS10, "TLS 1.0"],
   [TLS11, "TLS 1.1"],

@@ -205,7 +205,7 @@ describe("grades of an assessment", () => {
   it("says once that no TLS was spoken, for every grade", () => {
     const refused = assessment({ accepted: [], suites: [] });
     assert.equal(gradeVersions(refused).status, "failed");
-    assert.equal(gradeVersions(refused).summary, "accepts none of SSLv3 to TLS 1.3");
+    assert.equal(gradeVersions(refused).summary, "accepts none of SSLv2 to TLS 1.3");
     for (const grade of [gradeCiphers, gradeCipherOrder, gradeKeyExchange, gradeKexHash, gradeCompression, gradeSecureRenegotiation, gradeEms, gradePqKex]) {
       assert.equal(grade(refused).status, "error", grade.name);
     }

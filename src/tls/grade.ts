@@ -22,7 +22,7 @@
  */
 import type { TlsAssessment } from "./assess.ts";
 import { type CipherSuite, suiteByCode } from "./cipher-suites.ts";
-import { GROUP, SSL3, TLS10, TLS11, TLS12, TLS13 } from "./client-hello.ts";
+import { GROUP, SSL2, SSL3, TLS10, TLS11, TLS12, TLS13 } from "./client-hello.ts";
 import type { DheGroup } from "./key-exchange.ts";
 
 export type Level = "good" | "sufficient" | "phase_out" | "insufficient";
@@ -116,7 +116,7 @@ function noTls(assessment: TlsAssessment): Grade | null {
   if (assessment.acceptedVersions.length > 0) return null;
   const errors = assessment.versions.filter((version) => version.error);
   if (errors.length > 0) return { status: "error", summary: `no TLS hello was answered: ${errors[0]?.error ?? "probe failed"}`, evidence: { errors: cap(assessment.errors, 8) } };
-  return { status: "error", summary: "the server refused every TLS version from SSLv3 to TLS 1.3", evidence: { versions: assessment.versions.map((v) => ({ version: v.version, detail: v.detail })) } };
+  return { status: "error", summary: "the server refused every version from SSLv2 to TLS 1.3", evidence: { versions: assessment.versions.map((v) => ({ version: v.version, detail: v.detail })) } };
 }
 
 export function gradeVersions(assessment: TlsAssessment): Grade {
@@ -125,11 +125,11 @@ export function gradeVersions(assessment: TlsAssessment): Grade {
   if (assessment.acceptedVersions.length === 0) {
     const none = noTls(assessment);
     if (none?.status === "error" && assessment.versions.some((v) => v.error)) return { ...none, evidence };
-    return { status: "failed", summary: "accepts none of SSLv3 to TLS 1.3", evidence };
+    return { status: "failed", summary: "accepts none of SSLv2 to TLS 1.3", evidence };
   }
   const bad = assessment.versions.filter((probe) => probe.accepted && versionLevel(probe.code) === "insufficient").map((probe) => probe.version);
   if (bad.length > 0) return { status: "failed", summary: `accepts ${list(bad)} (insufficient)`, evidence };
-  const failedOld = assessment.versions.filter((probe) => probe.error && [SSL3, TLS10, TLS11].includes(probe.code)).map((probe) => probe.version);
+  const failedOld = assessment.versions.filter((probe) => probe.error && [SSL2, SSL3, TLS10, TLS11].includes(probe.code)).map((probe) => probe.version);
   if (failedOld.length > 0) return { status: "error", summary: `could not tell whether ${list(failedOld)} ${failedOld.length > 1 ? "are" : "is"} accepted`, evidence };
   const has13 = assessment.acceptedVersions.includes("TLS 1.3");
   const has12 = assessment.acceptedVersions.includes("TLS 1.2");
@@ -258,7 +258,8 @@ export function gradeCompression(assessment: TlsAssessment): Grade {
 export function gradeSecureRenegotiation(assessment: TlsAssessment): Grade {
   const none = noTls(assessment);
   if (none) return none;
-  const legacy = assessment.versions.filter((probe) => probe.accepted && probe.code !== TLS13);
+  // SSLv2 has no extensions at all (and fails the versions check); secure renegotiation is judged from SSLv3 on.
+  const legacy = assessment.versions.filter((probe) => probe.accepted && probe.code !== TLS13 && probe.code !== SSL2);
   const evidence = { versions: legacy.map((probe) => ({ version: probe.version, secureRenegotiation: probe.secureRenegotiation })) };
   if (legacy.length === 0) return { status: "passed", summary: "only TLS 1.3 is accepted, which has no renegotiation", evidence };
   const missing = legacy.filter((probe) => probe.secureRenegotiation !== true).map((probe) => probe.version);
@@ -270,7 +271,7 @@ export function gradeEms(assessment: TlsAssessment): Grade {
   const none = noTls(assessment);
   if (none) return none;
   const tls12 = assessment.versions.find((probe) => probe.code === TLS12);
-  const evidence = { versions: assessment.versions.filter((p) => p.accepted && p.code !== TLS13).map((p) => ({ version: p.version, extendedMasterSecret: p.extendedMasterSecret })) };
+  const evidence = { versions: assessment.versions.filter((p) => p.accepted && p.code !== TLS13 && p.code !== SSL2).map((p) => ({ version: p.version, extendedMasterSecret: p.extendedMasterSecret })) };
   if (!tls12?.accepted) return { status: "passed", summary: "TLS 1.2 is not accepted; TLS 1.3 always binds the session to the handshake", evidence };
   if (tls12.extendedMasterSecret !== true) return { status: "failed", summary: "TLS 1.2 without extended master secret (RFC 7627)", evidence };
   return { status: "passed", summary: "TLS 1.2 uses extended master secret (RFC 7627)", evidence };

@@ -140,7 +140,8 @@ function offerNow(host: string, port: number, options: OfferOptions): Promise<Of
 }
 
 /** A server that picks what was not offered breaks the protocol (RFC 8446 §4.1.3); that is an error, not acceptance. */
-function abortReason(signal: AbortSignal): string {
+/** Why the signal was aborted, for the probe's error line. */
+export function abortReason(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "aborted";
 }
