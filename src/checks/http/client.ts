@@ -15,7 +15,8 @@ import type { ConnectionOptions, TLSSocket } from "node:tls";
 
 /** Node's default header cap is 16 KiB; 32 KiB admits large cookie and CSP headers. */
 export const MAX_HEADER_BYTES = 32 * 1024;
-const USER_AGENT = "Baseline-check/0.1 (+https://github.com/; security standards test)";
+/** Names the tool, so that operators can tell the test from other traffic. */
+const USER_AGENT = "Baseline-check/0.1 (internet security standards test)";
 
 export type HttpScheme = "http" | "https";
 
