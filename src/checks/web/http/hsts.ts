@@ -23,6 +23,10 @@ export function parseHsts(value: string): HstsParse {
   const seen = new Map<string, string | null>();
   const directives = splitDirectives(value);
   if (directives === null) return { valid: false, reason: "an unterminated quoted-string" };
+  // A proxy that joins two header fields makes "max-age=1, max-age=1": not valid syntax, and browsers ignore it.
+  if (directives.some((directive) => !directive.includes('"') && directive.includes(","))) {
+    return { valid: false, reason: "several values joined by a comma (the header was sent more than once)" };
+  }
   for (const raw of directives) {
     const directive = raw.trim();
     if (directive === "") continue;

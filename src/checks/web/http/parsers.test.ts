@@ -23,6 +23,7 @@ describe("HSTS parser (RFC 6797)", () => {
     assert.match(invalid(parseHsts("max-age=-1")), /not a number/);
     assert.match(invalid(parseHsts("max-age=1e9")), /not a number/);
     assert.match(invalid(parseHsts('max-age="31536000')), /quoted/);
+    assert.match(invalid(parseHsts("max-age=31536000, max-age=31536000")), /joined by a comma/);
   });
   it("fails a short max-age with the numbers in the summary, and reads only the first header", () => {
     assert.equal(judgeHsts(["max-age=300"]).summary, "HSTS max-age is 300 s; at least 31536000 s (one year) is required");
