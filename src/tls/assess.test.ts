@@ -75,7 +75,9 @@ describe("assessTls against hostile servers: bounded errors, never a hang", () =
     assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
     assert.deepEqual(result.acceptedVersions, []);
     assert.equal(result.handshakes, 6, "SSLv2 and SSLv3 .. TLS 1.3, one hello each");
+    assert.equal(result.errors.length, 5);
     assert.ok(result.errors.every((error) => /no answer from 127\.0\.0\.1:\d+ within 300 ms/.test(error)), JSON.stringify(result.errors));
+    assert.equal(result.versions[0]?.detail, "no answer to an SSLv2 hello within 300 ms", "silence is no SSLv2, not an unknown");
   });
 
   it("garbage and resets: errors and refusals, no acceptance", async () => {

@@ -110,7 +110,12 @@ function probeNow(host: string, port: number, options: Ssl2Options): Promise<Ssl
     };
     const onAbort = () => finish({ error: `probe of ${where} aborted: ${signal ? abortReason(signal) : "aborted"}` });
     signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(() => finish({ error: connected ? `no answer from ${where} within ${timeoutMs} ms` : `cannot connect to ${where} within ${timeoutMs} ms` }), timeoutMs);
+    // Some TLS servers and load balancers never answer bytes they cannot parse; an SSLv2 server answers at once.
+    // So silence after connecting means "no SSLv2", not "unknown" (which would leave the versions check undecided).
+    const timer = setTimeout(
+      () => finish(connected ? { refused: { reason: `no answer to an SSLv2 hello within ${timeoutMs} ms` } } : { error: `cannot connect to ${where} within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     socket.on("connect", () => {
       connected = true;
       socket.write(buildSsl2ClientHello());
