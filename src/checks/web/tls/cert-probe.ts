@@ -6,7 +6,7 @@
  * chain judged once, and the fold of per-address verdicts into one outcome
  * (the worst counts; each address is named in the evidence).
  */
-import type { CheckSettings, DomainContext } from "../../context.ts";
+import type { DomainContext } from "../../context.ts";
 import type { CheckOutcome, CheckStatus } from "../../types.ts";
 import { judgeChain, type ChainAssessment, type CertificateInfo } from "../../../tls/certificate.ts";
 import { handshake, probeClientRenegotiation, type HandshakeOptions, type HandshakeResult, type RenegotiationResult } from "../../../tls/handshake.ts";
@@ -14,13 +14,9 @@ import { handshake, probeClientRenegotiation, type HandshakeOptions, type Handsh
 export const MAX_ADDRESSES = 4;
 export const EVIDENCE_CAP = 16;
 
-/**
- * The HTTPS port: 443, or the lab's stand-in. Same optional settings field
- * as the HTTP checks use (`webPorts: { https }`, src/checks/http/fetch.ts).
- */
+/** The HTTPS port: 443, or the lab's stand-in (settings.webPorts). */
 export function httpsPort(ctx: DomainContext): number {
-  const settings = ctx.settings as CheckSettings & { webPorts?: { https?: number } };
-  return settings.webPorts?.https ?? 443;
+  return ctx.settings.webPorts.https;
 }
 
 export interface Targets {

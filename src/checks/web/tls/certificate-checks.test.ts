@@ -42,7 +42,7 @@ function fakeResolver(zone: Zone): Resolver {
 }
 
 async function runChecks(port: number, zone: Zone, extraCa: string[]): Promise<Map<string, CheckOutcome>> {
-  const settings = { ...defaultSettings(fakeResolver(zone), { allowPrivate: true, extraCa, timeoutMs: 3000 }), webPorts: { https: port } };
+  const settings = defaultSettings(fakeResolver(zone), { allowPrivate: true, extraCa, timeoutMs: 3000, webPorts: { http: 80, https: port } });
   const ctx = new DomainContext(DOMAIN, settings);
   try {
     const outcomes = await Promise.all(CERTIFICATE_CHECKS.map(async (check: CheckDefinition) => [check.id, await check.run(ctx)] as const));

@@ -74,7 +74,7 @@ describe("DANE checks with the validating resolver", { skip: opensslMissing() },
       timeoutMs: 500,
       retries: 1,
     });
-    const settings = { ...defaultSettings(resolver, { allowPrivate: true, timeoutMs: 3000 }), webPorts: { https: port } };
+    const settings = defaultSettings(resolver, { allowPrivate: true, timeoutMs: 3000, webPorts: { http: 80, https: port } });
     const ctx = new DomainContext(domain, settings);
     try {
       const [exists, valid] = await Promise.all([daneExistsCheck.run(ctx), daneValidCheck.run(ctx)]);
