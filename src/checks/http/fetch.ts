@@ -10,25 +10,14 @@ import { isIP } from "node:net";
 import type { CheckSettings, DomainContext } from "../context.ts";
 import { formatUrl, httpExchange, HttpProbeError, type HttpResponse, type HttpScheme } from "./client.ts";
 
-export interface WebPorts {
-  http: number;
-  https: number;
-}
-
-export const DEFAULT_WEB_PORTS: WebPorts = { http: 80, https: 443 };
+export type WebPorts = CheckSettings["webPorts"];
 
 /**
- * Optional settings field for labs and tests whose web servers listen on
- * other ports than 80 and 443: `{ ...defaultSettings(resolver), webPorts: { http, https } }`.
- * The ports stand in for 80 and 443 everywhere, also in redirects without a port.
+ * The ports that stand in for 80 and 443 (settings.webPorts: tests and labs
+ * on unprivileged ports), everywhere, also in redirects without a port.
  */
-export interface WebPortSettings {
-  webPorts?: Partial<WebPorts>;
-}
-
 export function webPorts(ctx: DomainContext): WebPorts {
-  const settings = ctx.settings as CheckSettings & WebPortSettings;
-  return { ...DEFAULT_WEB_PORTS, ...settings.webPorts };
+  return ctx.settings.webPorts;
 }
 
 /** 1 MiB: enough to compare a home page, bounded against endless bodies. */

@@ -13,7 +13,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Resolution, Resolver } from "../../dns/resolver.ts";
 import { defaultSettings, type CheckSettings } from "../context.ts";
-import type { WebPortSettings } from "./fetch.ts";
 
 export interface TestCertificate {
   key: string;
@@ -56,8 +55,8 @@ export function fixedResolver(records: Record<string, { A?: string[]; AAAA?: str
   return resolver as unknown as Resolver;
 }
 
-export function testSettings(resolver: Resolver, ports: { http: number; https: number }, overrides: Partial<CheckSettings> = {}): CheckSettings & WebPortSettings {
-  return { ...defaultSettings(resolver, { allowPrivate: true, timeoutMs: 1500, domainDeadlineMs: 15_000, ...overrides }), webPorts: ports };
+export function testSettings(resolver: Resolver, ports: { http: number; https: number }, overrides: Partial<CheckSettings> = {}): CheckSettings {
+  return defaultSettings(resolver, { allowPrivate: true, timeoutMs: 1500, domainDeadlineMs: 15_000, webPorts: ports, ...overrides });
 }
 
 export type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
