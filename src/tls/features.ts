@@ -45,6 +45,10 @@ export async function sha1KeyExchange(host: string, port: number, options: Probe
   if (kx.kind === "none") return { outcome: "not-applicable", signatureAlgorithm: null, detail: "the server chose a suite without a signed key exchange" };
   const signatureAlgorithm = kx.signatureAlgorithm;
   const hex = signatureAlgorithm === null ? "none" : `0x${signatureAlgorithm.toString(16).padStart(4, "0")}`;
+  // A server that signs with an algorithm it was not offered breaks RFC 5246 §7.4.1.4.1; the client aborts, so no SHA-1 handshake happens.
+  if (signatureAlgorithm === null || !SHA1_SIGNATURE_ALGORITHMS.includes(signatureAlgorithm)) {
+    return { outcome: "refused", signatureAlgorithm, detail: `signed its key exchange with ${hex}, which was not offered, so the handshake cannot complete` };
+  }
   return { outcome: "accepted", signatureAlgorithm, detail: `signed its key exchange with signature algorithm ${hex}` };
 }
 
