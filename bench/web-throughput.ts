@@ -95,7 +95,7 @@ function writeServers(dir: string): void {
   const expires = new Date(Date.now() + 180 * 86_400_000).toISOString().replace(/\.\d+Z$/, "Z");
   run("mkdir", ["-p", join(dir, "www/.well-known"), join(dir, "tmp"), join(dir, "zones")]);
   writeFileSync(join(dir, "www/index.html"), `<!doctype html><title>bench</title>${"<p>Baseline throughput bench.</p>\n".repeat(40)}`);
-  writeFileSync(join(dir, "www/.well-known/security.txt"), `Contact: mailto:security@${ZONE}\nExpires: ${expires}\n`);
+  writeFileSync(join(dir, "www/.well-known/security.txt"), `Contact: mailto:security@${ZONE}\nExpires: ${expires}\nEncryption: https://${ZONE}/pgp-key.txt\n`);
   const headers = [
     'Strict-Transport-Security "max-age=31536000"', 'X-Frame-Options "DENY"', 'X-Content-Type-Options "nosniff"', 'Referrer-Policy "no-referrer"',
     "Content-Security-Policy \"default-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'\"",

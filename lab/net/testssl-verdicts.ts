@@ -122,7 +122,9 @@ export function verdictsFromTestssl(findings: readonly TestsslFinding[]): Verdic
   const client = text("secure_client_renego");
   if (client !== undefined) {
     if (/^not vulnerable/i.test(client)) verdicts["web.tls.client-renegotiation"] = "passed";
-    else if (/VULNERABLE/.test(client)) verdicts["web.tls.client-renegotiation"] = "failed";
+    // A denial-of-service risk, not a break of the connection's security: internet.nl
+    // does not score it, so Baseline warns (testssl says "VULNERABLE, DoS threat").
+    else if (/VULNERABLE/.test(client)) verdicts["web.tls.client-renegotiation"] = "warning";
   }
 
   // EMS matters for TLS 1.2 (TLS 1.3 always binds the session hash): no verdict when -p says TLS 1.2 is off.

@@ -31,7 +31,7 @@ nginx_content() {
     for i in $(seq 40); do printf '<div>An entirely different page %d, served only over IPv6 by v6-different.</div>\n' "$((i * 7))"; done
     printf '</body></html>\n'
   } >"$www/v6/index.html"
-  printf 'Contact: mailto:security@web.secure\nExpires: %s\nPreferred-Languages: en\n' "$expires" >"$www/default/.well-known/security.txt"
+  printf 'Contact: mailto:security@web.secure\nExpires: %s\nEncryption: https://web.secure/pgp-key.txt\nPreferred-Languages: en\n' "$expires" >"$www/default/.well-known/security.txt"
   cp "$www/default/.well-known/security.txt" "$www/v6/.well-known/security.txt"
   printf 'Contact: mailto:security@web.secure\nExpires: %s\n' "$past" >"$www/expired-sectxt/.well-known/security.txt"
 }
