@@ -16,7 +16,7 @@ import {
 } from "../../../tls/fixtures/openssl-server.ts";
 import { defaultSettings, DomainContext } from "../../context.ts";
 import type { CheckOutcome } from "../../types.ts";
-import { createEngineChecks, ENGINE_CHECKS } from "./engine-checks.ts";
+import { ENGINE_CHECKS } from "./engine-checks.ts";
 
 /**
  * A resolver that answers lab.test with the given addresses. The checks only
@@ -40,10 +40,14 @@ function labResolver(addresses: { a?: string[]; aaaa?: string[] }): Resolver {
 }
 
 async function runChecks(port: number, ids: readonly string[], options: { allowPrivate?: boolean; addresses?: string[] } = {}): Promise<Map<string, CheckOutcome>> {
-  const settings = defaultSettings(labResolver({ a: options.addresses ?? ["127.0.0.1"] }), { allowPrivate: options.allowPrivate ?? true, timeoutMs: 3000 });
+  const settings = defaultSettings(labResolver({ a: options.addresses ?? ["127.0.0.1"] }), {
+    allowPrivate: options.allowPrivate ?? true,
+    timeoutMs: 3000,
+    webPorts: { http: 80, https: port },
+  });
   const ctx = new DomainContext("lab.test", settings);
   try {
-    const checks = createEngineChecks(port).filter((check) => ids.includes(check.id));
+    const checks = ENGINE_CHECKS.filter((check) => ids.includes(check.id));
     const outcomes = await Promise.all(checks.map(async (check) => [check.id, await check.run(ctx)] as const));
     return new Map(outcomes);
   } finally {

@@ -1,7 +1,7 @@
 /**
  * The web.tls.* checks that read the TLS assessment of the raw prober
  * (src/tls/assess.ts), graded by src/tls/grade.ts. One assessment per address
- * on port 443 is shared by all of them through ctx.memo; every address the
+ * on the HTTPS port (settings.webPorts.https, 443) is shared through ctx.memo; every address the
  * policy allows is assessed, up to MAX_ADDRESSES (IPv4 and IPv6 alike), and
  * the verdict is the worst address's.
  */
@@ -21,12 +21,11 @@ import {
 import type { DomainContext } from "../../context.ts";
 import type { CheckDefinition, CheckOutcome, CheckStatus, Weight } from "../../types.ts";
 
-export const HTTPS_PORT = 443;
 /** Addresses assessed per domain at most: enough for dual-stack pairs, bounded for names with many records. */
 export const MAX_ADDRESSES = 4;
 
-/** The shared assessment of one address (memo key "tls-assessment:443:<address>"). */
-export function tlsAssessment(ctx: DomainContext, address: string, port = HTTPS_PORT): Promise<TlsAssessment> {
+/** The shared assessment of one address on one port (memo key "tls-assessment:443:<address>" in production). */
+export function tlsAssessment(ctx: DomainContext, address: string, port = ctx.settings.webPorts.https): Promise<TlsAssessment> {
   return ctx.memo(`tls-assessment:${port}:${address}`, () => {
     ctx.assertTarget(address);
     return assessTls(address, port, {
@@ -98,7 +97,7 @@ function combine(grades: { address: string; grade: Grade }[], skipped: { address
   };
 }
 
-function engineCheck(port: number, id: string, title: string, fix: string, grade: (assessment: TlsAssessment) => Grade, options: { weight?: Weight; standard?: string } = {}): CheckDefinition {
+function engineCheck(id: string, title: string, fix: string, grade: (assessment: TlsAssessment) => Grade, options: { weight?: Weight; standard?: string } = {}): CheckDefinition {
   return {
     id,
     standard: options.standard ?? "tls",
@@ -107,7 +106,7 @@ function engineCheck(port: number, id: string, title: string, fix: string, grade
     title,
     fix,
     async run(ctx) {
-      const found = await targets(ctx, port);
+      const found = await targets(ctx, ctx.settings.webPorts.https);
       if ("notTested" in found) return { status: "not_tested", summary: found.notTested, evidence: found.evidence };
       return combine(
         found.assessed.map(({ address, assessment }) => ({ address, grade: grade(assessment) })),
@@ -117,9 +116,9 @@ function engineCheck(port: number, id: string, title: string, fix: string, grade
   };
 }
 
-/** The checks against `port` (443; tests pass the port of their lab server). */
-export function createEngineChecks(port = HTTPS_PORT): CheckDefinition[] {
-  const check = engineCheck.bind(null, port);
+/** The checks, against the HTTPS port of the settings (443; labs use an unprivileged one). */
+function createEngineChecks(): CheckDefinition[] {
+  const check = engineCheck;
   return [
     check("web.tls.versions", "TLS versions", "Turn off SSLv3, TLS 1.0 and TLS 1.1; offer TLS 1.3 and TLS 1.2 (e.g. nginx: ssl_protocols TLSv1.2 TLSv1.3;).", gradeVersions),
     check(
