@@ -17,8 +17,10 @@
  * groups, server defaults with the TLS extensions, secure renegotiation, CRIME),
  * once; not its vulnerability scan, client simulation or HTTP header checks.
  *
- * Run: `node bench/tls-assess.ts [--runs 3] [--testssl /usr/bin/testssl]`
- * (Debian: `apt-get install -y testssl.sh`; about 90 s, nearly all testssl.sh).
+ * Run: `node bench/tls-assess.ts [--runs 3] [--hosts 1|2] [--testssl /usr/bin/testssl]`
+ * (Debian: `apt-get install -y testssl.sh`; about 90 s per host, nearly all
+ * testssl.sh; --hosts 2 adds a strict TLS 1.2 host with its own cipher order,
+ * two curves and extended master secret turned off).
  * Loopback only. Not part of the test suite.
  */
 import { execFile } from "node:child_process";
@@ -44,6 +46,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "3" },
     testssl: { type: "string", default: "" },
+    hosts: { type: "string", default: "1" },
   },
 });
 
@@ -112,6 +115,84 @@ const show = (value: unknown): string => {
 const same = (a: unknown, b: unknown): boolean =>
   a instanceof Set && b instanceof Set ? a.size === b.size && [...a].every((x) => b.has(x)) : a === b;
 
+interface LabHost {
+  label: string;
+  args: string[];
+  noEms?: boolean;
+}
+
+/** The permissive host by default; --hosts 2 adds a strict TLS 1.2 one with its own order, two curves and no EMS. */
+const HOSTS: readonly LabHost[] = [
+  { label: "-min_protocol TLSv1 -cipher ALL:@SECLEVEL=0", args: ["-min_protocol", "TLSv1", "-cipher", "ALL:@SECLEVEL=0"] },
+  {
+    label: "-tls1_2 -serverpref -groups P-384:P-256 (ECDHE-ECDSA AES-GCM, AES-CBC), EMS off",
+    args: ["-tls1_2", "-serverpref", "-groups", "P-384:P-256", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA"],
+    noEms: true,
+  },
+];
+
+async function benchHost(lab: OpenSslLab, testssl: string, host: LabHost): Promise<{ ratio: number; agreed: number; aspects: number }> {
+  const { port } = await lab.start(host.args, { noEms: host.noEms ?? false });
+  const runs = Math.max(1, Number(values.runs));
+  let best: { ms: number; assessment: TlsAssessment } | null = null;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const assessment = await assessTls("127.0.0.1", port, { servername: "lab.test", timeoutMs: 5000 });
+    for (const grade of [gradeVersions, gradeCiphers, gradeCipherOrder, gradeKeyExchange, gradeKexHash, gradeCompression, gradeSecureRenegotiation, gradeEms, gradePqKex]) grade(assessment);
+    const ms = performance.now() - started;
+    if (!best || ms < best.ms) best = { ms, assessment };
+  }
+  if (!best) throw new Error("no run");
+
+  const json = lab.path(`testssl-${port}.json`);
+  const started = performance.now();
+  await run(testssl, ["--quiet", "--color", "0", "--warnings", "off", "--jsonfile", json, "-p", "-e", "-P", "-f", "-S", "-R", "-C", `127.0.0.1:${port}`], {
+    timeout: 15 * 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch((error: unknown) => {
+    // testssl.sh exits non-zero when it finds problems; its JSON is what counts.
+    if (!(error && typeof error === "object" && "code" in error && typeof error.code === "number")) throw error;
+  });
+  const testsslMs = performance.now() - started;
+  const findings = JSON.parse(readFileSync(json, "utf8")) as Finding[];
+
+  const ours = baselineView(best.assessment);
+  const theirs = testsslView(findings);
+  const rows: [string, unknown, unknown][] = [
+    ["accepted versions", ours.versions, theirs.versions],
+    ["cipher suites (all versions)", ours.suites, theirs.suites],
+    ["server enforces cipher order", ours.order, theirs.order],
+    ["ECDHE curves", ours.curves, theirs.curves],
+    ["named DH groups (RFC 7919)", ours.dh, theirs.dh],
+    ["DH sizes of DHE/ADH suites", ours.dhSizes, theirs.dhSizes],
+    ["secure renegotiation", ours.secureRenegotiation, theirs.secureRenegotiation],
+    ["TLS compression", ours.compression, theirs.compression],
+    ["extended master secret", ours.ems, theirs.ems],
+  ];
+  const ratio = testsslMs / best.ms;
+  console.log(`\nhost: openssl s_server ${host.label} (ECDSA P-256) on 127.0.0.1:${port}`);
+  console.log(`Baseline assessTls + grades: ${(best.ms / 1000).toFixed(2)} s (best of ${runs}), ${best.assessment.handshakes} hellos`);
+  console.log(`testssl.sh -p -e -P -f -S -R -C: ${(testsslMs / 1000).toFixed(1)} s`);
+  console.log(`ratio: Baseline is ${ratio.toFixed(0)}x faster (target: at least 20x)\n`);
+  const width = [30, 44, 44];
+  const line = (cells: string[]) => cells.map((cell, i) => cell.slice(0, width[i] ?? 10).padEnd(width[i] ?? 10)).join(" | ");
+  console.log(line(["aspect", "Baseline", "testssl.sh", "agree"]));
+  console.log(width.map((w) => "-".repeat(w)).join("-+-") + "-+------");
+  let agreed = 0;
+  for (const [aspect, a, b] of rows) {
+    const ok = same(a, b);
+    if (ok) agreed++;
+    console.log(line([aspect, show(a), show(b), ok ? "yes" : "NO"]));
+    if (!ok && a instanceof Set && b instanceof Set) {
+      const onlyOurs = [...a].filter((x) => !b.has(x));
+      const onlyTheirs = [...b].filter((x) => !a.has(x));
+      console.log(`    only Baseline: ${onlyOurs.map(label).join(" ") || "-"}; only testssl.sh: ${onlyTheirs.map(label).join(" ") || "-"}`);
+    }
+  }
+  console.log(`${agreed}/${rows.length} aspects agree`);
+  return { ratio, agreed, aspects: rows.length };
+}
+
 async function main(): Promise<void> {
   const testssl = await findTestssl();
   if (!testssl) {
@@ -120,63 +201,12 @@ async function main(): Promise<void> {
   }
   const lab = new OpenSslLab();
   try {
-    const { port } = await lab.start(["-min_protocol", "TLSv1", "-cipher", "ALL:@SECLEVEL=0"]);
-    const runs = Math.max(1, Number(values.runs));
-    let best: { ms: number; assessment: TlsAssessment } | null = null;
-    for (let i = 0; i < runs; i++) {
-      const started = performance.now();
-      const assessment = await assessTls("127.0.0.1", port, { servername: "lab.test", timeoutMs: 5000 });
-      for (const grade of [gradeVersions, gradeCiphers, gradeCipherOrder, gradeKeyExchange, gradeKexHash, gradeCompression, gradeSecureRenegotiation, gradeEms, gradePqKex]) grade(assessment);
-      const ms = performance.now() - started;
-      if (!best || ms < best.ms) best = { ms, assessment };
+    const hosts = HOSTS.slice(0, Math.max(1, Math.min(HOSTS.length, Number(values.hosts))));
+    const results = [];
+    for (const host of hosts) results.push(await benchHost(lab, testssl, host));
+    if (results.length > 1) {
+      console.log(`\nall hosts: ratio ${results.map((r) => `${r.ratio.toFixed(0)}x`).join(", ")}; ${results.reduce((n, r) => n + r.agreed, 0)}/${results.reduce((n, r) => n + r.aspects, 0)} aspects agree`);
     }
-    if (!best) throw new Error("no run");
-
-    const json = lab.path("testssl.json");
-    const started = performance.now();
-    await run(testssl, ["--quiet", "--color", "0", "--warnings", "off", "--jsonfile", json, "-p", "-e", "-P", "-f", "-S", "-R", "-C", `127.0.0.1:${port}`], {
-      timeout: 15 * 60_000,
-      maxBuffer: 64 * 1024 * 1024,
-    }).catch((error: unknown) => {
-      // testssl.sh exits non-zero when it finds problems; its JSON is what counts.
-      if (!(error && typeof error === "object" && "code" in error && typeof error.code === "number")) throw error;
-    });
-    const testsslMs = performance.now() - started;
-    const findings = JSON.parse(readFileSync(json, "utf8")) as Finding[];
-
-    const ours = baselineView(best.assessment);
-    const theirs = testsslView(findings);
-    const rows: [string, unknown, unknown][] = [
-      ["accepted versions", ours.versions, theirs.versions],
-      ["cipher suites (all versions)", ours.suites, theirs.suites],
-      ["server enforces cipher order", ours.order, theirs.order],
-      ["ECDHE curves", ours.curves, theirs.curves],
-      ["named DH groups (RFC 7919)", ours.dh, theirs.dh],
-      ["DH sizes of DHE/ADH suites", ours.dhSizes, theirs.dhSizes],
-      ["secure renegotiation", ours.secureRenegotiation, theirs.secureRenegotiation],
-      ["TLS compression", ours.compression, theirs.compression],
-      ["extended master secret", ours.ems, theirs.ems],
-    ];
-    console.log(`host: openssl s_server -min_protocol TLSv1 -cipher ALL:@SECLEVEL=0 (ECDSA P-256) on 127.0.0.1:${port}`);
-    console.log(`Baseline assessTls + grades: ${(best.ms / 1000).toFixed(2)} s (best of ${runs}), ${best.assessment.handshakes} hellos`);
-    console.log(`testssl.sh -p -e -P -f -S -R -C: ${(testsslMs / 1000).toFixed(1)} s`);
-    console.log(`ratio: Baseline is ${(testsslMs / best.ms).toFixed(0)}x faster (target: at least 20x)\n`);
-    const width = [30, 44, 44];
-    const line = (cells: string[]) => cells.map((cell, i) => cell.slice(0, width[i] ?? 10).padEnd(width[i] ?? 10)).join(" | ");
-    console.log(line(["aspect", "Baseline", "testssl.sh", "agree"]));
-    console.log(width.map((w) => "-".repeat(w)).join("-+-") + "-+------");
-    let agreed = 0;
-    for (const [aspect, a, b] of rows) {
-      const ok = same(a, b);
-      if (ok) agreed++;
-      console.log(line([aspect, show(a), show(b), ok ? "yes" : "NO"]));
-      if (!ok && a instanceof Set && b instanceof Set) {
-        const onlyOurs = [...a].filter((x) => !b.has(x));
-        const onlyTheirs = [...b].filter((x) => !a.has(x));
-        console.log(`    only Baseline: ${onlyOurs.map(label).join(" ") || "-"}; only testssl.sh: ${onlyTheirs.map(label).join(" ") || "-"}`);
-      }
-    }
-    console.log(`\n${agreed}/${rows.length} aspects agree`);
   } finally {
     lab.close();
   }
