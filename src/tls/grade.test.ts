@@ -190,6 +190,9 @@ describe("grades of an assessment", () => {
   it("fails SHA-1 key exchange, compression, missing renegotiation_info and missing EMS", () => {
     assert.equal(gradeKexHash(assessment({ sha1KeyExchange: { outcome: "accepted", signatureAlgorithm: 0x0201, detail: "signed" } })).status, "failed");
     assert.equal(gradeKexHash(assessment({ sha1KeyExchange: null, accepted: [TLS13] })).status, "passed");
+    assert.equal(gradeKexHash(assessment({ sha1KeyExchange: null, accepted: [TLS10] })).status, "not_applicable");
+    assert.equal(gradeEms(assessment({ accepted: [TLS13] })).status, "passed");
+    assert.equal(gradeEms(assessment({ accepted: [TLS10, TLS11] })).status, "not_applicable");
     assert.equal(gradeCompression(assessment({ compression: { method: 1, detail: "chose compression method 1 (DEFLATE)", error: null } })).status, "failed");
     const noRi = assessment().versions.map((probe) => (probe.code === TLS12 ? { ...probe, secureRenegotiation: false } : probe));
     const reneg = gradeSecureRenegotiation(assessment({ versions: noRi }));

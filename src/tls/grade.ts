@@ -119,6 +119,10 @@ function noTls(assessment: TlsAssessment): Grade | null {
   return { status: "error", summary: "the server refused every version from SSLv2 to TLS 1.3", evidence: { versions: assessment.versions.map((v) => ({ version: v.version, detail: v.detail })) } };
 }
 
+function onlyTls13(assessment: TlsAssessment): boolean {
+  return assessment.acceptedVersions.length === 1 && assessment.acceptedVersions[0] === "TLS 1.3";
+}
+
 export function gradeVersions(assessment: TlsAssessment): Grade {
   const versions = assessment.versions.map((probe) => ({ version: probe.version, accepted: probe.accepted, level: probe.accepted ? versionLevel(probe.code) : null, ...(probe.error ? { error: probe.error } : {}) }));
   const evidence = { acceptedVersions: assessment.acceptedVersions, versions };
@@ -231,7 +235,10 @@ export function gradeKexHash(assessment: TlsAssessment): Grade {
   if (none) return none;
   const result = assessment.sha1KeyExchange;
   const evidence = { sha1OnlyHandshake: result };
-  if (result === null) return { status: "passed", summary: "TLS 1.2 is not accepted, and TLS 1.3 does not allow SHA-1 signatures", evidence };
+  if (result === null) {
+    if (onlyTls13(assessment)) return { status: "passed", summary: "only TLS 1.3 is accepted, which does not allow SHA-1 signatures", evidence };
+    return { status: "not_applicable", summary: "TLS 1.2 is not accepted, so there are no signature algorithms to test (older versions sign with SHA-1 regardless)", evidence };
+  }
   switch (result.outcome) {
     case "accepted":
       return { status: "failed", summary: `a TLS 1.2 handshake offering only SHA-1 signature algorithms succeeds (${result.detail})`, evidence };
@@ -272,7 +279,10 @@ export function gradeEms(assessment: TlsAssessment): Grade {
   if (none) return none;
   const tls12 = assessment.versions.find((probe) => probe.code === TLS12);
   const evidence = { versions: assessment.versions.filter((p) => p.accepted && p.code !== TLS13 && p.code !== SSL2).map((p) => ({ version: p.version, extendedMasterSecret: p.extendedMasterSecret })) };
-  if (!tls12?.accepted) return { status: "passed", summary: "TLS 1.2 is not accepted; TLS 1.3 always binds the session to the handshake", evidence };
+  if (!tls12?.accepted) {
+    if (onlyTls13(assessment)) return { status: "passed", summary: "only TLS 1.3 is accepted, whose key schedule always binds the session to the handshake", evidence };
+    return { status: "not_applicable", summary: "TLS 1.2 is not accepted (extended master secret is required for TLS 1.2)", evidence };
+  }
   if (tls12.extendedMasterSecret !== true) return { status: "failed", summary: "TLS 1.2 without extended master secret (RFC 7627)", evidence };
   return { status: "passed", summary: "TLS 1.2 uses extended master secret (RFC 7627)", evidence };
 }
