@@ -205,6 +205,23 @@ describe("assessTls against hostile servers: bounded errors, never a hang", () =
     assert.equal(gradeCiphers(result).status, "failed");
   });
 
+  it("a server that aborts every handshake after its ServerHello: versions cannot be graded", async () => {
+    const port = await serve((socket) =>
+      onClientHello(socket, (record) => {
+        const hello = parseClientHello(record);
+        if (hello.version !== TLS12 || record.includes(Buffer.from([0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04]))) {
+          socket.end(alertRecord(70));
+          return;
+        }
+        socket.end(Buffer.concat([serverHelloRecord(TLS12, hello.suites[0] ?? 0), alertRecord(80)]));
+      }),
+    );
+    const result = await assessTls("127.0.0.1", port, { timeoutMs: 1000 });
+    assert.deepEqual(result.acceptedVersions, ["TLS 1.2"]);
+    assert.equal(result.versions.find((v) => v.version === "TLS 1.2")?.aborted, "alert internal_error");
+    assert.equal(gradeVersions(result).status, "error");
+  });
+
   it("stops everything when the signal is aborted", async () => {
     const sockets: Socket[] = [];
     const port = await serve((socket) => sockets.push(socket));

@@ -47,6 +47,8 @@ export interface VersionProbe {
   extendedMasterSecret: boolean | null;
   /** How the server refused, or why the probe failed. */
   detail: string | null;
+  /** The alert a TLS 1.2-or-older server sent after its ServerHello instead of going on (it aborts every such handshake), else null. */
+  aborted: string | null;
   error: string | null;
 }
 
@@ -101,7 +103,7 @@ function named(code: number, name: string): NamedCode {
 }
 
 function ssl2Probe(result: Ssl2Result): VersionProbe {
-  const base = { version: "SSLv2", code: SSL2, secureRenegotiation: null, extendedMasterSecret: null };
+  const base = { version: "SSLv2", code: SSL2, secureRenegotiation: null, extendedMasterSecret: null, aborted: null };
   if ("error" in result) return { ...base, accepted: false, suite: null, detail: null, error: result.error };
   if ("refused" in result) return { ...base, accepted: false, suite: null, detail: result.refused.reason, error: null };
   const first = result.accepted.ciphers[0];
@@ -109,7 +111,7 @@ function ssl2Probe(result: Ssl2Result): VersionProbe {
 }
 
 function versionProbe(version: number, result: OfferResult): VersionProbe {
-  const base = { version: versionName(version), code: version };
+  const base = { version: versionName(version), code: version, aborted: null };
   if ("error" in result) return { ...base, accepted: false, suite: null, secureRenegotiation: null, extendedMasterSecret: null, detail: null, error: result.error };
   if ("refused" in result) {
     return { ...base, accepted: false, suite: null, secureRenegotiation: null, extendedMasterSecret: null, detail: result.refused.reason, error: null };
@@ -120,8 +122,10 @@ function versionProbe(version: number, result: OfferResult): VersionProbe {
     return { ...base, accepted: false, suite: null, secureRenegotiation: null, extendedMasterSecret: null, detail: `answered ${versionName(result.accepted.version)}`, error: null };
   }
   const legacy = version !== TLS13;
+  const cut = result.accepted.keyExchange;
   return {
     ...base,
+    aborted: cut?.kind === "unread" && cut.reason.startsWith("alert ") ? cut.reason : null,
     accepted: true,
     suite: named(result.accepted.suite, suiteName(result.accepted.suite)),
     secureRenegotiation: legacy ? hello.secureRenegotiation : null,
@@ -150,7 +154,8 @@ export async function assessTls(address: string, port: number, options: AssessOp
 
   const [ssl2, ...tlsResults] = await Promise.all([
     probeSsl2(address, port, probe),
-    ...PROTOCOL_VERSIONS.map(async (version) => versionProbe(version, await offer(address, port, { ...probe, version, suites: suitesFor(version) }))),
+    // Read on to the key exchange (TLS 1.2 and older), so that a server that aborts right after its ServerHello is seen.
+    ...PROTOCOL_VERSIONS.map(async (version) => versionProbe(version, await offer(address, port, { ...probe, version, suites: suitesFor(version), readKeyExchange: true }))),
   ]);
   const ssl2Result = ssl2Probe(ssl2);
   const versionResults = [ssl2Result, ...tlsResults];

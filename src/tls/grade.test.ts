@@ -36,6 +36,7 @@ function versionProbe(version: number, accepted: boolean, extra: Partial<Version
     secureRenegotiation: accepted && legacy ? true : null,
     extendedMasterSecret: accepted && legacy ? true : null,
     detail: accepted ? null : "alert protocol_version",
+    aborted: null,
     error: null,
     ...extra,
   };
@@ -142,6 +143,13 @@ describe("grades of an assessment", () => {
     assert.equal(grade.status, "failed");
     assert.equal(grade.summary, "accepts TLS 1.0 and TLS 1.1 (insufficient)");
     assert.equal(gradeVersions(assessment({ accepted: [TLS12] })).summary, "accepts TLS 1.2 only (sufficient); TLS 1.3 is better");
+  });
+
+  it("calls a server that aborts every handshake after its ServerHello an error", () => {
+    const aborted = assessment({ accepted: [TLS12] }).versions.map((probe) => (probe.code === TLS12 ? { ...probe, aborted: "alert internal_error" } : probe));
+    const grade = gradeVersions(assessment({ accepted: [TLS12], versions: aborted }));
+    assert.equal(grade.status, "error");
+    assert.equal(grade.summary, "the server aborts every handshake right after its ServerHello (alert internal_error)");
   });
 
   it("calls an unanswered old version an error, not a pass", () => {

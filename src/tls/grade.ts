@@ -124,12 +124,23 @@ function onlyTls13(assessment: TlsAssessment): boolean {
 }
 
 export function gradeVersions(assessment: TlsAssessment): Grade {
-  const versions = assessment.versions.map((probe) => ({ version: probe.version, accepted: probe.accepted, level: probe.accepted ? versionLevel(probe.code) : null, ...(probe.error ? { error: probe.error } : {}) }));
+  const versions = assessment.versions.map((probe) => ({
+    version: probe.version,
+    accepted: probe.accepted,
+    level: probe.accepted ? versionLevel(probe.code) : null,
+    ...(probe.aborted ? { aborted: probe.aborted } : {}),
+    ...(probe.error ? { error: probe.error } : {}),
+  }));
   const evidence = { acceptedVersions: assessment.acceptedVersions, versions };
   if (assessment.acceptedVersions.length === 0) {
     const none = noTls(assessment);
     if (none?.status === "error" && assessment.versions.some((v) => v.error)) return { ...none, evidence };
     return { status: "failed", summary: "accepts none of SSLv2 to TLS 1.3", evidence };
+  }
+  const accepted = assessment.versions.filter((probe) => probe.accepted && probe.code !== SSL2);
+  const aborted = accepted.filter((probe) => probe.aborted !== null);
+  if (accepted.length > 0 && aborted.length === accepted.length) {
+    return { status: "error", summary: `the server aborts every handshake right after its ServerHello (${aborted[0]?.aborted ?? "alert"})`, evidence };
   }
   const bad = assessment.versions.filter((probe) => probe.accepted && versionLevel(probe.code) === "insufficient").map((probe) => probe.version);
   if (bad.length > 0) return { status: "failed", summary: `accepts ${list(bad)} (insufficient)`, evidence };

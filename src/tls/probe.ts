@@ -150,8 +150,9 @@ function checkChoice(where: string, options: OfferOptions, hello: ServerHello, h
   if (!options.suites.includes(hello.cipherSuite)) {
     return { error: `${where} chose cipher suite 0x${hello.cipherSuite.toString(16).padStart(4, "0")}, which was not offered` };
   }
+  // Answering another version than the one offered: that version is not spoken (a client would abort, RFC 8446 §4.1.3).
   if (hello.version > options.version || (options.version === TLS13 && hello.version !== TLS13)) {
-    return { error: `${where} answered ${versionName(hello.version)} to a ${versionName(options.version)} hello` };
+    return { refused: { alert: null, reason: `answered ${versionName(hello.version)} to a ${versionName(options.version)} hello` } };
   }
   return { accepted: { version: hello.version, suite: hello.cipherSuite, helloRetry, hello, ...(keyExchange ? { keyExchange } : {}) } };
 }
