@@ -46,6 +46,14 @@ describe("assessTls against openssl s_server (lab)", { skip: hasOpenSsl() ? fals
     assert.equal(result.hybridKeyExchange?.supported, false);
   });
 
+  it("finds the suites and curve of a TLS 1.2 server with only a brainpool curve (every hello offers it)", async () => {
+    const { port } = await lab.start(["-tls1_2", "-groups", "brainpoolP384r1"]);
+    const result = await assessTls("127.0.0.1", port, { timeoutMs: 3000 });
+    assert.deepEqual(result.acceptedVersions, ["TLS 1.2"]);
+    assert.ok((result.suites[0]?.suites.length ?? 0) >= 5, JSON.stringify(result.suites));
+    assert.deepEqual(result.groups.ecdhe.map((g) => g.name), ["brainpoolP384r1"]);
+  });
+
   it("names an RFC 7919 DHE group from the ServerKeyExchange prime, and refuses SHA-1 at the default security level", async () => {
     const { port } = await lab.start(["-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256", "-dhparam", lab.path("ffdhe2048.pem")], { key: "rsa" });
     const result = await assessTls("127.0.0.1", port, { timeoutMs: 3000 });

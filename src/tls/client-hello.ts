@@ -87,7 +87,11 @@ export const GROUP = {
   x25519mlkem768: 0x11ec,
 } as const;
 
-/** Offered unless the caller chooses: every curve and FFDHE group in common use, so the group never decides acceptance of a suite. */
+/**
+ * Offered unless the caller chooses: every curve and FFDHE group in use, the weak and
+ * regional ones last, so the group never decides acceptance of a suite (a server with
+ * only brainpool or P-224 curves would refuse every ECDHE suite otherwise).
+ */
 export const DEFAULT_GROUPS: readonly number[] = [
   GROUP.x25519,
   GROUP.secp256r1,
@@ -99,6 +103,14 @@ export const DEFAULT_GROUPS: readonly number[] = [
   GROUP.ffdhe4096,
   GROUP.ffdhe6144,
   GROUP.ffdhe8192,
+  GROUP.brainpoolP256r1tls13,
+  GROUP.brainpoolP384r1tls13,
+  GROUP.brainpoolP512r1tls13,
+  GROUP.brainpoolP256r1,
+  GROUP.brainpoolP384r1,
+  GROUP.brainpoolP512r1,
+  GROUP.secp224r1,
+  GROUP.secp256k1,
 ];
 
 /** Signature schemes (RFC 8446 §4.2.3), SHA-1 ones last so old servers still find one they can use. */
