@@ -39,8 +39,8 @@ function labResolver(addresses: { a?: string[]; aaaa?: string[] }): Resolver {
   return { resolve } as unknown as Resolver;
 }
 
-async function runChecks(port: number, ids: readonly string[], options: { allowPrivate?: boolean; addresses?: string[] } = {}): Promise<Map<string, CheckOutcome>> {
-  const settings = defaultSettings(labResolver({ a: options.addresses ?? ["127.0.0.1"] }), {
+async function runChecks(port: number, ids: readonly string[], options: { allowPrivate?: boolean; addresses?: string[]; ipv6?: string[] } = {}): Promise<Map<string, CheckOutcome>> {
+  const settings = defaultSettings(labResolver({ a: options.addresses ?? (options.ipv6 ? [] : ["127.0.0.1"]), aaaa: options.ipv6 ?? [] }), {
     allowPrivate: options.allowPrivate ?? true,
     timeoutMs: 3000,
     webPorts: { http: 80, https: port },
@@ -159,14 +159,25 @@ describe("web.tls engine checks against openssl s_server (lab)", { skip: hasOpen
     assert.equal(outcome(results, "web.tls.ems").summary, "TLS 1.2 without extended master secret (RFC 7627)");
   });
 
+  it("assesses an IPv6-only name over IPv6", async () => {
+    const { port } = await lab.start(["-tls1_3"], { host: "::1" });
+    const results = await runChecks(port, ["web.tls.versions"], { ipv6: ["::1"] });
+    const versions = outcome(results, "web.tls.versions");
+    assert.equal(versions.status, "passed", JSON.stringify(versions));
+    assert.deepEqual((versions.evidence as { addresses: { address: string }[] }).addresses.map((a) => a.address), ["::1"]);
+  });
+
   it("assesses every address (up to four) and reports the worst", async () => {
+    // The same port on two loopback addresses: a good server and a TLS 1.0 one; three more addresses have nothing.
     const good = await lab.start(["-tls1_3"]);
-    // Two loopback addresses, one server each would need two ports; the same port on 127.0.0.1 and ::1 is one server twice.
+    await lab.start(["-min_protocol", "TLSv1", "-max_protocol", "TLSv1", "-cipher", "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"], { host: "127.0.0.2", port: good.port });
     const results = await runChecks(good.port, ["web.tls.versions"], { addresses: ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"] });
     const versions = outcome(results, "web.tls.versions");
-    const evidence = versions.evidence as { addresses: { address: string }[]; unreachable?: { address: string }[] };
-    assert.equal(evidence.addresses.length + (evidence.unreachable?.length ?? 0), 4, "four addresses at most");
-    assert.equal(versions.status, "passed");
+    assert.equal(versions.status, "failed");
+    assert.equal(versions.summary, "127.0.0.2: accepts TLS 1.0 (insufficient) (1 other address assessed)");
+    const evidence = versions.evidence as { addresses: { address: string; status: string }[]; unreachable?: { address: string }[] };
+    assert.deepEqual(evidence.addresses.map((a) => [a.address, a.status]), [["127.0.0.1", "passed"], ["127.0.0.2", "failed"]]);
+    assert.deepEqual(evidence.unreachable?.map((a) => a.address), ["127.0.0.3", "127.0.0.4"], "four addresses at most");
   });
 });
 
