@@ -195,6 +195,13 @@ describe("grades of an assessment", () => {
     assert.equal(gradeKeyExchange(assessment({ groups: { ...base.groups, errors: ["ECDHE curves: reset"] } })).status, "error");
   });
 
+  it("warns on ffdhe2048 offered in TLS 1.3 (OpenSSL's default list) instead of failing it as for DHE suites", () => {
+    const base = assessment();
+    const tls13 = gradeKeyExchange(assessment({ groups: { ...base.groups, tls13: [...base.groups.tls13, { code: GROUP.ffdhe2048, name: "ffdhe2048" }] } }));
+    assert.equal(tls13.status, "warning");
+    assert.equal(tls13.summary, "accepts key exchange groups to phase out: ffdhe2048");
+  });
+
   it("fails SHA-1 key exchange, compression, missing renegotiation_info and missing EMS", () => {
     assert.equal(gradeKexHash(assessment({ sha1KeyExchange: { outcome: "accepted", signatureAlgorithm: 0x0201, detail: "signed" } })).status, "failed");
     assert.equal(gradeKexHash(assessment({ sha1KeyExchange: null, accepted: [TLS13] })).status, "passed");

@@ -97,6 +97,17 @@ export function groupLevel(code: number): Level {
   }
 }
 
+/**
+ * TLS 1.3 groups. ffdhe2048 is phase out here, not insufficient as for TLS
+ * 1.2 DHE suites: in TLS 1.3 a client gets a finite-field group only when it
+ * offers no curve at all, and OpenSSL 3 (so Debian's nginx) lists the
+ * ffdhe groups by default; internet.nl grades only the DHE suites' groups,
+ * so failing here would fail sites internet.nl passes.
+ */
+export function tls13GroupLevel(code: number): Level {
+  return code === GROUP.ffdhe2048 ? "phase_out" : groupLevel(code);
+}
+
 export function dheLevel(group: DheGroup): Level {
   return group.group === null ? "insufficient" : groupLevel(group.group);
 }
@@ -226,7 +237,7 @@ export function gradeKeyExchange(assessment: TlsAssessment): Grade {
   if (none) return none;
   const { groups } = assessment;
   const entries = [
-    ...groups.tls13.map((g) => ({ name: g.name, where: "TLS 1.3", level: groupLevel(g.code) })),
+    ...groups.tls13.map((g) => ({ name: g.name, where: "TLS 1.3", level: tls13GroupLevel(g.code) })),
     ...groups.ecdhe.map((g) => ({ name: g.name, where: `${groups.legacyVersion ?? ""} ECDHE`, level: groupLevel(g.code) })),
     ...groups.dhe.map((g) => ({ name: g.name, where: `${groups.legacyVersion ?? ""} DHE`, level: dheLevel(g) })),
   ];
