@@ -12,17 +12,47 @@
 //   share). It answers the first ClientHello and closes: enough for a prober
 //   that reads the ServerHello, nothing more.
 //
-// Plain JavaScript with no dependencies: the lab does not depend on Baseline.
+// TypeScript run by Node directly (type stripping, Node 22.18 or newer), with
+// no dependencies: the lab does not depend on Baseline's code (its test,
+// test/lab/web-lab-hostile.test.ts, reads these answers with Baseline's parser).
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer as createNetServer } from "node:net";
+import { createServer as createNetServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
+import { fileURLToPath } from "node:url";
 
-const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
+export interface HostileHost {
+  name: string;
+  /** hostile: HTTP/TLS misbehaviour on 80 and 443; script: scripted TLS on 443 only. */
+  kind: "hostile" | "script";
+  mode: string;
+  address: string;
+  /** Certificate chain and key (PEM files) for the modes that complete a TLS handshake. */
+  cert: string;
+  key: string;
+  /** Ports (default 80 and 443; 0 for any free port, in tests). */
+  httpPort?: number;
+  httpsPort?: number;
+}
+
+export interface HostileConfig {
+  pidFile?: string;
+  hosts: HostileHost[];
+}
+
+interface ClientHelloFacts {
+  sessionId: Buffer;
+  suites: number[];
+  compressions: number[];
+  versions: number[];
+  groups: number[];
+  shares: number[];
+}
+
 const MB = 1024 * 1024;
-const sockets = new Set();
+const sockets = new Set<Socket>();
 
-function track(socket) {
+function track(socket: Socket): void {
   sockets.add(socket);
   socket.on("close", () => sockets.delete(socket));
   socket.on("error", () => socket.destroy());
@@ -30,10 +60,13 @@ function track(socket) {
   socket.setTimeout(300_000, () => socket.destroy());
 }
 
-function listen(server, address, port) {
+function listen(server: Server, address: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ host: address, port }, () => resolve());
+    server.listen({ host: address, port }, () => {
+      const bound = server.address();
+      resolve(typeof bound === "object" && bound !== null ? bound.port : port);
+    });
   });
 }
 
@@ -42,12 +75,15 @@ function listen(server, address, port) {
 const PAGE = "<!doctype html><title>hostile</title><p>Baseline web lab: a hostile server.</p>\n";
 
 /** Writes `total` bytes of `chunk` repeated, respecting back-pressure. */
-function stream(socket, chunk, total, end) {
+function stream(socket: Socket, chunk: Buffer, total: number, end: () => void): void {
   let sent = 0;
-  const pump = () => {
+  const pump = (): void => {
     while (sent < total) {
       sent += chunk.length;
-      if (!socket.write(chunk)) return void socket.once("drain", pump);
+      if (!socket.write(chunk)) {
+        socket.once("drain", pump);
+        return;
+      }
     }
     end();
   };
@@ -55,7 +91,7 @@ function stream(socket, chunk, total, end) {
 }
 
 /** Answers one HTTP request on a raw (plain or TLS) socket by mode. */
-function answerHttp(host, socket, request, secure) {
+function answerHttp(host: HostileHost, socket: Socket, request: string, secure: boolean): void {
   const path = /^[A-Z]+ (\S+)/.exec(request)?.[1] ?? "/";
   const mode = host.mode;
   if (!secure && !["slow-headers", "huge-header", "redirect-loop"].includes(mode)) {
@@ -72,7 +108,9 @@ function answerHttp(host, socket, request, secure) {
     }
     case "huge-header": {
       socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Huge: ");
-      stream(socket, Buffer.alloc(64 * 1024, "a"), 10 * MB, () => socket.end(`\r\nContent-Length: ${PAGE.length}\r\nConnection: close\r\n\r\n${PAGE}`));
+      stream(socket, Buffer.alloc(64 * 1024, "a"), 10 * MB, () => {
+        socket.end(`\r\nContent-Length: ${PAGE.length}\r\nConnection: close\r\n\r\n${PAGE}`);
+      });
       return;
     }
     case "redirect-loop": {
@@ -96,7 +134,10 @@ function answerHttp(host, socket, request, secure) {
           return;
         }
         socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${50 * MB}\r\nConnection: close\r\n\r\n`);
-        stream(socket, Buffer.from("Comment: a security.txt of fifty megabytes, one line after another.\n".padEnd(1024, "x").slice(0, 1023) + "\n"), 50 * MB, () => socket.end());
+        const line = Buffer.from(`${"Comment: a security.txt of fifty megabytes, one line after another. ".padEnd(1023, "x")}\n`);
+        stream(socket, line, 50 * MB, () => {
+          socket.end();
+        });
         return;
       }
       break;
@@ -106,10 +147,10 @@ function answerHttp(host, socket, request, secure) {
 }
 
 /** Reads a request head (up to 16 KB) and hands it to answerHttp. */
-function onHttpConnection(host, socket, secure) {
+function onHttpConnection(host: HostileHost, socket: Socket, secure: boolean): void {
   track(socket);
   let head = "";
-  const onData = (data) => {
+  const onData = (data: Buffer): void => {
     head += data.toString("latin1");
     if (head.includes("\r\n\r\n") || head.length > 16_384) {
       socket.off("data", onData);
@@ -121,10 +162,13 @@ function onHttpConnection(host, socket, secure) {
 
 // ---------------------------------------------------------- TLS by hand
 
-/** The parts of a ClientHello the scripted answers need (RFC 8446 §4.1.2). */
-function parseClientHello(buffer) {
+/**
+ * The parts of a ClientHello the scripted answers need (RFC 8446 §4.1.2):
+ * null while more bytes are needed, { error } when it is not one.
+ */
+export function parseClientHello(buffer: Buffer): ClientHelloFacts | { error: string } | null {
   // Handshake messages may span records: join the fragments first.
-  const fragments = [];
+  const fragments: Buffer[] = [];
   let offset = 0;
   while (offset + 5 <= buffer.length) {
     const length = buffer.readUInt16BE(offset + 3);
@@ -140,15 +184,18 @@ function parseClientHello(buffer) {
   if (message.length < 4 + bodyLength) return null;
   const body = message.subarray(4, 4 + bodyLength);
   let at = 2 + 32;
-  const sessionId = body.subarray(at + 1, at + 1 + body[at]);
-  at += 1 + body[at];
+  if (body.length < 2 + 32 + 1) return { error: "ClientHello too short" };
+  const sessionIdLength = body.readUInt8(at);
+  const sessionId = body.subarray(at + 1, at + 1 + sessionIdLength);
+  at += 1 + sessionIdLength;
   const suitesLength = body.readUInt16BE(at);
-  const suites = [];
+  const suites: number[] = [];
   for (let i = 0; i < suitesLength; i += 2) suites.push(body.readUInt16BE(at + 2 + i));
   at += 2 + suitesLength;
-  const compressions = [...body.subarray(at + 1, at + 1 + body[at])];
-  at += 1 + body[at];
-  const extensions = new Map();
+  const compressionsLength = body.readUInt8(at);
+  const compressions = [...body.subarray(at + 1, at + 1 + compressionsLength)];
+  at += 1 + compressionsLength;
+  const extensions = new Map<number, Buffer>();
   if (at + 2 <= body.length) {
     const end = at + 2 + body.readUInt16BE(at);
     at += 2;
@@ -159,13 +206,13 @@ function parseClientHello(buffer) {
       at += 4 + length;
     }
   }
-  const versions = [];
+  const versions: number[] = [];
   const supportedVersions = extensions.get(43);
   if (supportedVersions) for (let i = 1; i < supportedVersions.length; i += 2) versions.push(supportedVersions.readUInt16BE(i));
-  const groups = [];
+  const groups: number[] = [];
   const supportedGroups = extensions.get(10);
   if (supportedGroups) for (let i = 2; i < supportedGroups.length; i += 2) groups.push(supportedGroups.readUInt16BE(i));
-  const shares = [];
+  const shares: number[] = [];
   const keyShare = extensions.get(51);
   if (keyShare) {
     for (let i = 2; i + 4 <= keyShare.length; ) {
@@ -173,21 +220,22 @@ function parseClientHello(buffer) {
       i += 4 + keyShare.readUInt16BE(i + 2);
     }
   }
-  return { clientVersion: body.readUInt16BE(0), sessionId, suites, compressions, extensions, versions, groups, shares };
+  return { sessionId, suites, compressions, versions, groups, shares };
 }
 
-function u16(value) {
+function u16(value: number): Buffer {
   const b = Buffer.alloc(2);
   b.writeUInt16BE(value);
   return b;
 }
-function extension(type, data) {
+function extension(type: number, data: Buffer): Buffer {
   return Buffer.concat([u16(type), u16(data.length), data]);
 }
-function record(type, version, data) {
+function record(type: number, version: number, data: Buffer): Buffer {
   return Buffer.concat([Buffer.from([type]), u16(version), u16(data.length), data]);
 }
-function serverHello({ version, random, sessionId, suite, compression, extensions }) {
+function serverHello(parts: { version: number; random: Buffer; sessionId: Buffer; suite: number; compression: number; extensions: Buffer[] }): Buffer {
+  const { version, random, sessionId, suite, compression, extensions } = parts;
   const exts = Buffer.concat(extensions);
   const body = Buffer.concat([u16(version), random, Buffer.from([sessionId.length]), sessionId, u16(suite), Buffer.from([compression]), u16(exts.length), exts]);
   const message = Buffer.concat([Buffer.from([2, 0, body.length >> 8, body.length & 0xff]), body]);
@@ -201,12 +249,12 @@ const X25519 = 0x001d;
 /** TLS 1.2 suites the scripted servers pick from, in this order (ECDHE-ECDSA/RSA AES-GCM, then anything not TLS 1.3). */
 const TLS12_PREFERENCE = [0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca8, 0xcca9, 0x009c, 0x002f];
 
-function pickTls12Suite(hello) {
+function pickTls12Suite(hello: ClientHelloFacts): number | undefined {
   return TLS12_PREFERENCE.find((suite) => hello.suites.includes(suite)) ?? hello.suites.find((suite) => (suite >> 8) !== 0x13 && suite !== 0x00ff && suite !== 0x5600);
 }
 
 /** The scripted answer to a ClientHello, or null to say nothing more. */
-function scriptedAnswer(mode, hello) {
+export function scriptedAnswer(mode: string, hello: ClientHelloFacts): Buffer | null {
   const random = randomBytes(32);
   const reneg = extension(0xff01, Buffer.from([0]));
   switch (mode) {
@@ -243,10 +291,10 @@ function scriptedAnswer(mode, hello) {
   return null;
 }
 
-function onScriptedConnection(host, socket) {
+function onScriptedConnection(host: HostileHost, socket: Socket): void {
   track(socket);
   let buffer = Buffer.alloc(0);
-  const onData = (data) => {
+  const onData = (data: Buffer): void => {
     buffer = Buffer.concat([buffer, data]);
     if (host.mode === "garbage-tls") {
       socket.off("data", onData);
@@ -256,7 +304,10 @@ function onScriptedConnection(host, socket) {
     const hello = buffer.length > 65_536 ? { error: "ClientHello too long" } : parseClientHello(buffer);
     if (hello === null) return; // wait for more
     socket.off("data", onData);
-    if (hello.error) return void socket.end(record(21, 0x0303, Buffer.from([2, 50]))); // decode_error
+    if ("error" in hello) {
+      socket.end(record(21, 0x0303, Buffer.from([2, 50]))); // decode_error
+      return;
+    }
     const answer = scriptedAnswer(host.mode, hello);
     if (answer) socket.write(answer);
     // Give the client a moment to read the answer, then close.
@@ -268,32 +319,65 @@ function onScriptedConnection(host, socket) {
 // ------------------------------------------------------------------- start
 
 const RAW_TLS = new Set(["garbage-tls", "alert-tls", "compression", "no-secure-reneg", "pq"]);
-const servers = [];
-for (const host of config.hosts) {
-  const port80 = createNetServer((socket) => (host.mode === "silent" ? track(socket) : onHttpConnection(host, socket, false)));
-  let port443;
-  if (host.mode === "silent") {
-    port443 = createNetServer((socket) => track(socket)); // accepts, never says a word
-  } else if (RAW_TLS.has(host.mode)) {
-    port443 = createNetServer((socket) => onScriptedConnection(host, socket));
-  } else {
-    port443 = createTlsServer({ cert: readFileSync(host.cert), key: readFileSync(host.key), minVersion: "TLSv1.2" }, (socket) => onHttpConnection(host, socket, true));
-    port443.on("tlsClientError", () => undefined);
-  }
-  servers.push(port443);
-  await listen(port443, host.address, 443);
-  // Scripted TLS hosts get their port 80 from nginx (a plain redirect).
-  if (host.kind === "hostile") {
-    servers.push(port80);
-    await listen(port80, host.address, 80);
-  }
-}
-writeFileSync(config.pidFile, `${process.pid}\n`);
 
-function shutdown() {
-  for (const server of servers) server.close();
-  for (const socket of sockets) socket.destroy();
-  process.exit(0);
+/** Starts every host's servers; resolves with the ports bound (per host name) and a way to stop them. */
+export async function startHostileServers(config: HostileConfig): Promise<{ ports: Map<string, { http: number | null; https: number }>; close: () => void }> {
+  const servers: Server[] = [];
+  const ports = new Map<string, { http: number | null; https: number }>();
+  const close = (): void => {
+    for (const server of servers) server.close();
+    for (const socket of sockets) socket.destroy();
+  };
+  try {
+    await startEach(config, servers, ports);
+  } catch (error) {
+    close(); // nothing half-started stays listening
+    throw error;
+  }
+  return { ports, close };
 }
-process.on("SIGTERM", shutdown);
-process.on("SIGINT", shutdown);
+
+async function startEach(config: HostileConfig, servers: Server[], ports: Map<string, { http: number | null; https: number }>): Promise<void> {
+  for (const host of config.hosts) {
+    let port443: Server;
+    if (host.mode === "silent") {
+      port443 = createNetServer((socket) => {
+        track(socket); // accepts, never says a word
+      });
+    } else if (RAW_TLS.has(host.mode)) {
+      port443 = createNetServer((socket) => {
+        onScriptedConnection(host, socket);
+      });
+    } else {
+      port443 = createTlsServer({ cert: readFileSync(host.cert), key: readFileSync(host.key), minVersion: "TLSv1.2" }, (socket) => {
+        onHttpConnection(host, socket, true);
+      });
+      port443.on("tlsClientError", () => undefined);
+    }
+    servers.push(port443);
+    const https = await listen(port443, host.address, host.httpsPort ?? 443);
+    let http: number | null = null;
+    // Scripted TLS hosts get their port 80 from nginx (a plain redirect).
+    if (host.kind === "hostile") {
+      const port80 = createNetServer((socket) => {
+        if (host.mode === "silent") track(socket);
+        else onHttpConnection(host, socket, false);
+      });
+      servers.push(port80);
+      http = await listen(port80, host.address, host.httpPort ?? 80);
+    }
+    ports.set(host.name, { http, https });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const config = JSON.parse(readFileSync(process.argv[2] ?? "", "utf8")) as HostileConfig;
+  const { close } = await startHostileServers(config);
+  if (config.pidFile) writeFileSync(config.pidFile, `${String(process.pid)}\n`);
+  const shutdown = (): void => {
+    close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+}

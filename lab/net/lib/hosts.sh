@@ -10,8 +10,8 @@
 #           or one of the small zones below web.secure for the NS cases)
 #   SERVER  nginx:PROFILE   a server block of the lab's nginx (lib/nginx.sh)
 #           sserver:PROFILE an `openssl s_server` of its own (lib/servers.sh)
-#           hostile:MODE    lab/net/hostile-server.mjs (HTTP/TLS misbehaviour)
-#           script:MODE     lab/net/hostile-server.mjs, scripted TLS answers
+#           hostile:MODE    lab/net/hostile-server.ts (HTTP/TLS misbehaviour)
+#           script:MODE     lab/net/hostile-server.ts, scripted TLS answers
 #                           that Debian's OpenSSL cannot make (compression,
 #                           no renegotiation_info, a post-quantum key share)
 #           none            nothing listens (zones only)
@@ -84,7 +84,7 @@ WEB_HOSTS=(
   # Name servers: zones whose NS have no AAAA, or an AAAA where nothing answers
   "ns-no-aaaa.web.secure nginx:good"
   "ns-v6-dead.web.secure nginx:good"
-  # Hostile servers (hostile-server.mjs): each misbehaves on 80 and 443
+  # Hostile servers (hostile-server.ts): each misbehaves on 80 and 443
   "silent.web.secure hostile:silent"
   "slow-headers.web.secure hostile:slow-headers"
   "redirect-loop.web.secure hostile:redirect-loop"

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Starting the web lab's processes: nginx, openssl s_server, and the hostile
-# server (hostile-server.mjs). Each records its PID in run/NAME.pid.
+# server (hostile-server.ts). Each records its PID in run/NAME.pid.
 
 # OpenSSL defaults for the lab's servers: security level 0, so that nginx can
 # load the weak certificates (a 1024-bit key, a SHA-1 signature) at all; every
@@ -50,10 +50,16 @@ start_sservers() {
   done
 }
 
+# A Node that runs TypeScript directly (22.18 or newer): the repository's own
+# (.tools/node, from scripts/node-env.sh) or the one on PATH.
 find_node() {
-  command -v node >/dev/null 2>&1 && { command -v node; return; }
-  [[ -x $LAB_DIR/../.tools/node/bin/node ]] && { echo "$LAB_DIR/../.tools/node/bin/node"; return; }
-  net_die "node is missing (scripts/node-env.sh puts it on PATH)"
+  local candidate
+  for candidate in "$LAB_DIR/../.tools/node/bin/node" "$(command -v node 2>/dev/null || true)"; do
+    [[ -n $candidate && -x $candidate ]] || continue
+    "$candidate" -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 18) ? 0 : 1)' 2>/dev/null &&
+      { echo "$candidate"; return; }
+  done
+  net_die "no Node 22.18 or newer (source scripts/node-env.sh first)"
 }
 
 start_hostile() {
@@ -72,7 +78,7 @@ start_hostile() {
     done
     printf '\n] }\n'
   } >"$NET_RUN_DIR/hostile.json"
-  spawn "$NET_RUN_DIR/hostile.log" "$(find_node)" "$LAB_NET_DIR/hostile-server.mjs" "$NET_RUN_DIR/hostile.json" >/dev/null
+  spawn "$NET_RUN_DIR/hostile.log" "$(find_node)" "$LAB_NET_DIR/hostile-server.ts" "$NET_RUN_DIR/hostile.json" >/dev/null
 }
 
 # Every address:port that must accept a connection.
