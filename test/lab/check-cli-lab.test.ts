@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { JsonReport } from "../../src/checks/report/json.ts";
+import { acquireLab, releaseLab } from "./lab-lock.ts";
 
 const labDir = fileURLToPath(new URL("../../lab/dns/", import.meta.url));
 const runDir = join(labDir, "run");
@@ -38,7 +39,9 @@ function baseline(args: string[]): Promise<{ status: number | null; stdout: stri
   });
 }
 
-describe("baseline check in the DNS lab", { skip: skipReason(), timeout: 180_000 }, () => {
+describe("baseline check in the DNS lab", { skip: skipReason(), timeout: 900_000 }, () => {
+  // Taken first, given back last: one lab test file at a time (lab-lock.ts).
+  before(() => acquireLab());
   let startedHere = false;
   const lab = (): string[] => ["--root-hints", join(runDir, "root.hints"), "--trust-anchor", join(runDir, "root-anchor.ds"), "--allow-private", "--timeout", "1000"];
 
@@ -50,6 +53,7 @@ describe("baseline check in the DNS lab", { skip: skipReason(), timeout: 180_000
 
   after(() => {
     if (startedHere) spawnSync("bash", [join(labDir, "stop.sh")], { encoding: "utf8", timeout: 60_000 });
+    releaseLab();
   });
 
   it("judges DNSSEC of a signed, a bogus and an unsigned domain, in input order", async () => {

@@ -10,11 +10,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseRecords } from "../../src/dns/presentation.ts";
 import { createResolver, type ResolverOptions } from "../../src/dns/resolver.ts";
 import type { Security } from "../../src/dns/types.ts";
+import { acquireLab, releaseLab } from "./lab-lock.ts";
 
 const labDir = fileURLToPath(new URL("../../lab/dns/", import.meta.url));
 const bin = fileURLToPath(new URL("../../bin/baseline.js", import.meta.url));
@@ -116,9 +117,12 @@ function recordsOfType(reply: DigReply, type: string): string[][] {
   return reply.records.filter((fields) => fields[3] === type);
 }
 
-describe("lab (slow)", { timeout: 600_000 }, () => {
+describe("lab (slow)", { timeout: 900_000 }, () => {
+  // Taken first, given back last: one lab test file at a time (lab-lock.ts).
+  before(() => acquireLab());
   after(() => {
     spawnSync("bash", [join(labDir, "stop.sh")], { encoding: "utf8", timeout: 60_000 });
+    releaseLab();
   });
 
   it("starts, and every server answers for every zone it serves", () => {

@@ -16,6 +16,7 @@ import { defaultSettings } from "../../src/checks/context.ts";
 import { checkAndScore } from "../../src/checks/run.ts";
 import { parseRecords } from "../../src/dns/presentation.ts";
 import { createResolver } from "../../src/dns/resolver.ts";
+import { acquireLab, releaseLab } from "./lab-lock.ts";
 
 const netDir = fileURLToPath(new URL("../../lab/net/", import.meta.url));
 const netRun = join(netDir, "run");
@@ -76,7 +77,9 @@ function testssl(host: string, cacheDir: string): Promise<string> {
   });
 }
 
-describe("testssl.sh oracle for web.tls.* (slow)", { skip: skip ?? false, timeout: 240_000 }, () => {
+describe("testssl.sh oracle for web.tls.* (slow)", { skip: skip ?? false, timeout: 900_000 }, () => {
+  // Taken first, given back last: one lab test file at a time (lab-lock.ts).
+  before(() => acquireLab());
   const oracle = new Map<string, Verdicts>();
 
   before(async () => {
@@ -92,6 +95,7 @@ describe("testssl.sh oracle for web.tls.* (slow)", { skip: skip ?? false, timeou
 
   after(() => {
     spawnSync("bash", [join(netDir, "stop.sh")], { encoding: "utf8", timeout: 60_000 });
+    releaseLab();
   });
 
   it("testssl gives each host the verdict it was built for", () => {

@@ -20,6 +20,7 @@ import { checkAndScore } from "../../src/checks/run.ts";
 import type { CheckResult, CheckStatus } from "../../src/checks/types.ts";
 import { parseRecords } from "../../src/dns/presentation.ts";
 import { createResolver } from "../../src/dns/resolver.ts";
+import { acquireLab, releaseLab } from "./lab-lock.ts";
 
 const netDir = fileURLToPath(new URL("../../lab/net/", import.meta.url));
 const netRun = join(netDir, "run");
@@ -102,9 +103,12 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item:
   return results;
 }
 
-describe("web lab (slow)", { skip: skip ?? false, timeout: 300_000 }, () => {
+describe("web lab (slow)", { skip: skip ?? false, timeout: 900_000 }, () => {
+  // Taken first, given back last: one lab test file at a time (lab-lock.ts).
+  before(() => acquireLab());
   after(() => {
     spawnSync("bash", [join(netDir, "stop.sh")], { encoding: "utf8", timeout: 60_000 });
+    releaseLab();
   });
 
   before(() => {

@@ -12,17 +12,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { defaultSettings, DomainContext } from "../../context.ts";
-import { parseRecords } from "../../../dns/presentation.ts";
-import { createResolver } from "../../../dns/resolver.ts";
-import type { RoutingData } from "../../routing-data.ts";
-import type { CheckDefinition, CheckOutcome } from "../../types.ts";
-import { caaCheck } from "./caa.ts";
-import { dnssecExists, dnssecValid } from "./dnssec.ts";
-import { nsAaaa, nsReachableCheck, webAaaa } from "./ipv6.ts";
-import { rpkiExists, rpkiValid } from "./rpki.ts";
+import { defaultSettings, DomainContext } from "../../src/checks/context.ts";
+import { parseRecords } from "../../src/dns/presentation.ts";
+import { createResolver } from "../../src/dns/resolver.ts";
+import type { RoutingData } from "../../src/checks/routing-data.ts";
+import type { CheckDefinition, CheckOutcome } from "../../src/checks/types.ts";
+import { caaCheck } from "../../src/checks/web/dns/caa.ts";
+import { dnssecExists, dnssecValid } from "../../src/checks/web/dns/dnssec.ts";
+import { nsAaaa, nsReachableCheck, webAaaa } from "../../src/checks/web/dns/ipv6.ts";
+import { rpkiExists, rpkiValid } from "../../src/checks/web/dns/rpki.ts";
+import { acquireLab, releaseLab } from "./lab-lock.ts";
 
-const labDir = fileURLToPath(new URL("../../../../lab/dns/", import.meta.url));
+const labDir = fileURLToPath(new URL("../../lab/dns/", import.meta.url));
 const runDir = join(labDir, "run");
 const TOOLS = ["/usr/sbin/knotd", "/usr/sbin/nsd", "/usr/sbin/unbound", "/usr/bin/dig"];
 
@@ -35,7 +36,9 @@ function skipReason(): string | false {
 
 const skip = skipReason();
 
-describe("web DNS checks in the DNS lab", { skip, timeout: 120_000 }, () => {
+describe("web DNS checks in the DNS lab", { skip, timeout: 900_000 }, () => {
+  // Taken first, given back last: one lab test file at a time (lab-lock.ts).
+  before(() => acquireLab());
   let startedHere = false;
   let resolver: ReturnType<typeof createResolver>;
 
@@ -55,6 +58,7 @@ describe("web DNS checks in the DNS lab", { skip, timeout: 120_000 }, () => {
 
   after(() => {
     if (startedHere) spawnSync("bash", [join(labDir, "stop.sh")], { encoding: "utf8", timeout: 60_000 });
+    releaseLab();
   });
 
   async function run(check: CheckDefinition, domain: string, routing: RoutingData | null = null): Promise<CheckOutcome> {
