@@ -5,7 +5,13 @@
  * in its `before` hook and gives it back in `after`; a lock whose holder died
  * is taken over. (A directory is the lock because mkdir is atomic, and Node
  * has no flock.)
+ *
+ * Labs are left as they were found: a lab this checkout did not have running
+ * when the lock was taken is stopped when it is given back, so that no
+ * daemon outlives the test run and holds the lab's addresses against the
+ * next run (from this checkout or another one).
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,6 +19,14 @@ import { fileURLToPath } from "node:url";
 
 const LOCK_DIR = fileURLToPath(new URL("../../lab/.test-lock", import.meta.url));
 const OWNER = join(LOCK_DIR, "pid");
+const LAB_DIR = fileURLToPath(new URL("../../lab/", import.meta.url));
+const LABS = ["dns", "net"] as const;
+/** The labs that ran when this process took the lock. */
+let runningAtStart = new Set<string>();
+
+function labRuns(lab: string): boolean {
+  return spawnSync("pgrep", ["-f", join(LAB_DIR, lab, "run") + "/"], { encoding: "utf8" }).status === 0;
+}
 
 function holderAlive(): boolean {
   try {
@@ -33,6 +47,7 @@ export async function acquireLab(timeoutMs = 900_000): Promise<void> {
     try {
       mkdirSync(LOCK_DIR);
       writeFileSync(OWNER, String(process.pid));
+      runningAtStart = new Set(LABS.filter(labRuns));
       process.once("exit", releaseLab);
       return;
     } catch (error) {
@@ -49,9 +64,16 @@ export async function acquireLab(timeoutMs = 900_000): Promise<void> {
 }
 
 export function releaseLab(): void {
+  let held = false;
   try {
-    if (Number(readFileSync(OWNER, "utf8")) === process.pid) rmSync(LOCK_DIR, { recursive: true, force: true });
+    held = Number(readFileSync(OWNER, "utf8")) === process.pid;
   } catch {
     // Not held.
   }
+  if (!held) return;
+  // The web lab first: it runs on top of the DNS lab.
+  for (const lab of [...LABS].reverse()) {
+    if (!runningAtStart.has(lab) && labRuns(lab)) spawnSync("bash", [join(LAB_DIR, lab, "stop.sh")], { encoding: "utf8", timeout: 60_000 });
+  }
+  rmSync(LOCK_DIR, { recursive: true, force: true });
 }
