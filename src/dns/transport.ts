@@ -128,6 +128,20 @@ interface Exchange {
 }
 
 /**
+ * One attempt over the given transport only: no retry, no TCP fallback, no
+ * limiter. For reachability tests, which must know whether a server answers
+ * over UDP and over TCP each on its own. Resolves with the answer, or with
+ * undefined when none came within `timeoutMs`; rejects on a socket error
+ * (refused connection, closed without answering) or abort.
+ */
+export async function queryOnce(server: ServerAddress, question: Question, transport: "udp" | "tcp", options: QueryOptions & { timeoutMs: number }): Promise<QueryResult | undefined> {
+  const exchanged = transport === "udp"
+    ? await udpExchange(server, question, options, options.timeoutMs)
+    : await tcpExchange(server, question, options, options.timeoutMs, 65535);
+  return exchanged && { ...exchanged, transport };
+}
+
+/**
  * One UDP attempt: resolves with the answer, with undefined on timeout, or
  * rejects on a socket error or abort. The socket is closed in every case.
  */
