@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import https from "node:https";
+import type { Server } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { httpExchange, HttpProbeError, type HttpRequest } from "./client.ts";
 import { httpServer, httpsServer, rawServer, serverPair, testCertificate, type ServerPair } from "./test-support.ts";
@@ -43,6 +45,14 @@ describe("httpExchange", () => {
     assert.equal(v4.tls?.alpn, "http/1.1");
     assert.deepEqual(seen, [`www.example.test:${port} www.example.test 127.0.0.1 identity`, `www.example.test:${port} www.example.test ::1 identity`]);
     assert.equal(v6.url, `https://www.example.test:${port}/`);
+  });
+
+  it("reaches a TLS 1.0-only server with a legacy suite, so its headers can still be judged", { skip: certificate ? false : "openssl is missing" }, async () => {
+    if (!certificate) return;
+    const legacy = (): Server => https.createServer({ key: certificate.key, cert: certificate.cert, minVersion: "TLSv1", maxVersion: "TLSv1", ciphers: "ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0" }, (req, res) => res.end("old"));
+    const port = await start(serverPair(legacy, false));
+    const response = await httpExchange(request(port, { scheme: "https" }));
+    assert.equal(response.body.toString(), "old");
   });
 
   it("stops reading a 50 MB body at the cap and closes the connection", async () => {
