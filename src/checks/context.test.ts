@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import type { Resolution, Resolver } from "../dns/resolver.ts";
 import { defaultSettings, DomainContext, normalizeDomain } from "./context.ts";
 import { checkAndScore } from "./run.ts";
-import { CheckInputError, type CheckDefinition } from "./types.ts";
+import type { CheckDefinition } from "./types.ts";
+import { CheckInputError } from "./errors.ts";
 
 /**
  * A resolver with fixed answers, so that the address policy can be tested

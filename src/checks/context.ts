@@ -11,7 +11,7 @@ import { isIP } from "node:net";
 import { isSpecialPurpose } from "../dns/address-policy.ts";
 import type { Resolution, Resolver } from "../dns/resolver.ts";
 import type { RoutingData } from "./routing-data.ts";
-import { CheckInputError } from "./types.ts";
+import { CheckInputError } from "./errors.ts";
 
 export interface CheckSettings {
   /** Baseline's validating resolver (or one with an upstream). */

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { loadBgpOrigins, loadVrps } from "./routing-data.ts";
-import { CheckInputError } from "./types.ts";
+import { CheckInputError } from "./errors.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "baseline-routing-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

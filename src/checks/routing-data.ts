@@ -26,7 +26,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { canonicalPrefixText, parsePrefix } from "./rpki/prefix.ts";
-import { CheckInputError } from "./types.ts";
+import { CheckInputError } from "./errors.ts";
 
 /** One validated ROA payload (RFC 6811 §2). */
 export interface Vrp {

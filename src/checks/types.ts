@@ -86,8 +86,3 @@ export interface DomainReport {
   startedAt: string;
   durationMs: number;
 }
-
-/** A domain name or option the user gave that cannot be checked: exit 2, one line. */
-export class CheckInputError extends Error {
-  override name = "CheckInputError";
-}

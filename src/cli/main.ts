@@ -11,7 +11,7 @@ import { CatalogError } from "../catalog/load.ts";
 import { EmptySelectionError } from "../requirements/select.ts";
 import { AddressRefusedError } from "../dns/address-policy.ts";
 import { DnsInputError } from "../dns/resolver.ts";
-import { CheckInputError } from "../checks/types.ts";
+import { CheckInputError } from "../checks/errors.ts";
 import { registerCatalogCommands } from "./commands/catalog.ts";
 import { registerCheckCommand } from "./commands/check.ts";
 import { registerDnsCommand } from "./commands/dns.ts";

@@ -23,7 +23,8 @@ import { renderHtmlReport } from "../../checks/report/html.ts";
 import { jsonLine } from "../../checks/report/json.ts";
 import { atLeast, effectiveStatus } from "../../checks/report/labels.ts";
 import { renderText, SCORING_NOTE, wrap } from "../../checks/report/text.ts";
-import { CheckInputError, type DomainReport, type Suite } from "../../checks/types.ts";
+import { type DomainReport, type Suite } from "../../checks/types.ts";
+import { CheckInputError } from "../../checks/errors.ts";
 import { UsageError, writeFileAtomically } from "../output.ts";
 import { addResolverOptions, positiveInteger, readCaFile, readOptionFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
 

@@ -12,7 +12,7 @@ import { PresentationError, parseRecords } from "../../dns/presentation.ts";
 import { createResolver, type Resolver } from "../../dns/resolver.ts";
 import type { ResourceRecord } from "../../dns/types.ts";
 import { loadBgpOrigins, loadVrps, type RoutingData } from "../../checks/routing-data.ts";
-import { CheckInputError } from "../../checks/types.ts";
+import { CheckInputError } from "../../checks/errors.ts";
 import { UsageError } from "../output.ts";
 
 export interface ResolverFlags {

@@ -24,7 +24,8 @@ import { defaultSettings, DomainContext, normalizeDomain, type CheckSettings } f
 import { checksOf } from "../../checks/registry.ts";
 import { domainSection, ENGLISH_LABELS, REPORT_CSS, type HtmlLabels } from "../../checks/report/html.ts";
 import { checkAndScore } from "../../checks/run.ts";
-import { CheckInputError, CHECK_STATUSES, type DomainReport, type Suite } from "../../checks/types.ts";
+import { CHECK_STATUSES, type DomainReport, type Suite } from "../../checks/types.ts";
+import { CheckInputError } from "../../checks/errors.ts";
 import { createResolver } from "../../dns/resolver.ts";
 import { clientAddress, throttleAddress } from "../client-address.ts";
 import { pageContext, type AppContext, type AppEnv } from "../context.ts";
