@@ -30,6 +30,10 @@ export interface CheckSettings {
   connectionsPerHost: number;
   /** The ports that stand in for 80 and 443 (tests on unprivileged ports; also in redirects without a port). */
   webPorts: { http: number; https: number };
+  /** The port that stands in for SMTP's 25 (tests on unprivileged ports). */
+  smtpPort: number;
+  /** DKIM selectors to test (`--dkim-selectors`); empty: only the _domainkey existence test. */
+  dkimSelectors: string[];
   /** Clock (tests). */
   now: () => number;
 }
@@ -47,6 +51,8 @@ export function defaultSettings(resolver: Resolver, overrides: Partial<CheckSett
     routing: null,
     connectionsPerHost: 8,
     webPorts: { http: 80, https: 443 },
+    smtpPort: 25,
+    dkimSelectors: [],
     now: Date.now,
     ...overrides,
   };

@@ -95,10 +95,10 @@ export async function runCheckCommand(positional: readonly string[], flags: Chec
   if (domains.length === 0) throw new UsageError("check: give at least one domain, or --input FILE");
   const timeoutMs = positiveInteger(flags.timeout, "--timeout");
   const concurrency = positiveInteger(flags.concurrency, "--concurrency");
-  if (flags.dkimSelectors !== undefined) parseSelectors(flags.dkimSelectors);
+  const dkimSelectors = flags.dkimSelectors === undefined ? [] : parseSelectors(flags.dkimSelectors);
   if (flags.html) assertWritableFolder(flags.html);
   const suites = suitesToRun(flags.suite, io.stderr);
-  const settings = io.settings ?? buildSettings(flags, timeoutMs);
+  const settings = io.settings ?? { ...buildSettings(flags, timeoutMs), dkimSelectors };
   const check = io.check ?? checkAndScore;
 
   const colour = io.colour ?? (io.stdout.isTTY === true && !process.env.NO_COLOR);
