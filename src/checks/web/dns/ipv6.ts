@@ -20,41 +20,49 @@ function serverEvidence(server: NameServerInfo): Record<string, unknown> {
   return { name: server.name, ipv6: server.ipv6.slice(0, 8), ipv4: server.ipv4.slice(0, 8), refused: server.refused.slice(0, 8), ...(server.error ? { error: server.error } : {}) };
 }
 
-export const nsAaaa: CheckDefinition = {
-  id: "web.ipv6.ns-aaaa",
-  standard: "ipv6",
-  category: "web.ipv6",
-  weight: "required",
-  title: "Name servers have IPv6 addresses",
-  fix: "Give at least two of the domain's name servers an IPv6 address (AAAA record), or move to a DNS operator whose servers have them.",
-  async run(ctx): Promise<CheckOutcome> {
-    const { zone, nameServers } = await zoneNameServers(ctx);
-    const withIpv6 = nameServers.filter((server) => server.ipv6.length > 0);
-    const refusedOnly = nameServers.filter((server) => server.ipv6.length === 0 && server.refused.some((entry) => entry.address.includes(":")));
-    const evidence = { zone, nameServers: nameServers.map(serverEvidence), withIpv6: withIpv6.map((server) => server.name) };
-    const refusedNote = refusedOnly.length > 0 ? `; ${refusedOnly.map((server) => server.name).join(", ")} ha${refusedOnly.length === 1 ? "s" : "ve"} only refused IPv6 addresses` : "";
-    if (withIpv6.length >= 2) {
-      return { status: "passed", summary: `${withIpv6.length} of ${nameServers.length} name servers of ${zone} have an IPv6 address${refusedNote}`, evidence };
-    }
-    const unresolved = nameServers.filter((server) => server.error !== null && server.ipv6.length === 0);
-    if (withIpv6.length + unresolved.length >= 2 && unresolved.length > 0) {
-      return { status: "error", summary: `could not be tested: the addresses of ${unresolved.map((server) => server.name).join(", ")} could not be looked up (${unresolved[0]?.error ?? ""})`, evidence };
-    }
-    if (nameServers.length === 1) {
-      const only = nameServers[0]?.name ?? "";
-      return { status: "failed", summary: `the only name server of ${zone} (${only}) ${withIpv6.length === 1 ? "has an IPv6 address, but at least two are required" : "has no IPv6 address"}${refusedNote}`, evidence };
-    }
-    const found = withIpv6.length === 0 ? "none" : `only ${withIpv6.map((server) => server.name).join(", ")}`;
-    return { status: "failed", summary: `${found} of the ${nameServers.length} name servers of ${zone} ha${withIpv6.length === 1 ? "s" : "ve"} an IPv6 address; at least two are required${refusedNote}`, evidence };
-  },
-};
+/** The suites share the name server checks; only the id and category differ. */
+export type DnsSuite = "web" | "mail";
 
-/** web.ipv6.ns-reachable, querying `port` (53; tests use their own server's port). */
-export function nsReachableCheck(port = 53): CheckDefinition {
+/** <suite>.ipv6.ns-aaaa. */
+export function nsAaaaCheck(suite: DnsSuite): CheckDefinition {
   return {
-    id: "web.ipv6.ns-reachable",
+    id: `${suite}.ipv6.ns-aaaa`,
     standard: "ipv6",
-    category: "web.ipv6",
+    category: `${suite}.ipv6`,
+    weight: "required",
+    title: "Name servers have IPv6 addresses",
+    fix: "Give at least two of the domain's name servers an IPv6 address (AAAA record), or move to a DNS operator whose servers have them.",
+    async run(ctx): Promise<CheckOutcome> {
+      const { zone, nameServers } = await zoneNameServers(ctx);
+      const withIpv6 = nameServers.filter((server) => server.ipv6.length > 0);
+      const refusedOnly = nameServers.filter((server) => server.ipv6.length === 0 && server.refused.some((entry) => entry.address.includes(":")));
+      const evidence = { zone, nameServers: nameServers.map(serverEvidence), withIpv6: withIpv6.map((server) => server.name) };
+      const refusedNote = refusedOnly.length > 0 ? `; ${refusedOnly.map((server) => server.name).join(", ")} ha${refusedOnly.length === 1 ? "s" : "ve"} only refused IPv6 addresses` : "";
+      if (withIpv6.length >= 2) {
+        return { status: "passed", summary: `${withIpv6.length} of ${nameServers.length} name servers of ${zone} have an IPv6 address${refusedNote}`, evidence };
+      }
+      const unresolved = nameServers.filter((server) => server.error !== null && server.ipv6.length === 0);
+      if (withIpv6.length + unresolved.length >= 2 && unresolved.length > 0) {
+        return { status: "error", summary: `could not be tested: the addresses of ${unresolved.map((server) => server.name).join(", ")} could not be looked up (${unresolved[0]?.error ?? ""})`, evidence };
+      }
+      if (nameServers.length === 1) {
+        const only = nameServers[0]?.name ?? "";
+        return { status: "failed", summary: `the only name server of ${zone} (${only}) ${withIpv6.length === 1 ? "has an IPv6 address, but at least two are required" : "has no IPv6 address"}${refusedNote}`, evidence };
+      }
+      const found = withIpv6.length === 0 ? "none" : `only ${withIpv6.map((server) => server.name).join(", ")}`;
+      return { status: "failed", summary: `${found} of the ${nameServers.length} name servers of ${zone} ha${withIpv6.length === 1 ? "s" : "ve"} an IPv6 address; at least two are required${refusedNote}`, evidence };
+    },
+  };
+}
+
+export const nsAaaa: CheckDefinition = nsAaaaCheck("web");
+
+/** <suite>.ipv6.ns-reachable, querying `port` (53; tests use their own server's port). */
+export function nsReachableCheck(port = 53, suite: DnsSuite = "web"): CheckDefinition {
+  return {
+    id: `${suite}.ipv6.ns-reachable`,
+    standard: "ipv6",
+    category: `${suite}.ipv6`,
     weight: "required",
     title: "Name servers reachable over IPv6",
     fix: "Make every name server answer DNS over IPv6 on port 53, both UDP and TCP (check firewalls and that the server listens on its IPv6 address).",
@@ -64,7 +72,7 @@ export function nsReachableCheck(port = 53): CheckDefinition {
       // Bounded: a hostile NS set cannot make one domain open hundreds of sockets.
       const targets = nameServers.flatMap((server) => server.ipv6.map((address) => ({ server: server.name, address }))).slice(0, MAX_PROBED_ADDRESSES);
       if (targets.length === 0) {
-        return { status: "not_tested", summary: `no name server of ${zone} has an IPv6 address that may be queried (see web.ipv6.ns-aaaa)${refused.length > 0 ? `; ${refused.length} refused` : ""}`, evidence: { zone, refused } };
+        return { status: "not_tested", summary: `no name server of ${zone} has an IPv6 address that may be queried (see ${suite}.ipv6.ns-aaaa)${refused.length > 0 ? `; ${refused.length} refused` : ""}`, evidence: { zone, refused } };
       }
       const results = await Promise.all(targets.map(async (target) => {
         const [udp, tcp] = await Promise.all((["udp", "tcp"] as const).map((transport) => probe(ctx, target.address, port, zone, transport)));

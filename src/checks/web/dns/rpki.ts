@@ -26,9 +26,22 @@ interface RpkiReport {
   problems: string[];
 }
 
+/**
+ * What a suite validates besides the zone's name servers: the web host, or
+ * the mail servers. `hosts` returns the host names and a label for each.
+ */
+export interface RpkiScope {
+  suite: "web" | "mail";
+  /** How the hosts are called in summaries ("web server", "mail servers"). */
+  noun: string;
+  hosts(ctx: DomainContext): Promise<{ name: string; label: string }[]>;
+}
+
+const WEB_SCOPE: RpkiScope = { suite: "web", noun: "web server", hosts: (ctx) => Promise.resolve([{ name: ctx.domain, label: ctx.domain }]) };
+
 /** Validates the domain's addresses once, for both checks. */
-function validateDomain(ctx: DomainContext, routing: RoutingData): Promise<RpkiReport> {
-  return ctx.memo("rpki:web", async () => {
+function validateDomain(ctx: DomainContext, routing: RoutingData, scope: RpkiScope): Promise<RpkiReport> {
+  return ctx.memo(`rpki:${scope.suite}`, async () => {
     const hosts = new Map<string, Set<string>>();
     const problems: string[] = [];
     const add = (address: string, host: string): void => {
@@ -36,8 +49,14 @@ function validateDomain(ctx: DomainContext, routing: RoutingData): Promise<RpkiR
       set.add(host);
       hosts.set(address, set);
     };
-    const web = await ctx.addresses(ctx.domain);
-    for (const address of [...web.ipv4, ...web.ipv6, ...web.refused.map((entry) => entry.address)]) add(address, ctx.domain);
+    try {
+      for (const host of await scope.hosts(ctx)) {
+        const addresses = await ctx.addresses(host.name);
+        for (const address of [...addresses.ipv4, ...addresses.ipv6, ...addresses.refused.map((entry) => entry.address)]) add(address, host.label);
+      }
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
     try {
       const { nameServers } = await zoneNameServers(ctx);
       for (const server of nameServers) {
@@ -74,49 +93,54 @@ function list(results: readonly Validated[]): string {
   return results.length > 3 ? `${shown} and ${results.length - 3} more` : shown;
 }
 
-async function prepare(ctx: DomainContext): Promise<{ routing: RoutingData; report: RpkiReport } | CheckOutcome> {
+async function prepare(ctx: DomainContext, scope: RpkiScope): Promise<{ routing: RoutingData; report: RpkiReport } | CheckOutcome> {
   const routing = ctx.settings.routing;
   if (!routing) return { status: "not_tested", summary: `not tested: ${NO_ROUTING_DATA}`, evidence: { reason: NO_ROUTING_DATA } };
-  const report = await validateDomain(ctx, routing);
+  const report = await validateDomain(ctx, routing, scope);
   if (report.results.length === 0) {
-    return { status: "not_tested", summary: `${ctx.domain} and its name servers have no addresses to validate${report.problems.length > 0 ? ` (${report.problems[0] ?? ""})` : ""}`, evidence: evidenceOf(routing, report) };
+    return { status: "not_tested", summary: `the ${scope.noun} and name servers of ${ctx.domain} have no addresses to validate${report.problems.length > 0 ? ` (${report.problems[0] ?? ""})` : ""}`, evidence: evidenceOf(routing, report) };
   }
   return { routing, report };
 }
 
-export const rpkiExists: CheckDefinition = {
-  id: "web.rpki.exists",
+/** <suite>.rpki.exists over the scope's hosts and the zone's name servers. */
+export function rpkiExistsCheck(scope: RpkiScope): CheckDefinition {
+  return {
+  id: `${scope.suite}.rpki.exists`,
   standard: "rpki",
-  category: "web.rpki",
+  category: `${scope.suite}.rpki`,
   weight: "recommended",
   title: "Route origin authorisation exists",
   fix: "Ask the holder of the IP prefixes (your hosting or DNS provider) to publish ROAs for them in the RPKI.",
   async run(ctx): Promise<CheckOutcome> {
-    const prepared = await prepare(ctx);
+    const prepared = await prepare(ctx, scope);
     if ("status" in prepared) return prepared;
     const { routing, report } = prepared;
     const evidence = evidenceOf(routing, report);
     const unannounced = report.results.filter((result) => result.state === "not-announced");
     const uncovered = report.results.filter((result) => result.state === "not-found");
     if (unannounced.length === 0 && uncovered.length === 0) {
-      return { status: "passed", summary: `all ${report.results.length} addresses of the web server and name servers are covered by a ROA`, evidence };
+      return { status: "passed", summary: `all ${report.results.length} addresses of the ${scope.noun} and name servers are covered by a ROA`, evidence };
     }
     const parts: string[] = [];
     if (uncovered.length > 0) parts.push(`no ROA covers the route of ${list(uncovered)}`);
     if (unannounced.length > 0) parts.push(`no announced prefix covers ${list(unannounced)} (not in --bgp-origins)`);
     return { status: "failed", summary: parts.join("; "), evidence };
   },
-};
+  };
+}
 
-export const rpkiValid: CheckDefinition = {
-  id: "web.rpki.valid",
+/** <suite>.rpki.valid over the scope's hosts and the zone's name servers. */
+export function rpkiValidCheck(scope: RpkiScope): CheckDefinition {
+  return {
+  id: `${scope.suite}.rpki.valid`,
   standard: "rpki",
-  category: "web.rpki",
+  category: `${scope.suite}.rpki`,
   weight: "required",
   title: "Route origin validation",
   fix: "Fix the ROAs (origin AS and maxLength) or the BGP announcements so that the announced routes match them; invalid routes are dropped by networks that validate.",
   async run(ctx): Promise<CheckOutcome> {
-    const prepared = await prepare(ctx);
+    const prepared = await prepare(ctx, scope);
     if ("status" in prepared) return prepared;
     const { routing, report } = prepared;
     const evidence = evidenceOf(routing, report);
@@ -133,4 +157,8 @@ export const rpkiValid: CheckDefinition = {
     }
     return { status: "passed", summary: `${valid} of ${report.results.length} addresses have RPKI-valid routes and none is invalid${other > 0 ? ` (${other} without a ROA or a route)` : ""}`, evidence };
   },
-};
+  };
+}
+
+export const rpkiExists: CheckDefinition = rpkiExistsCheck(WEB_SCOPE);
+export const rpkiValid: CheckDefinition = rpkiValidCheck(WEB_SCOPE);
