@@ -16,6 +16,7 @@ import { compression, type CompressionResult, sha1KeyExchange, type Sha1Result }
 import { dheGroups, type DheGroup, hybridKeyExchange, type HybridSupport, legacyCurves, tls13Groups } from "./key-exchange.ts";
 import { groupName } from "./named-groups.ts";
 import { probeSsl2, ssl2CipherName, type Ssl2Result } from "./sslv2.ts";
+import type { Connector } from "./smtp.ts";
 import { acceptedSuites, createGate, DEFAULT_TIMEOUT_MS, offer, type OfferResult, type ProbeOptions, suitesFor } from "./probe.ts";
 
 export interface AssessOptions {
@@ -24,8 +25,10 @@ export interface AssessOptions {
   /** Per hello: connect, send, read the answer. Default 5 s. */
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Hellos in flight at once to this address; default 8. */
+  /** Hellos in flight at once to this address; default 8 (SMTP servers: SMTP_CONNECTIONS_PER_HOST). */
   maxConnections?: number;
+  /** Opens each hello's connection, e.g. smtpConnector() for SMTP STARTTLS; default plain TCP. */
+  connect?: Connector;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 8;
@@ -149,6 +152,7 @@ export async function assessTls(address: string, port: number, options: AssessOp
       return limit(task);
     },
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.connect ? { connect: options.connect } : {}),
   };
   const errors: string[] = [];
 

@@ -18,6 +18,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type DetailedPeerCertificate, type SecureVersion, type TLSSocket } from "node:tls";
 import { parseOcspStaple, type OcspStaple } from "./handshake-ocsp.ts";
 import { readSession, type SessionFacts } from "./handshake-session.ts";
+import type { Connector } from "./smtp.ts";
 
 export interface HandshakeOptions {
   /** SNI and the name certificate checks compare against. */
@@ -35,6 +36,11 @@ export interface HandshakeOptions {
   ticketWaitMs?: number;
   /** Clock for the OCSP freshness verdict (tests). */
   now?: () => number;
+  /**
+   * Opens the TCP connection, e.g. smtpConnector() for TLS after SMTP
+   * STARTTLS; default a plain connect. The timeout covers the preamble too.
+   */
+  connect?: Connector;
 }
 
 export interface SessionTicketInfo {
@@ -102,13 +108,38 @@ interface Connection {
  * The TLS layer sits on a Duplex over the raw socket so that every byte the
  * server sends is counted and the cap enforced before OpenSSL buffers it.
  */
-function open(address: string, port: number, options: HandshakeOptions, extra: { maxVersion: SecureVersion; secureOptions?: number; onOcsp?: (response: Buffer) => void; onSession?: (session: Buffer) => void }): Promise<Connection> {
+async function open(address: string, port: number, options: HandshakeOptions, extra: OpenExtra): Promise<Connection> {
+  if (!options.connect) return openOn(netConnect({ host: address, port }), address, port, options, extra);
+  const started = Date.now();
+  const where = `${address}:${port}`;
+  // One budget for preamble and handshake: the preamble gets what is left of timeoutMs.
+  const preamble = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])]);
+  let raw: Socket;
+  try {
+    raw = await options.connect(address, port, preamble);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HandshakeError(preamble.aborted && !options.signal?.aborted ? `${where}: no STARTTLS within ${options.timeoutMs} ms (${reason})` : reason);
+  }
+  const rest = Math.max(1, options.timeoutMs - (Date.now() - started));
+  const connection = openOn(raw, address, port, { ...options, timeoutMs: rest }, extra);
+  raw.resume();
+  return connection;
+}
+
+interface OpenExtra {
+  maxVersion: SecureVersion;
+  secureOptions?: number;
+  onOcsp?: (response: Buffer) => void;
+  onSession?: (session: Buffer) => void;
+}
+
+function openOn(raw: Socket, address: string, port: number, options: HandshakeOptions, extra: OpenExtra): Promise<Connection> {
   const cap = options.maxChainBytes ?? DEFAULT_MAX_CHAIN_BYTES;
   const where = `${address}:${port}`;
   return new Promise<Connection>((resolve, reject) => {
     let bytes = 0;
     let settled = false;
-    const raw: Socket = netConnect({ host: address, port });
     const pipe = new Duplex({
       read() {
         raw.resume();

@@ -3,7 +3,8 @@
  * server's first answer, hang up. Enough to learn which protocol versions and
  * cipher suites a server accepts, including those node:tls cannot offer.
  */
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
+import type { Connector } from "./smtp.ts";
 import { LEGACY_SUITES, TLS13_SUITES } from "./cipher-suites.ts";
 import { buildClientHello, PROTOCOL_VERSIONS, TLS13, versionName } from "./client-hello.ts";
 import { type Alert, DEFAULT_MAX_BYTES, type ServerHello, ServerHelloReader, type ServerKeyExchange } from "./server-hello.ts";
@@ -29,6 +30,12 @@ export interface OfferOptions {
   signal?: AbortSignal;
   /** Runs the connection when a slot is free (a per-host connection limit); default: at once. */
   gate?: Gate;
+  /**
+   * Opens the connection instead of a plain TCP connect, e.g. smtpConnector()
+   * for TLS after SMTP STARTTLS. The preamble has its own bounds; the probe's
+   * timeout starts when the socket is handed over. Its failure is the probe's error.
+   */
+  connect?: Connector;
 }
 
 /** Runs a task when the caller's limit allows; see createGate. */
@@ -82,13 +89,16 @@ function offerNow(host: string, port: number, options: OfferOptions): Promise<Of
   return new Promise((resolve) => {
     let settled = false;
     let connected = false;
-    const socket = connect({ host, port });
+    let socket: Socket | null = null;
+    // Ends a connector still speaking its preamble when the probe is over.
+    const preamble = new AbortController();
     const finish = (result: OfferResult) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      socket.destroy();
+      preamble.abort();
+      socket?.destroy();
       resolve(result);
     };
     /** A ServerHello already read ends the probe as acceptance, whatever cut the key exchange short. */
@@ -100,15 +110,46 @@ function offerNow(host: string, port: number, options: OfferOptions): Promise<Of
     };
     const onAbort = () => finish({ error: `probe of ${where} aborted: ${signal ? abortReason(signal) : "aborted"}` });
     signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(() => {
-      if (finishHeld(`no ServerKeyExchange within ${timeoutMs} ms`)) return;
-      finish({ error: connected ? `no answer from ${where} within ${timeoutMs} ms` : `cannot connect to ${where} within ${timeoutMs} ms` });
-    }, timeoutMs);
-    socket.on("connect", () => {
-      connected = true;
-      socket.write(record);
-    });
-    socket.on("data", (chunk: Buffer) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const startTimer = () => {
+      timer = setTimeout(() => {
+        if (finishHeld(`no ServerKeyExchange within ${timeoutMs} ms`)) return;
+        finish({ error: connected ? `no answer from ${where} within ${timeoutMs} ms` : `cannot connect to ${where} within ${timeoutMs} ms` });
+      }, timeoutMs);
+    };
+    const attach = (opened: Socket) => {
+      socket = opened;
+      opened.on("data", onData);
+      opened.on("end", onEnd);
+      opened.on("error", onError);
+    };
+    if (options.connect) {
+      options.connect(host, port, preamble.signal).then(
+        (opened) => {
+          if (settled) {
+            opened.destroy();
+            return;
+          }
+          attach(opened);
+          connected = true;
+          startTimer();
+          opened.write(record);
+          opened.resume();
+        },
+        (error: unknown) => {
+          finish({ error: error instanceof Error ? error.message : String(error) });
+        },
+      );
+    } else {
+      startTimer();
+      const opened = connect({ host, port });
+      attach(opened);
+      opened.on("connect", () => {
+        connected = true;
+        opened.write(record);
+      });
+    }
+    function onData(chunk: Buffer) {
       const answer = reader.push(chunk);
       switch (answer.kind) {
         case "incomplete":
@@ -125,17 +166,17 @@ function offerNow(host: string, port: number, options: OfferOptions): Promise<Of
         case "hello-retry-request":
           finish(checkChoice(where, options, answer.hello, true));
       }
-    });
+    }
     // Many servers refuse a hello by closing or resetting the connection instead of sending an alert.
-    socket.on("end", () => {
+    function onEnd() {
       if (finishHeld("connection closed before ServerKeyExchange")) return;
       finish({ refused: { alert: null, reason: "connection closed without a ServerHello" } });
-    });
-    socket.on("error", (error: NodeJS.ErrnoException) => {
+    }
+    function onError(error: NodeJS.ErrnoException) {
       if (connected && finishHeld(`connection failed before ServerKeyExchange (${error.code ?? error.message})`)) return;
       if (connected) finish({ refused: { alert: null, reason: `connection ${error.code === "ECONNRESET" ? "reset" : `failed (${error.code ?? error.message})`} without a ServerHello` } });
       else finish({ error: `cannot connect to ${where}: ${error.code ?? error.message}` });
-    });
+    }
   });
 }
 

@@ -6,7 +6,8 @@
  * server speaks SSLv2, and lists the cipher kinds it shares with the client.
  * Bounded like the TLS probes: a timeout, a byte cap, the signal and the gate.
  */
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
+import type { Connector } from "./smtp.ts";
 import { randomBytes } from "node:crypto";
 import { SSL2 } from "./client-hello.ts";
 import { abortReason, DEFAULT_TIMEOUT_MS, type Gate } from "./probe.ts";
@@ -83,6 +84,8 @@ export interface Ssl2Options {
   timeoutMs?: number;
   signal?: AbortSignal;
   gate?: Gate;
+  /** Opens the connection instead of a plain TCP connect (see OfferOptions.connect). */
+  connect?: Connector;
 }
 
 export function probeSsl2(host: string, port: number, options: Ssl2Options = {}): Promise<Ssl2Result> {
@@ -99,28 +102,61 @@ function probeNow(host: string, port: number, options: Ssl2Options): Promise<Ssl
     let received = Buffer.alloc(0);
     let connected = false;
     let settled = false;
-    const socket = connect({ host, port });
+    let socket: Socket | null = null;
+    const preamble = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (result: Ssl2Result) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      socket.destroy();
+      preamble.abort();
+      socket?.destroy();
       resolve(result);
     };
     const onAbort = () => finish({ error: `probe of ${where} aborted: ${signal ? abortReason(signal) : "aborted"}` });
     signal?.addEventListener("abort", onAbort, { once: true });
     // Some TLS servers and load balancers never answer bytes they cannot parse; an SSLv2 server answers at once.
     // So silence after connecting means "no SSLv2", not "unknown" (which would leave the versions check undecided).
-    const timer = setTimeout(
-      () => finish(connected ? { refused: { reason: `no answer to an SSLv2 hello within ${timeoutMs} ms` } } : { error: `cannot connect to ${where} within ${timeoutMs} ms` }),
-      timeoutMs,
-    );
-    socket.on("connect", () => {
-      connected = true;
-      socket.write(buildSsl2ClientHello());
-    });
-    socket.on("data", (chunk: Buffer) => {
+    const startTimer = () => {
+      timer = setTimeout(
+        () => finish(connected ? { refused: { reason: `no answer to an SSLv2 hello within ${timeoutMs} ms` } } : { error: `cannot connect to ${where} within ${timeoutMs} ms` }),
+        timeoutMs,
+      );
+    };
+    const attach = (opened: Socket) => {
+      socket = opened;
+      opened.on("data", onData);
+      opened.on("end", onEnd);
+      opened.on("error", onError);
+    };
+    if (options.connect) {
+      options.connect(host, port, preamble.signal).then(
+        (opened) => {
+          if (settled) {
+            opened.destroy();
+            return;
+          }
+          attach(opened);
+          connected = true;
+          startTimer();
+          opened.write(buildSsl2ClientHello());
+          opened.resume();
+        },
+        (error: unknown) => {
+          finish({ error: error instanceof Error ? error.message : String(error) });
+        },
+      );
+    } else {
+      startTimer();
+      const opened = connect({ host, port });
+      attach(opened);
+      opened.on("connect", () => {
+        connected = true;
+        opened.write(buildSsl2ClientHello());
+      });
+    }
+    function onData(chunk: Buffer) {
       received = Buffer.concat([received, chunk]);
       const answer = readSsl2Answer(received);
       if (answer.kind === "incomplete") {
@@ -131,11 +167,13 @@ function probeNow(host: string, port: number, options: Ssl2Options): Promise<Ssl
       else if (answer.kind === "refused") finish({ refused: { reason: answer.reason } });
       // Bytes that are not SSLv2 in answer to an SSLv2 hello: the server does not speak it.
       else finish({ refused: { reason: answer.reason } });
-    });
-    socket.on("end", () => finish({ refused: { reason: "connection closed without a SERVER-HELLO" } }));
-    socket.on("error", (error: NodeJS.ErrnoException) => {
+    }
+    function onEnd() {
+      finish({ refused: { reason: "connection closed without a SERVER-HELLO" } });
+    }
+    function onError(error: NodeJS.ErrnoException) {
       if (connected) finish({ refused: { reason: `connection ${error.code === "ECONNRESET" ? "reset" : "failed"} without a SERVER-HELLO` } });
       else finish({ error: `cannot connect to ${where}: ${error.code ?? error.message}` });
-    });
+    }
   });
 }
