@@ -71,9 +71,17 @@ ZONES=(
   "web.bogus. nsd-bogus ldns:13 fault=expired"
   "ns-no-aaaa.web.secure. nsd-sld ldns:13"
   "ns-v6-dead.web.secure. nsd-sld ldns:13"
+
+  # The mail lab's zones (lab/mail/): MX hosts, SPF, DMARC, DKIM, MTA-STS,
+  # TLS-RPT and TLSA records, from lab/mail/lib/hosts.sh.
+  "mail.secure. nsd-web ldns:13"
+  "mail.insecure. nsd-web unsigned"
+  "mail.bogus. nsd-bogus ldns:13 fault=expired"
 )
 # shellcheck source=../../net/lib/hosts.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../net/lib/hosts.sh"
+# shellcheck source=../../mail/lib/hosts.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../mail/lib/hosts.sh"
 
 declare -A ZONE_SERVER ZONE_SIGNER ZONE_OPTIONS ZONE_INDEX
 ZONE_NAMES=()
@@ -189,6 +197,9 @@ zone_specific_records() {
       ;;
     web.secure. | web.insecure. | web.bogus. | ns-no-aaaa.web.secure. | ns-v6-dead.web.secure.)
       web_zone_records "$1"
+      ;;
+    mail.secure. | mail.insecure. | mail.bogus.)
+      mail_zone_records "$1"
       ;;
     wrong-nsec.bogus.)
       # Signed with this name, which is then removed (see apply_fault).

@@ -174,6 +174,8 @@ nginx_write_config() {
         printf '    server_name %s;\n    location / { return 301 https://%s$request_uri; }\n}\n' "$HOST_NAME" "$HOST_NAME"
       fi
     done
+    # The mail lab's MTA-STS policy hosts (lab/mail/start.sh writes them and reloads nginx).
+    printf '    include %s/mail/run/nginx/*.conf;\n' "$LAB_DIR"
     printf '}\n'
   } >"$dir/nginx.conf"
 }
