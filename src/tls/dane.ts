@@ -84,6 +84,13 @@ export interface DaneContext {
   pkixPath: readonly Buffer[];
   /** The leaf matches the host name (needed for usages 0, 1, 2). */
   hostnameMatches: boolean;
+  /**
+   * The certificate usages that count; others are unusable. SMTP (RFC 7672
+   * §3.1.3) counts only DANE-TA(2) and DANE-EE(3): an MTA has no agreed set
+   * of trusted roots, so PKIX-TA(0) and PKIX-EE(1) records are unusable there.
+   * Default: all four.
+   */
+  usages?: readonly number[];
 }
 
 export interface RecordMatch {
@@ -122,7 +129,7 @@ export function matchTlsa(records: readonly TlsaRecord[], context: DaneContext):
 
 function matchOne(record: TlsaRecord, context: DaneContext): RecordMatch {
   const base = { record: formatTlsa(record, 64), usage: USAGE_NAMES[record.usage] ?? `usage ${record.usage}` };
-  const unusable = unusableReason(record);
+  const unusable = unusableReason(record) ?? (context.usages && !context.usages.includes(record.usage) ? `usage ${base.usage} does not count for this service (RFC 7672 §3.1.3: SMTP uses DANE-TA and DANE-EE only)` : null);
   if (unusable) return { ...base, usable: false, matched: false, matchedDepth: null, note: unusable };
   const leaf = context.chain[0];
   if (!leaf) return { ...base, usable: true, matched: false, matchedDepth: null, note: "the server presented no certificate" };

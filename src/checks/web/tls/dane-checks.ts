@@ -12,7 +12,7 @@ import type { CheckDefinition, CheckOutcome } from "../../types.ts";
 import { formatTlsa, matchTlsa, parseTlsa, type TlsaRecord } from "../../../tls/dane.ts";
 import { assessmentOf, EVIDENCE_CAP, perAddress } from "./cert-probe.ts";
 
-interface TlsaLookup {
+export interface TlsaLookup {
   name: string;
   resolution: Resolution;
   /** Readable TLSA records of the answer. */
@@ -23,9 +23,8 @@ interface TlsaLookup {
   failure: string | null;
 }
 
-async function lookupTlsa(ctx: DomainContext): Promise<TlsaLookup> {
-  // The owner name is the service's port (443) even when a lab serves HTTPS elsewhere.
-  const name = `_443._tcp.${ctx.domain}`;
+/** The TLSA records at `name`; the web's owner name is the service's port (443) even when a lab serves HTTPS elsewhere. */
+export async function lookupTlsa(ctx: DomainContext, name = `_443._tcp.${ctx.domain}`): Promise<TlsaLookup> {
   const resolution = await ctx.resolve(name, "TLSA");
   const records: TlsaRecord[] = [];
   const unreadable: string[] = [];
@@ -46,7 +45,7 @@ async function lookupTlsa(ctx: DomainContext): Promise<TlsaLookup> {
   return { name, resolution, records, unreadable, failure };
 }
 
-function recordsEvidence(lookup: TlsaLookup): Record<string, unknown> {
+export function recordsEvidence(lookup: TlsaLookup): Record<string, unknown> {
   return {
     name: lookup.name,
     rcode: lookup.resolution.rcode,

@@ -74,9 +74,9 @@ async function targets(ctx: DomainContext, port: number): Promise<Targets> {
 }
 
 /** Worst first: a definite failure outranks a probe error. */
-const ORDER: readonly CheckStatus[] = ["failed", "error", "warning", "passed", "info", "not_tested"];
+export const ORDER: readonly CheckStatus[] = ["failed", "error", "warning", "passed", "info", "not_tested"];
 
-function statusOf(grade: Grade): CheckStatus {
+export function statusOf(grade: Grade): CheckStatus {
   return grade.status === "not_applicable" ? "info" : grade.status;
 }
 
@@ -116,57 +116,68 @@ function engineCheck(id: string, title: string, fix: string, grade: (assessment:
   };
 }
 
-/** The checks, against the HTTPS port of the settings (443; labs use an unprivileged one). */
-function createEngineChecks(): CheckDefinition[] {
-  const check = engineCheck;
-  return [
-    check("web.tls.versions", "TLS versions", "Turn off SSLv3, TLS 1.0 and TLS 1.1; offer TLS 1.3 and TLS 1.2 (e.g. nginx: ssl_protocols TLSv1.2 TLSv1.3;).", gradeVersions),
-    check(
-      "web.tls.ciphers",
-      "Cipher suites",
-      "Offer only ECDHE suites with AES-GCM or ChaCha20-Poly1305 (and TLS 1.3's); drop RSA key transport, CBC with SHA-1, 3DES, RC4 and CCM_8, and phase out DHE, CBC-SHA256/384, CAMELLIA and ARIA.",
-      gradeCiphers,
-    ),
-    check(
-      "web.tls.cipher-order",
-      "Cipher order",
-      "Make the server choose by its own order (nginx: ssl_prefer_server_ciphers on; Apache: SSLHonorCipherOrder on) and list better suites first.",
-      gradeCipherOrder,
-    ),
-    check(
-      "web.tls.key-exchange",
-      "Key exchange parameters",
-      "Use X25519, X448, P-256, P-384 or P-521 for ECDHE; drop finite-field DHE, or use ffdhe3072 or larger (RFC 7919), never ffdhe2048 or custom groups.",
-      gradeKeyExchange,
-    ),
-    check(
-      "web.tls.kex-hash",
-      "Hash function for key exchange",
-      "Refuse SHA-1 for signing the key exchange: allow only SHA-256 or better signature algorithms (e.g. OpenSSL SignatureAlgorithms without RSA+SHA1/ECDSA+SHA1).",
-      gradeKexHash,
-    ),
-    check("web.tls.compression", "TLS compression", "Turn off TLS-level compression (OpenSSL: no_comp, the default since 1.1.0).", gradeCompression),
-    check(
-      "web.tls.secure-renegotiation",
-      "Secure renegotiation",
-      "Upgrade the TLS library to one that supports RFC 5746 secure renegotiation (every maintained one does).",
-      gradeSecureRenegotiation,
-    ),
-    check("web.tls.ems", "Extended master secret", "Turn on the extended master secret extension (RFC 7627) for TLS 1.2; current OpenSSL, nginx and Apache do by default.", gradeEms),
-    /*
-     * Recommended, not required: internet.nl has no post-quantum test and the NCSC-NL
-     * guidelines do not yet require one, so a server without X25519MLKEM768 is told,
-     * not scored. It is worth telling: traffic recorded today can be decrypted once a
-     * large quantum computer exists, and hybrid key exchange is what browsers offer now.
-     */
-    check(
-      "web.tls.pq-kex",
-      "Post-quantum key exchange",
-      "Offer the hybrid group X25519MLKEM768 in TLS 1.3 (OpenSSL 3.5 and later offer it by default; nginx: ssl_ecdh_curve X25519MLKEM768:X25519:prime256v1;).",
-      gradePqKex,
-      { weight: "recommended", standard: "pq-tls" },
-    ),
-  ];
+/** One graded protocol property: the same grade makes web.tls.<name> (HTTPS) and mail.tls.<name> (SMTP STARTTLS). */
+export interface TlsGradeCheck {
+  name: string;
+  title: string;
+  fix: string;
+  grade: (assessment: TlsAssessment) => Grade;
+  weight?: Weight;
+  standard?: string;
 }
 
-export const ENGINE_CHECKS: readonly CheckDefinition[] = createEngineChecks();
+/** The graded properties, in report order. */
+export const TLS_GRADES: readonly TlsGradeCheck[] = [
+  { name: "versions", title: "TLS versions", fix: "Turn off SSLv3, TLS 1.0 and TLS 1.1; offer TLS 1.3 and TLS 1.2 (e.g. nginx: ssl_protocols TLSv1.2 TLSv1.3;).", grade: gradeVersions },
+  {
+    name: "ciphers",
+    title: "Cipher suites",
+    fix: "Offer only ECDHE suites with AES-GCM or ChaCha20-Poly1305 (and TLS 1.3's); drop RSA key transport, CBC with SHA-1, 3DES, RC4 and CCM_8, and phase out DHE, CBC-SHA256/384, CAMELLIA and ARIA.",
+    grade: gradeCiphers,
+  },
+  {
+    name: "cipher-order",
+    title: "Cipher order",
+    fix: "Make the server choose by its own order (nginx: ssl_prefer_server_ciphers on; Apache: SSLHonorCipherOrder on) and list better suites first.",
+    grade: gradeCipherOrder,
+  },
+  {
+    name: "key-exchange",
+    title: "Key exchange parameters",
+    fix: "Use X25519, X448, P-256, P-384 or P-521 for ECDHE; drop finite-field DHE, or use ffdhe3072 or larger (RFC 7919), never ffdhe2048 or custom groups.",
+    grade: gradeKeyExchange,
+  },
+  {
+    name: "kex-hash",
+    title: "Hash function for key exchange",
+    fix: "Refuse SHA-1 for signing the key exchange: allow only SHA-256 or better signature algorithms (e.g. OpenSSL SignatureAlgorithms without RSA+SHA1/ECDSA+SHA1).",
+    grade: gradeKexHash,
+  },
+  { name: "compression", title: "TLS compression", fix: "Turn off TLS-level compression (OpenSSL: no_comp, the default since 1.1.0).", grade: gradeCompression },
+  {
+    name: "secure-renegotiation",
+    title: "Secure renegotiation",
+    fix: "Upgrade the TLS library to one that supports RFC 5746 secure renegotiation (every maintained one does).",
+    grade: gradeSecureRenegotiation,
+  },
+  { name: "ems", title: "Extended master secret", fix: "Turn on the extended master secret extension (RFC 7627) for TLS 1.2; current OpenSSL, nginx and Apache do by default.", grade: gradeEms },
+  /*
+   * Recommended, not required: internet.nl has no post-quantum test and the NCSC-NL
+   * guidelines do not yet require one, so a server without X25519MLKEM768 is told,
+   * not scored. It is worth telling: traffic recorded today can be decrypted once a
+   * large quantum computer exists, and hybrid key exchange is what browsers offer now.
+   */
+  {
+    name: "pq-kex",
+    title: "Post-quantum key exchange",
+    fix: "Offer the hybrid group X25519MLKEM768 in TLS 1.3 (OpenSSL 3.5 and later offer it by default; nginx: ssl_ecdh_curve X25519MLKEM768:X25519:prime256v1;).",
+    grade: gradePqKex,
+    weight: "recommended",
+    standard: "pq-tls",
+  },
+];
+
+/** The checks, against the HTTPS port of the settings (443; labs use an unprivileged one). */
+export const ENGINE_CHECKS: readonly CheckDefinition[] = TLS_GRADES.map((entry) =>
+  engineCheck(`web.tls.${entry.name}`, entry.title, entry.fix, entry.grade, { ...(entry.weight ? { weight: entry.weight } : {}), ...(entry.standard ? { standard: entry.standard } : {}) }),
+);
