@@ -31,6 +31,8 @@ async function fetchFromAny(ctx: DomainContext, host: string): Promise<{ respons
       return { response, address };
     } catch (error) {
       if (!(error instanceof PolicyFetchError)) throw error;
+      // The domain's deadline is not this address's fault: stop, and let the check end in error.
+      ctx.throwIfExpired();
       last = error.message;
     }
   }
