@@ -119,7 +119,8 @@ async function open(address: string, port: number, options: HandshakeOptions, ex
     raw = await options.connect(address, port, preamble);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new HandshakeError(preamble.aborted && !options.signal?.aborted ? `${where}: no STARTTLS within ${options.timeoutMs} ms (${reason})` : reason);
+    // The cause (an SmtpError for STARTTLS) tells callers that TLS never started.
+    throw new HandshakeError(preamble.aborted && !options.signal?.aborted ? `${where}: no STARTTLS within ${options.timeoutMs} ms (${reason})` : reason, { cause: error });
   }
   const rest = Math.max(1, options.timeoutMs - (Date.now() - started));
   const connection = openOn(raw, address, port, { ...options, timeoutMs: rest }, extra);

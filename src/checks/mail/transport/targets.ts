@@ -14,7 +14,7 @@
 import { assessTls, type TlsAssessment } from "../../../tls/assess.ts";
 import { judgeChain, type ChainAssessment } from "../../../tls/certificate.ts";
 import { handshake, probeClientRenegotiation, type HandshakeOptions, type HandshakeResult, type RenegotiationResult } from "../../../tls/handshake.ts";
-import { SMTP_CONNECTIONS_PER_HOST, smtpConnector, type Connector } from "../../../tls/smtp.ts";
+import { SMTP_CONNECTIONS_PER_HOST, smtpConnector, SmtpError, type Connector } from "../../../tls/smtp.ts";
 import type { DomainContext } from "../../context.ts";
 import type { CheckOutcome, CheckStatus } from "../../types.ts";
 import { mailServers } from "../mx.ts";
@@ -145,6 +145,10 @@ export async function perServer<T>(
         probed = await probe(target);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
+        // No STARTTLS (not offered, refused, no SMTP at all): nothing to judge here; mail.starttls.available reports it.
+        if (error instanceof Error && error.cause instanceof SmtpError) {
+          return { target, reached: false, status: "not_tested", summary: `${target.host} (${target.address}): no TLS over STARTTLS (${reason})`, evidence: { error: reason } };
+        }
         return { target, reached: false, status: "error", summary: `no TLS over STARTTLS with ${target.host} (${target.address}): ${reason}`, evidence: { error: reason } };
       }
       if (options.reachable && !options.reachable(probed)) {
@@ -163,9 +167,16 @@ export async function perServer<T>(
   if (verdicts.every((v) => !v.reached)) {
     return { status: "not_tested", summary: `no mail server completed TLS over STARTTLS on port ${port}: ${verdicts[0]?.summary ?? "none"}`, evidence };
   }
-  const worst = verdicts.reduce((a, b) => (SEVERITY.indexOf(b.status) < SEVERITY.indexOf(a.status) ? b : a));
-  const same = verdicts.every((v) => v.summary === worst.summary);
-  const others = verdicts.length - 1;
-  const summary = verdicts.length === 1 || same ? `${worst.summary}${verdicts.length > 1 ? ` (all ${verdicts.length} mail servers)` : ""}` : `${worst.target.host} (${worst.target.address}): ${worst.summary} (${others} other server${others === 1 ? "" : "s"} tested)`;
+  // Servers without STARTTLS are left out of the verdict (named in the evidence); the rest's worst counts.
+  const judged = verdicts.filter((v) => v.reached || v.status !== "not_tested");
+  const worst = judged.reduce((a, b) => (SEVERITY.indexOf(b.status) < SEVERITY.indexOf(a.status) ? b : a));
+  const same = judged.every((v) => v.summary === worst.summary);
+  const others = judged.length - 1;
+  const left = verdicts.length - judged.length;
+  const leftOut = left > 0 ? `; ${left} server${left === 1 ? "" : "s"} without STARTTLS not judged` : "";
+  const summary =
+    judged.length === 1 || same
+      ? `${worst.summary}${judged.length > 1 ? ` (all ${judged.length} mail servers)` : ""}${leftOut}`
+      : `${worst.target.host} (${worst.target.address}): ${worst.summary} (${others} other server${others === 1 ? "" : "s"} tested${leftOut})`;
   return { status: worst.status, summary, evidence };
 }
