@@ -55,8 +55,8 @@ ensure_packages
 mail_take_lock
 
 # The DNS lab must serve the mail zones: one started before they existed does not.
-if [[ -s $DNS_RUN_DIR/unbound.addr ]] && ! dig +norec +time=1 +tries=1 @127.53.6.1 mail.secure. SOA 2>/dev/null | grep -q 'status: NOERROR'; then
-  mail_log "the DNS lab runs without the mail zones; restarting it"
+if [[ -s $DNS_RUN_DIR/unbound.addr ]] && [[ $(cat "$MAIL_KEYS_DIR/registry" 2>/dev/null) != "$(sha256sum <"$LAB_MAIL_DIR/lib/hosts.sh" | cut -d' ' -f1)" ]]; then
+  mail_log "the DNS lab runs without the mail zones of this lib/hosts.sh; restarting it"
   bash "$LAB_DIR/net/stop.sh" >&2 7>&-
   bash "$LAB_DIR/dns/stop.sh" >&2 7>&-
 fi

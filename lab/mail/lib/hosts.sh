@@ -14,7 +14,7 @@
 #           tlsa     _25._tcp TLSA 3 1 1 of the host's key
 #           tlsa2    the same plus 3 1 1 of the next key (a rollover in progress)
 #           tlsabad  _25._tcp TLSA 3 1 1 of a key the server does not use
-#           key=K    the host's key: ec (P-256, default), rsa2048
+#           key=K    the host's key: ec (P-256, default), rsa2048, rsa1024
 #           addr=A   IPv4 address instead of 127.55.0.N (the RPKI cases)
 # Host N (1-based place in the list) listens on 127.55.0.N and fd00:5a5c::N.
 MAIL_HOSTS=(
@@ -34,7 +34,11 @@ MAIL_HOSTS=(
   "mx.rpki-notfound.mail.secure postfix:good tlsa addr=127.55.201.1"
   "mx.good.mail.insecure postfix:good v6"
   "mx.good.mail.bogus postfix:good v6"
-  "mx.wrong-name.mail.secure postfix:wrong-name v6 tlsa"
+  "mx.wrong-name.mail.secure postfix:wrong-name v6"
+  "mx.rsa1024.mail.secure postfix:weak-key v6 key=rsa1024"
+  "mx.sha1-cert.mail.secure postfix:sha1-cert v6"
+  "mx.client-reneg.mail.secure postfix:client-reneg v6"
+  "mx.no-ems.mail.secure postfix:no-ems v6"
   # Hostile SMTP servers (lab/mail/hostile-smtp.ts)
   "mx.slow-banner.mail.secure hostile:slow-banner"
   "mx.busy.mail.secure hostile:busy"
@@ -75,6 +79,10 @@ MAIL_DOMAINS=(
   "rpki-invalid.mail.secure"
   "rpki-notfound.mail.secure"
   "wrong-name.mail.secure"
+  "rsa1024.mail.secure"
+  "sha1-cert.mail.secure"
+  "client-reneg.mail.secure"
+  "no-ems.mail.secure"
   "good.mail.insecure"
   "good.mail.bogus"
   "mx-insecure.mail.secure mx=mx.good.mail.insecure"
@@ -103,7 +111,8 @@ MAIL_ZONES=(mail.secure. mail.insecure. mail.bogus.)
 MAIL_V4_NET=127.55.0
 MAIL_STS_NET=127.55.1
 MAIL_V6_NET=fd00:5a5c:
-MAIL_NS6=fd00:5a5a::53:1 # mail.secure's NS over IPv6: nsd-web's address (the web lab puts it on lo)
+MAIL_NS6=fd00:5a5a::53:1 # mail.secure's NS over IPv6: nsd-web's addresses (the web lab puts them on lo)
+MAIL_NS6_2=fd00:5a5a::53:2
 MAIL_DKIM_SELECTOR=lab
 MAIL_STS_ID=20261207
 
@@ -159,15 +168,16 @@ mail_zone_of() { # NAME -> the mail zone that holds it
 # DKIM records name them); lab/mail/start.sh issues certificates for them.
 mail_keys_dir() { echo "${MAIL_KEYS_DIR:-$RUN_DIR/mail-keys}"; }
 mail_keys_ensure() {
-  local dir
+  local dir name
   dir=$(mail_keys_dir)
-  [[ -s $dir/dkim.key ]] && return 0
   mkdir -p "$dir"
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/ec.key" 2>/dev/null
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/next.key" 2>/dev/null
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/unused.key" 2>/dev/null
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/rsa2048.key" 2>/dev/null
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/dkim.key" 2>/dev/null
+  for name in ec next unused; do
+    [[ -s $dir/$name.key ]] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$name.key" 2>/dev/null
+  done
+  for name in rsa2048:2048 dkim:2048 rsa1024:1024; do
+    [[ -s $dir/${name%:*}.key ]] || openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${name#*:}" -out "$dir/${name%:*}.key" 2>/dev/null
+  done
+  return 0
 }
 mail_spki_sha256() { openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1; }
 
@@ -202,9 +212,12 @@ mail_zone_records() {
   local zone=$1 line index=0 owner key dir i mx pref policy_mx
   mail_keys_ensure
   dir=$(mail_keys_dir)
+  # Which registry these zones were made from: lab/mail/start.sh restarts a DNS lab made from another.
+  sha256sum <"${BASH_SOURCE[0]}" | cut -d' ' -f1 >"$dir/registry"
   case $zone in
     mail.secure.)
-      printf 'ns AAAA %s\n' "$MAIL_NS6"
+      # Two name servers with AAAA, as web.secure has (nsd-web listens on both).
+      printf 'ns AAAA %s\n@ NS ns2\nns2 A 127.53.6.2\nns2 AAAA %s\n' "$MAIL_NS6" "$MAIL_NS6_2"
       # Targets of spf-lookups' includes: each a policy of its own (one lookup each).
       for i in $(seq 1 11); do printf 'i%s._spf TXT "v=spf1 -all"\n' "$i"; done
       ;;

@@ -5,12 +5,14 @@
 # lab's mail-keys/ (the TLSA records match), a self-signed one, one for the
 # wrong name, and the MTA-STS policy hosts' leaves.
 
-mail_pki_leaf() { # NAME KEY SAN OUT
-  local name=$1 key=$2 san=$3 out=$4 dir=$MAIL_RUN_DIR/pki ca=$NET_RUN_DIR/pki
+mail_pki_leaf() { # NAME KEY SAN OUT [extra x509 options...] (the subject CN is the SAN's first name)
+  local name=$1 key=$2 san=$3 out=$4 dir=$MAIL_RUN_DIR/pki ca=$NET_RUN_DIR/pki cn
+  shift 4
   printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$san" >"$dir/$name.ext"
-  openssl req -new -key "$key" -subj "/CN=$name" -out "$dir/$name.csr" 2>/dev/null
+  cn=${san%%,*}
+  openssl req -new -key "$key" -subj "/CN=${cn#DNS:}" -out "$dir/$name.csr" 2>/dev/null
   openssl x509 -req -in "$dir/$name.csr" -CA "$ca/intermediate.pem" -CAkey "$ca/intermediate.key" \
-    -CAcreateserial -CAserial "$dir/serial" -days 60 -extfile "$dir/$name.ext" -out "$out.leaf" 2>/dev/null
+    -CAcreateserial -CAserial "$dir/serial" -days 60 -extfile "$dir/$name.ext" -out "$out.leaf" "$@" 2>/dev/null
   cat "$out.leaf" "$ca/intermediate.pem" >"$out"
   rm -f "$dir/$name.ext" "$dir/$name.csr" "$out.leaf"
 }
@@ -30,6 +32,7 @@ mail_pki_make() {
         openssl req -x509 -new -key "$key" -subj "/CN=$HOST_NAME" -days 60 \
           -addext "subjectAltName=DNS:$HOST_NAME" -out "$dir/$HOST_NAME.pem" 2>/dev/null
         ;;
+      sha1-cert) mail_pki_leaf "$HOST_NAME" "$key" "DNS:$HOST_NAME" "$dir/$HOST_NAME.pem" -sha1 ;;
       wrong-name) mail_pki_leaf "$HOST_NAME" "$key" "DNS:mx.elsewhere.mail.secure" "$dir/$HOST_NAME.pem" ;;
       *) mail_pki_leaf "$HOST_NAME" "$key" "DNS:$HOST_NAME" "$dir/$HOST_NAME.pem" ;;
     esac
@@ -43,7 +46,6 @@ mail_pki_make() {
   sts=$(IFS=,; echo "${sans[*]}")
   cp "$MAIL_KEYS_DIR/ec.key" "$dir/mta-sts.key"
   mail_pki_leaf mta-sts "$dir/mta-sts.key" "$sts" "$dir/mta-sts.pem"
-  # Hostile hosts that complete a TLS handshake use the good host's certificate.
   openssl dhparam -out "$dir/dh1024.pem" 1024 2>/dev/null
   chmod 0644 "$dir"/*.pem
   chmod 0640 "$dir"/*.key

@@ -40,6 +40,15 @@ mail_postfix_profile() { # PROFILE HOST
     dh1024)
       printf ' -o smtpd_tls_protocols=TLSv1.2 -o smtpd_tls_ciphers=high -o tls_high_cipherlist=DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0'
       printf ' -o smtpd_tls_dh1024_param_file=%s/dh1024.pem' "$pki" ;;
+    weak-key | sha1-cert)
+      # The 1024-bit key and the SHA-1 signed certificate load only at security level 0.
+      printf ' -o smtpd_tls_protocols=>=TLSv1.2 -o smtpd_tls_ciphers=high -o tls_high_cipherlist=ECDHE+AESGCM:@SECLEVEL=0' ;;
+    client-reneg)
+      # SSL_OP_ALLOW_CLIENT_RENEGOTIATION (0x100): OpenSSL 3 refuses a client's renegotiation unless told.
+      printf ' -o smtpd_tls_protocols=TLSv1.2 -o smtpd_tls_ciphers=high -o tls_high_cipherlist=%s -o tls_ssl_options=0x100' "$good_ciphers" ;;
+    no-ems)
+      # SSL_OP_NO_EXTENDED_MASTER_SECRET (0x1).
+      printf ' -o smtpd_tls_protocols=>=TLSv1.2 -o smtpd_tls_ciphers=high -o tls_high_cipherlist=%s -o tls_ssl_options=0x1,NO_RENEGOTIATION' "$good_ciphers" ;;
     *) mail_die "unknown Postfix profile $1" ;;
   esac
 }
