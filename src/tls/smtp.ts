@@ -13,6 +13,7 @@
  * would read them as a broken record.
  */
 import { connect as netConnect, type Socket } from "node:net";
+import type { Gate } from "./probe.ts";
 
 /** Opens a socket to host:port that is ready for the first TLS byte (a STARTTLS preamble, or plain TCP). */
 export type Connector = (host: string, port: number, signal: AbortSignal) => Promise<Socket>;
@@ -247,4 +248,35 @@ export async function smtpStartTls(host: string, port: number, options: SmtpOpti
 /** A Connector that runs the SMTP STARTTLS preamble before each TLS hello. */
 export function smtpConnector(options: Omit<SmtpOptions, "signal"> = {}): Connector {
   return async (host, port, signal) => (await smtpStartTls(host, port, { ...options, signal })).socket;
+}
+
+/**
+ * Holds one slot of `gate` for the whole life of each connection `inner`
+ * opens (preamble and TLS), so that every probe of one mail server together
+ * stays within the gate's limit: SMTP servers often cap the connections one
+ * client may hold, and a tester over that cap sees refusals, not TLS.
+ */
+export function gateConnector(gate: Gate, inner: Connector): Connector {
+  return (host, port, signal) =>
+    new Promise<Socket>((resolve, reject) => {
+      void gate(async () => {
+        if (signal.aborted) {
+          reject(new SmtpError("aborted", `connection to ${host}:${port} aborted before it started`));
+          return;
+        }
+        let socket: Socket;
+        try {
+          socket = await inner(host, port, signal);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        const closed = new Promise<void>((done) => {
+          if (socket.destroyed) done();
+          else socket.once("close", () => done());
+        });
+        resolve(socket);
+        await closed;
+      });
+    });
 }

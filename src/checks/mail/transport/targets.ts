@@ -14,7 +14,8 @@
 import { assessTls, type TlsAssessment } from "../../../tls/assess.ts";
 import { judgeChain, type ChainAssessment } from "../../../tls/certificate.ts";
 import { handshake, probeClientRenegotiation, type HandshakeOptions, type HandshakeResult, type RenegotiationResult } from "../../../tls/handshake.ts";
-import { SMTP_CONNECTIONS_PER_HOST, smtpConnector, SmtpError, type Connector } from "../../../tls/smtp.ts";
+import { createGate } from "../../../tls/probe.ts";
+import { gateConnector, SMTP_CONNECTIONS_PER_HOST, smtpConnector, SmtpError, type Connector } from "../../../tls/smtp.ts";
 import type { DomainContext } from "../../context.ts";
 import type { CheckOutcome, CheckStatus } from "../../types.ts";
 import { mailServers } from "../mx.ts";
@@ -67,43 +68,50 @@ export function smtpTargets(ctx: DomainContext): Promise<TargetList> {
   });
 }
 
-function connector(ctx: DomainContext): Connector {
-  return smtpConnector({ stepTimeoutMs: ctx.settings.timeoutMs });
+/**
+ * The SMTP STARTTLS connector for one address: every probe of that address
+ * (assessment, handshake, renegotiation, for every MX name on it) shares one
+ * gate of at most SMTP_CONNECTIONS_PER_HOST connections.
+ */
+function connector(ctx: DomainContext, address: string): Promise<Connector> {
+  return ctx.memo(`smtp-connector:${address}`, () =>
+    Promise.resolve(gateConnector(createGate(Math.min(ctx.settings.connectionsPerHost, SMTP_CONNECTIONS_PER_HOST)), smtpConnector({ stepTimeoutMs: ctx.settings.timeoutMs }))),
+  );
 }
 
-function handshakeOptions(ctx: DomainContext, host: string): HandshakeOptions {
-  // SMTP greets and answers EHLO before TLS starts: give the preamble its own share of time.
-  return { servername: host, timeoutMs: ctx.settings.timeoutMs * 2, signal: ctx.signal, extraCa: ctx.settings.extraCa, now: ctx.settings.now, connect: connector(ctx) };
+async function handshakeOptions(ctx: DomainContext, target: SmtpTarget): Promise<HandshakeOptions> {
+  // SMTP greets and answers EHLO before TLS starts, and the slot may have to be waited for: a larger budget.
+  return { servername: target.host, timeoutMs: ctx.settings.timeoutMs * 3, signal: ctx.signal, extraCa: ctx.settings.extraCa, now: ctx.settings.now, connect: await connector(ctx, target.address) };
 }
 
 /** The raw-hello assessment of one SMTP address (hellos at most SMTP_CONNECTIONS_PER_HOST at once). */
 export function smtpAssessment(ctx: DomainContext, target: SmtpTarget): Promise<TlsAssessment> {
   const port = ctx.settings.smtpPort;
-  return ctx.memo(`tls-assessment:smtp:${port}:${target.address}:${target.host}`, () => {
+  return ctx.memo(`tls-assessment:smtp:${port}:${target.address}:${target.host}`, async () => {
     ctx.assertTarget(target.address);
     return assessTls(target.address, port, {
       servername: target.host,
       timeoutMs: ctx.settings.timeoutMs,
       signal: ctx.signal,
       maxConnections: Math.min(ctx.settings.connectionsPerHost, SMTP_CONNECTIONS_PER_HOST),
-      connect: connector(ctx),
+      connect: await connector(ctx, target.address),
     });
   });
 }
 
 export function smtpHandshake(ctx: DomainContext, target: SmtpTarget): Promise<HandshakeResult> {
   const port = ctx.settings.smtpPort;
-  return ctx.memo(`tls-handshake:smtp:${port}:${target.address}:${target.host}`, () => {
+  return ctx.memo(`tls-handshake:smtp:${port}:${target.address}:${target.host}`, async () => {
     ctx.assertTarget(target.address);
-    return handshake(target.address, port, handshakeOptions(ctx, target.host));
+    return handshake(target.address, port, await handshakeOptions(ctx, target));
   });
 }
 
 export function smtpRenegotiation(ctx: DomainContext, target: SmtpTarget): Promise<RenegotiationResult> {
   const port = ctx.settings.smtpPort;
-  return ctx.memo(`tls-renegotiation:smtp:${port}:${target.address}:${target.host}`, () => {
+  return ctx.memo(`tls-renegotiation:smtp:${port}:${target.address}:${target.host}`, async () => {
     ctx.assertTarget(target.address);
-    return probeClientRenegotiation(target.address, port, handshakeOptions(ctx, target.host));
+    return probeClientRenegotiation(target.address, port, await handshakeOptions(ctx, target));
   });
 }
 

@@ -122,6 +122,10 @@ describe("mail transport checks against SMTP servers on loopback", { skip: opens
     assert.equal(get(results, "mail.dane.exists").status, "passed");
     assert.equal(get(results, "mail.dane.valid").status, "passed", get(results, "mail.dane.valid").summary);
     assert.equal(get(results, "mail.dane.rollover").status, "passed");
+    // Assessment, handshake and renegotiation probe share one gate per address: four connections at most
+    // from the client's side. The server may see a closed connection's end after the next one's
+    // accept, so its count can be one over.
+    assert.ok(server.peak() <= 5 && server.peak() >= 2, `peak ${server.peak()} connections`);
     const evidence = get(results, "mail.tls.versions").evidence as { servers: { host: string; address: string }[] };
     assert.deepEqual(evidence.servers.map((s) => `${s.host} ${s.address}`), ["mx.lab.test 127.0.0.1"]);
   });
