@@ -10,6 +10,7 @@
  * an unauthorised one is a warning (the reports are simply not sent).
  */
 import { getDomain } from "tldts";
+import { DnsInputError } from "../../../dns/resolver.ts";
 import type { DomainContext } from "../../context.ts";
 import type { CheckDefinition, CheckOutcome } from "../../types.ts";
 import { isDmarcRecord, parseDmarc, type DmarcPolicy, type ParsedDmarc } from "./dmarc-parse.ts";
@@ -91,7 +92,14 @@ async function unauthorisedDestinations(ctx: DomainContext, policyDomain: string
     targets.push({ uri, destination });
   }
   const checked = await Promise.all(targets.slice(0, MAX_DESTINATIONS).map(async (target) => {
-    const lookup = await txtLookup(ctx, `${policyDomain}._report._dmarc.${target.destination}`);
+    let lookup;
+    try {
+      lookup = await txtLookup(ctx, `${policyDomain}._report._dmarc.${target.destination}`);
+    } catch (error) {
+      // A destination whose name cannot be asked for (too long, bad characters) cannot be checked.
+      if (!(error instanceof DnsInputError)) throw error;
+      return { ...target, authorised: null, note: error.message };
+    }
     const problem = lookupProblem(lookup.resolution);
     if (problem) return { ...target, authorised: null, note: problem };
     return { ...target, authorised: lookup.texts.some(isDmarcRecord) };

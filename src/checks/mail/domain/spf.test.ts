@@ -75,6 +75,12 @@ describe("mail.spf.policy", () => {
     assert.equal(missing.status, "failed");
     assert.match(missing.summary, /nothing\.example\.net, which has no SPF record/);
   });
+  it("fails, without crashing, on a term naming a domain the resolver refuses", async () => {
+    const long = `${Array.from({ length: 5 }, () => "a".repeat(60)).join(".")}.example`;
+    const outcome = await runCheck(spfPolicy, spf("example.org", `v=spf1 include:${long} -all`));
+    assert.equal(outcome.status, "failed");
+    assert.match(outcome.summary, /not a valid domain name \(name too long/);
+  });
   it("quotes a record with a syntax error", async () => {
     const outcome = await runCheck(spfPolicy, spf("example.org", "v=spf1 ip4:300.1.1.1 -all"));
     assert.equal(outcome.status, "failed");

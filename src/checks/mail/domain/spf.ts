@@ -12,7 +12,7 @@
  * (ctx.resolve). Terms whose domain holds macros name a domain only per
  * sender; they count as a lookup and are listed, but not followed.
  */
-import type { Resolution } from "../../../dns/resolver.ts";
+import { DnsInputError, type Resolution } from "../../../dns/resolver.ts";
 import type { DomainContext } from "../../context.ts";
 import type { CheckDefinition, CheckOutcome } from "../../types.ts";
 import { hasMacro, isSpfRecord, LOOKUP_MECHANISMS, parseSpf, type Qualifier } from "./spf-parse.ts";
@@ -101,7 +101,16 @@ async function countVoid(state: WalkState, domain: string, term: string, lookups
 /** Reads the SPF record of `domain` and its terms; returns the all that ends it (through redirect), or null. */
 async function walk(ctx: DomainContext, state: WalkState, domain: string, via: string, depth: number): Promise<{ all: Qualifier | null; allDomain: string }> {
   const none = { all: null, allDomain: domain };
-  const { lookup, records } = await spfRecordOf(ctx, domain);
+  let found: SpfRecordLookup;
+  try {
+    found = await spfRecordOf(ctx, domain);
+  } catch (error) {
+    // A name the resolver refuses to ask for (too long, bad characters) is the record's fault.
+    if (!(error instanceof DnsInputError)) throw error;
+    state.permerrors.push(`${via} names "${domain}", which is not a valid domain name (${error.message})`);
+    return none;
+  }
+  const { lookup, records } = found;
   const problem = lookupProblem(lookup.resolution);
   if (problem) {
     state.temperrors.push(problem);
@@ -138,27 +147,12 @@ async function walk(ctx: DomainContext, state: WalkState, domain: string, via: s
       state.macroTerms.push(`${domain}: ${term.text}`);
       continue;
     }
-    switch (term.name) {
-      case "include":
-        if (depth >= MAX_LOOKUPS) continue;
-        await walk(ctx, state, target, `"${term.text}" in the record of ${domain}`, depth + 1);
-        break;
-      case "a":
-        await countVoid(state, domain, term.text, [ctx.resolve(target, "A"), ctx.resolve(target, "AAAA")], ["A", "AAAA"]);
-        break;
-      case "exists":
-        await countVoid(state, domain, term.text, [ctx.resolve(target, "A")], ["A"]);
-        break;
-      case "mx": {
-        const mx = await ctx.resolve(target, "MX");
-        await countVoid(state, domain, term.text, [Promise.resolve(mx)], ["MX"]);
-        const names = mx.answer.filter((record) => record.type === "MX").length;
-        if (names > MAX_MX_NAMES) state.permerrors.push(`"${term.text}" in the record of ${domain}: ${target} has ${names} MX records, more than the ${MAX_MX_NAMES} an mx term may look up`);
-        break;
-      }
-      default:
-        // ptr: the lookup depends on the sender's address; it still counts (and RFC 7208 §5.5 says do not use it).
-        break;
+    try {
+      await followTerm(ctx, state, domain, term.name, term.text, target, depth);
+    } catch (error) {
+      if (!(error instanceof DnsInputError)) throw error;
+      state.permerrors.push(`"${term.text}" in the record of ${domain} names an invalid domain (${error.message})`);
+      state.stopped = true;
     }
   }
   if (all !== null) return { all, allDomain: domain };
@@ -172,6 +166,31 @@ async function walk(ctx: DomainContext, state: WalkState, domain: string, via: s
     return walk(ctx, state, redirect, `"redirect=${redirect}" in the record of ${domain}`, depth + 1);
   }
   return none;
+}
+
+/** Looks up what one DNS-querying term names: an include's record, or the a/mx/exists answers (for the void count). */
+async function followTerm(ctx: DomainContext, state: WalkState, domain: string, name: string, text: string, target: string, depth: number): Promise<void> {
+  switch (name) {
+    case "include":
+      if (depth < MAX_LOOKUPS) await walk(ctx, state, target, `"${text}" in the record of ${domain}`, depth + 1);
+      break;
+    case "a":
+      await countVoid(state, domain, text, [ctx.resolve(target, "A"), ctx.resolve(target, "AAAA")], ["A", "AAAA"]);
+      break;
+    case "exists":
+      await countVoid(state, domain, text, [ctx.resolve(target, "A")], ["A"]);
+      break;
+    case "mx": {
+      const mx = await ctx.resolve(target, "MX");
+      await countVoid(state, domain, text, [Promise.resolve(mx)], ["MX"]);
+      const names = mx.answer.filter((record) => record.type === "MX").length;
+      if (names > MAX_MX_NAMES) state.permerrors.push(`"${text}" in the record of ${domain}: ${target} has ${names} MX records, more than the ${MAX_MX_NAMES} an mx term may look up`);
+      break;
+    }
+    default:
+      // ptr: the lookup depends on the sender's address; it still counts (and RFC 7208 §5.5 says do not use it).
+      break;
+  }
 }
 
 /** Evaluates the policy of the domain's one SPF record (call only when there is exactly one). */

@@ -3,7 +3,7 @@
  * read by DomainContext), and a context over it. Answers are presentation
  * form, as the real resolver gives them (TXT as quoted strings: `txt()`).
  */
-import type { Resolution, Resolver } from "../../../dns/resolver.ts";
+import { DnsInputError, type Resolution, type Resolver } from "../../../dns/resolver.ts";
 import type { Security } from "../../../dns/types.ts";
 import { defaultSettings, DomainContext, type CheckSettings } from "../../context.ts";
 import type { CheckDefinition, CheckOutcome } from "../../types.ts";
@@ -32,6 +32,8 @@ export function fixedResolver(zone: Zone, options: { fallback?: Security; nxdoma
     queries,
     resolve(name: string, type: string): Promise<Resolution> {
       const bare = name.replace(/\.$/, "");
+      // As the real resolver: a name over 253 characters is refused before any query.
+      if (bare.length > 253) return Promise.reject(new DnsInputError(`name too long: ${bare.length} characters`));
       queries.push(`${bare}|${type}`);
       const fixed = zone[`${bare}|${type}`] ?? {};
       const security = fixed.security ?? options.fallback ?? "insecure";
