@@ -23,7 +23,7 @@ export const MAIL_ENGINE_CHECKS: readonly CheckDefinition[] = TLS_GRADES.map(
     category: "mail.starttls",
     weight: entry.weight ?? "required",
     title: `${entry.title} (mail)`,
-    fix: entry.fix,
+    fix: entry.mailFix ?? entry.fix,
     run: (ctx) =>
       perServer(
         ctx,

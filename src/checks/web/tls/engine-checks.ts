@@ -122,45 +122,70 @@ export interface TlsGradeCheck {
   title: string;
   fix: string;
   grade: (assessment: TlsAssessment) => Grade;
+  /** The fix for a mail server (Postfix terms), when it differs from the web's. */
+  mailFix?: string;
   weight?: Weight;
   standard?: string;
 }
 
 /** The graded properties, in report order. */
 export const TLS_GRADES: readonly TlsGradeCheck[] = [
-  { name: "versions", title: "TLS versions", fix: "Turn off SSLv3, TLS 1.0 and TLS 1.1; offer TLS 1.3 and TLS 1.2 (e.g. nginx: ssl_protocols TLSv1.2 TLSv1.3;).", grade: gradeVersions },
+  {
+    name: "versions",
+    title: "TLS versions",
+    fix: "Turn off SSLv3, TLS 1.0 and TLS 1.1; offer TLS 1.3 and TLS 1.2 (e.g. nginx: ssl_protocols TLSv1.2 TLSv1.3;).",
+    grade: gradeVersions,
+    mailFix: "Turn off SSLv3, TLS 1.0 and TLS 1.1 on port 25 (Postfix: smtpd_tls_protocols = >=TLSv1.2).",
+  },
   {
     name: "ciphers",
     title: "Cipher suites",
     fix: "Offer only ECDHE suites with AES-GCM or ChaCha20-Poly1305 (and TLS 1.3's); drop RSA key transport, CBC with SHA-1, 3DES, RC4 and CCM_8, and phase out DHE, CBC-SHA256/384, CAMELLIA and ARIA.",
     grade: gradeCiphers,
+    mailFix: "Offer only ECDHE suites with AES-GCM or ChaCha20-Poly1305 (and TLS 1.3's) on port 25 (Postfix: smtpd_tls_ciphers = high, smtpd_tls_exclude_ciphers for the rest).",
   },
   {
     name: "cipher-order",
     title: "Cipher order",
     fix: "Make the server choose by its own order (nginx: ssl_prefer_server_ciphers on; Apache: SSLHonorCipherOrder on) and list better suites first.",
     grade: gradeCipherOrder,
+    mailFix: "Make the mail server choose by its own order (Postfix: tls_preempt_cipherlist = yes) and list better suites first.",
   },
   {
     name: "key-exchange",
     title: "Key exchange parameters",
     fix: "Use X25519, X448, P-256, P-384 or P-521 for ECDHE; drop finite-field DHE, or use ffdhe3072 or larger (RFC 7919), never ffdhe2048 or custom groups.",
     grade: gradeKeyExchange,
+    mailFix: "Use X25519, P-256 or P-384 for ECDHE (Postfix: tls_eecdh_auto_curves); drop finite-field DHE or use ffdhe3072 or larger (Postfix: smtpd_tls_dh1024_param_file with an RFC 7919 group).",
   },
   {
     name: "kex-hash",
     title: "Hash function for key exchange",
     fix: "Refuse SHA-1 for signing the key exchange: allow only SHA-256 or better signature algorithms (e.g. OpenSSL SignatureAlgorithms without RSA+SHA1/ECDSA+SHA1).",
     grade: gradeKexHash,
+    mailFix: "Refuse SHA-1 signatures for the key exchange (OpenSSL SignatureAlgorithms without RSA+SHA1/ECDSA+SHA1, e.g. through Postfix tls_config_file).",
   },
-  { name: "compression", title: "TLS compression", fix: "Turn off TLS-level compression (OpenSSL: no_comp, the default since 1.1.0).", grade: gradeCompression },
+  {
+    name: "compression",
+    title: "TLS compression",
+    fix: "Turn off TLS-level compression (OpenSSL: no_comp, the default since 1.1.0).",
+    grade: gradeCompression,
+    mailFix: "Turn off TLS compression (Postfix: tls_ssl_options = NO_COMPRESSION; the default since OpenSSL 1.1.0).",
+  },
   {
     name: "secure-renegotiation",
     title: "Secure renegotiation",
     fix: "Upgrade the TLS library to one that supports RFC 5746 secure renegotiation (every maintained one does).",
     grade: gradeSecureRenegotiation,
+    mailFix: "Upgrade the mail server's TLS library to one that supports RFC 5746 secure renegotiation.",
   },
-  { name: "ems", title: "Extended master secret", fix: "Turn on the extended master secret extension (RFC 7627) for TLS 1.2; current OpenSSL, nginx and Apache do by default.", grade: gradeEms },
+  {
+    name: "ems",
+    title: "Extended master secret",
+    fix: "Turn on the extended master secret extension (RFC 7627) for TLS 1.2; current OpenSSL, nginx and Apache do by default.",
+    grade: gradeEms,
+    mailFix: "Turn on the extended master secret (RFC 7627) for TLS 1.2; current OpenSSL does by default.",
+  },
   /*
    * Recommended, not required: internet.nl has no post-quantum test and the NCSC-NL
    * guidelines do not yet require one, so a server without X25519MLKEM768 is told,
@@ -172,6 +197,7 @@ export const TLS_GRADES: readonly TlsGradeCheck[] = [
     title: "Post-quantum key exchange",
     fix: "Offer the hybrid group X25519MLKEM768 in TLS 1.3 (OpenSSL 3.5 and later offer it by default; nginx: ssl_ecdh_curve X25519MLKEM768:X25519:prime256v1;).",
     grade: gradePqKex,
+    mailFix: "Offer X25519MLKEM768 in TLS 1.3 (OpenSSL 3.5 and later by default; Postfix: tls_eecdh_auto_curves = X25519MLKEM768 X25519 prime256v1).",
     weight: "recommended",
     standard: "pq-tls",
   },
