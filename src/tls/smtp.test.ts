@@ -32,6 +32,19 @@ describe("SMTP STARTTLS client: hostile servers end in bounded errors", () => {
   it("STARTTLS advertised then refused with 454", () => expectSmtpError("refuse-starttls", "reply", /refused STARTTLS: 454/));
   it("no STARTTLS among the EHLO extensions", () => expectSmtpError("no-starttls", "no-starttls", /does not offer STARTTLS \(EHLO extensions: PIPELINING, 8BITMIME\)/));
   it("an endless multi-line EHLO reply hits the reply cap", () => expectSmtpError("endless", "limit", /longer than 16384 bytes/));
+  it("a greeting line over 4 KiB hits the line cap", () => expectSmtpError("long-line", "limit", /a reply line is longer than 4096 bytes/));
+  it("a multi-line greeting is read whole, and the EHLO extensions are listed", async () => {
+    const server = await startSmtpServer();
+    try {
+      const session = await smtpStartTls("127.0.0.1", server.port, { stepTimeoutMs: 1000 });
+      session.socket.destroy();
+      assert.deepEqual(session.banner, { code: 220, lines: ["mx.lab.test ESMTP test", "no UCE"] });
+      assert.deepEqual(session.extensions, ["PIPELINING", "STARTTLS", "8BITMIME"]);
+      assert.equal(session.starttls.code, 220);
+    } finally {
+      await server.close();
+    }
+  });
   it("plaintext after the STARTTLS 220 is refused (injection)", () => expectSmtpError("inject", "protocol", /plaintext after its STARTTLS reply/));
   it("a closed port is a connect error", async () => {
     const server = await startSmtpServer();
