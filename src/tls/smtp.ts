@@ -66,6 +66,7 @@ export interface StartTlsSession {
 }
 
 const EVIDENCE_LINES = 8;
+const MAX_UNSOLICITED = 4;
 const EVIDENCE_LINE_CHARS = 200;
 
 /** Reads SMTP replies from a socket; one pending reply at a time. */
@@ -100,7 +101,8 @@ class ReplyReader {
   push(chunk: Buffer): void {
     if (this.failure) return;
     this.buffer = Buffer.concat([this.buffer, chunk]);
-    for (;;) {
+    // deliver() may fail the reader mid-chunk; stop parsing then.
+    while (!this.stopped()) {
       const end = this.buffer.indexOf(0x0a);
       if (end < 0) {
         if (this.buffer.length > this.maxLine) this.fail(new SmtpError("limit", `a reply line is longer than ${this.maxLine} bytes`));
@@ -124,6 +126,10 @@ class ReplyReader {
     }
   }
 
+  private stopped(): boolean {
+    return this.failure !== null;
+  }
+
   fail(error: SmtpError): void {
     if (this.failure) return;
     this.failure = error;
@@ -138,7 +144,11 @@ class ReplyReader {
     if (waiter) {
       this.waiter = null;
       waiter.resolve(reply);
-    } else this.ready.push(reply);
+      return;
+    }
+    // Replies nobody asked for would pile up without bound (a server streaming "250 ok" lines).
+    if (this.ready.length >= MAX_UNSOLICITED) this.fail(new SmtpError("limit", `more than ${MAX_UNSOLICITED} replies nobody asked for`));
+    else this.ready.push(reply);
   }
 
   next(): Promise<SmtpReply> {
