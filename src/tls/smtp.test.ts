@@ -45,6 +45,7 @@ describe("SMTP STARTTLS client: hostile servers end in bounded errors", () => {
       await server.close();
     }
   });
+  it("replies nobody asked for are capped", () => expectSmtpError("chatty", "limit", /more than 4 replies nobody asked for/));
   it("plaintext after the STARTTLS 220 is refused (injection)", () => expectSmtpError("inject", "protocol", /plaintext after its STARTTLS reply/));
   it("a closed port is a connect error", async () => {
     const server = await startSmtpServer();
