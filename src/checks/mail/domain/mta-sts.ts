@@ -4,10 +4,9 @@
  * https://mta-sts.<domain>/.well-known/mta-sts.txt behind a certificate
  * valid for that name, as text/plain, with version STSv1, a mode, a max_age
  * and mx patterns that cover every MX host. enforce passes; testing warns
- * (senders report but still deliver without TLS); none fails: RFC 8461 §5
- * has senders treat it as no policy at all, which is how a domain withdraws
- * MTA-STS, so it reads as a missing record does. internet.nl has no such
- * test, so the weight is recommended.
+ * (senders report but still deliver without TLS), and so does none (a
+ * published opt-out: RFC 8461 §5 has senders treat it as no policy).
+ * internet.nl has no such test, so the weight is recommended.
  */
 import type { DomainContext } from "../../context.ts";
 import type { CheckDefinition, CheckOutcome } from "../../types.ts";
@@ -77,9 +76,9 @@ export const mtaSts: CheckDefinition = {
     const uncovered = policy.mode === "none" ? [] : servers.hosts.filter((server) => !policy.mx.some((pattern) => mxMatches(pattern, server.name)));
     if (uncovered.length > 0) problems.push(`the mx patterns (${policy.mx.slice(0, 4).join(", ") || "none"}) do not cover ${uncovered.map((server) => server.name).slice(0, 4).join(", ")}`);
     if (problems.length > 0) return { status: "failed", summary: `the MTA-STS policy of ${ctx.domain} is invalid: ${problems.slice(0, 3).join("; ")}`, evidence };
-    if (policy.mode === "none") return { status: "failed", summary: `the MTA-STS policy of ${ctx.domain} has mode none: senders treat the domain as having no policy (RFC 8461 §5)`, evidence };
     const warnings: string[] = [];
     if (policy.mode === "testing") warnings.push("mode is testing, so senders report failures but do not enforce TLS");
+    if (policy.mode === "none") warnings.push("mode is none, a published opt-out: senders treat the domain as having no policy (RFC 8461 §5)");
     if ((policy.maxAge ?? 0) < MIN_RECOMMENDED_MAX_AGE) warnings.push(`max_age is ${policy.maxAge ?? 0} s; at least ${MIN_RECOMMENDED_MAX_AGE} s (a day) is recommended`);
     if (servers.hosts.length === 0) warnings.push("the domain has no MX records for the policy to cover");
     const base = `MTA-STS policy (id ${record.id ?? ""}) mode ${policy.mode ?? ""}, max_age ${policy.maxAge ?? 0} s, covering ${servers.hosts.length} MX host${servers.hosts.length === 1 ? "" : "s"}`;
