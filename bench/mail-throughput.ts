@@ -309,6 +309,16 @@ async function main(): Promise<void> {
     console.log(`  test statuses: ${[...statuses].map(([status, count]) => `${status} ${count}`).join(", ") || "none (no checks registered)"}`);
     console.log("  not passed (the bench zone is unsigned, so no DNSSEC or DANE; its name server has no AAAA):");
     for (const [key, count] of [...notPassed].sort()) console.log(`    ${key} ×${count}: ${example.get(key) ?? ""}`);
+    // Postfix's own complaints (limits reached, TLS failures), if any.
+    let log = "";
+    try {
+      log = readFileSync(join(dir, "postfix.log"), "utf8");
+    } catch {
+      // No log: Postfix said nothing.
+    }
+    // The TLS probes' refused handshakes (old versions, odd suites) are expected noise.
+    const warnings = log.split("\n").filter((line) => /warning|fatal|error/i.test(line) && !/SSL_accept error|TLS library problem/.test(line));
+    if (warnings.length > 0) console.log(`  Postfix logged ${String(warnings.length)} other warnings, e.g.:\n    ${warnings.slice(0, 5).join("\n    ")}`);
   } finally {
     teardown(children);
     rmSync(dir, { recursive: true, force: true });
