@@ -254,6 +254,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "baseline-mail-bench-"));
   chmodSync(dir, 0o755); // nginx's workers read the policy
   const children: ChildProcess[] = [];
+  // Interrupted (Ctrl-C, timeout): take the namespace and its servers down all the same.
+  const interrupted = (): void => {
+    teardown(children);
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     const delayed = setUpNetwork();
     makePki(dir);
