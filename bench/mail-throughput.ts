@@ -239,7 +239,7 @@ async function connectTime(address: string, port: number): Promise<number> {
 }
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  for (let attempt = 0; attempt < 300; attempt++) {
     if (check()) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -273,8 +273,12 @@ async function main(): Promise<void> {
     children.push(startInNs("nginx", ["-c", join(dir, "nginx.conf"), "-e", join(dir, "nginx.log")]));
     children.push(startInNs("/usr/lib/postfix/sbin/master", ["-c", postfix, "-d"]));
     await waitFor(() => spawnSync("dig", ["+short", "+time=1", "+tries=1", `@${INSIDE4}`, MX, "A"], { encoding: "utf8" }).stdout.includes(INSIDE4), "NSD in the namespace");
-    await waitFor(() => spawnSync("bash", ["-c", `exec 3<>/dev/tcp/${INSIDE4}/25`]).status === 0, "Postfix in the namespace");
-    await waitFor(() => spawnSync("bash", ["-c", `exec 3<>/dev/tcp/${INSIDE4}/443`]).status === 0, "nginx in the namespace");
+    // The servers themselves, inside the namespace: in relay mode the relay accepts on the public addresses before they are up.
+    const server = delayed ? INSIDE4 : "127.0.0.1";
+    const greets = (): boolean =>
+      spawnSync("ip", ["netns", "exec", NS, "timeout", "2", "bash", "-c", `exec 3<>/dev/tcp/${server}/25; read -r line <&3; [[ $line == 220* ]]`], { env: { ...process.env, PATH } }).status === 0;
+    await waitFor(greets, "Postfix in the namespace");
+    await waitFor(() => spawnSync("ip", ["netns", "exec", NS, "bash", "-c", `exec 3<>/dev/tcp/${server}/443`], { env: { ...process.env, PATH } }).status === 0, "nginx in the namespace");
     const rtt = (await connectTime(INSIDE4, 25)).toFixed(1);
     const dnsTime = /Query time: (\d+) msec/.exec(spawnSync("dig", ["+tries=1", `@${INSIDE4}`, MX, "A"], { encoding: "utf8" }).stdout)?.[1] ?? "?";
 
