@@ -15,6 +15,16 @@ const WEB_IDS = [
   "web.security-txt", "web.rpki.exists", "web.rpki.valid",
 ];
 
+/** The mail suite's ids, interfaces.md §4: its own tests plus the TLS and certificate tests with the prefix mail. */
+const MAIL_IDS = [
+  "mail.ipv6.ns-aaaa", "mail.ipv6.ns-reachable", "mail.ipv6.mx-aaaa", "mail.ipv6.mx-reachable",
+  "mail.dnssec.exists", "mail.dnssec.valid", "mail.dnssec.mx-exists", "mail.dnssec.mx-valid",
+  "mail.dmarc.exists", "mail.dmarc.policy", "mail.dkim.exists", "mail.spf.exists", "mail.spf.policy",
+  "mail.starttls.available", "mail.dane.exists", "mail.dane.valid", "mail.dane.rollover", "mail.mta-sts", "mail.tls-rpt",
+  "mail.rpki.exists", "mail.rpki.valid",
+  ...WEB_IDS.filter((id) => id.startsWith("web.tls.") || id.startsWith("web.cert.")).map((id) => id.replace(/^web\./, "mail.")),
+];
+
 describe("check registry", () => {
   const catalog = loadCatalog();
   const implemented = new Set(allChecks().map((check) => check.id));
@@ -22,6 +32,12 @@ describe("check registry", () => {
   it("has every web id of interfaces.md §4, each once", () => {
     const ids = checksOf("web").map((check) => check.id);
     assert.deepEqual([...ids].sort(), [...WEB_IDS].sort());
+  });
+
+  it("has every mail id of interfaces.md §4, each once, and plans nothing more", () => {
+    const ids = checksOf("mail").map((check) => check.id);
+    assert.deepEqual([...ids].sort(), [...MAIL_IDS].sort());
+    assert.deepEqual(PLANNED_CHECK_IDS, []);
   });
 
   it("implements or plans every check id the catalog cites", () => {

@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 const LOCK_DIR = fileURLToPath(new URL("../../lab/.test-lock", import.meta.url));
 const OWNER = join(LOCK_DIR, "pid");
 const LAB_DIR = fileURLToPath(new URL("../../lab/", import.meta.url));
-const LABS = ["dns", "net"] as const;
+const LABS = ["dns", "net", "mail"] as const;
 /** The labs that ran when this process took the lock. */
 let runningAtStart = new Set<string>();
 
@@ -71,7 +71,7 @@ export function releaseLab(): void {
     // Not held.
   }
   if (!held) return;
-  // The web lab first: it runs on top of the DNS lab.
+  // The mail lab first, then the web lab: each runs on top of the one before.
   for (const lab of [...LABS].reverse()) {
     if (!runningAtStart.has(lab) && labRuns(lab)) spawnSync("bash", [join(LAB_DIR, lab, "stop.sh")], { encoding: "utf8", timeout: 60_000 });
   }

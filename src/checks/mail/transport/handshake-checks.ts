@@ -14,6 +14,7 @@
  * chain is info, not failed. Keys and signatures are required, as for the web.
  */
 import { matchTlsa } from "../../../tls/dane.ts";
+import { SmtpError } from "../../../tls/smtp.ts";
 import type { CheckDefinition, CheckOutcome } from "../../types.ts";
 import { judgeHostname, judgePubkey, judgeSignature, judgeTrust } from "../../web/tls/cert-checks.ts";
 import { judgeClientRenegotiation, judgeOcspStapling, judgeZeroRtt } from "../../web/tls/feature-checks.ts";
@@ -34,9 +35,9 @@ export const starttlsAvailableCheck: CheckDefinition = {
       ctx,
       async (target) => {
         try {
-          return { result: await smtpHandshake(ctx, target), error: null };
+          return { result: await smtpHandshake(ctx, target), error: null, unanswered: false };
         } catch (error) {
-          return { result: null, error: error instanceof Error ? error.message : String(error) };
+          return { result: null, error: error instanceof Error ? error.message : String(error), unanswered: leftUnanswered(error) };
         }
       },
       (_target, probed): ServerVerdict => {
@@ -44,11 +45,26 @@ export const starttlsAvailableCheck: CheckDefinition = {
           return { status: "passed", summary: `STARTTLS completes (${probed.result.protocol})`, evidence: { protocol: probed.result.protocol, cipher: probed.result.cipher.standardName } };
         }
         const reason = probed.error;
+        if (probed.unanswered) return { status: "error", summary: `could not be tested: ${reason}`, evidence: { error: reason } };
         return { status: "failed", summary: /does not offer STARTTLS/.test(reason) ? "no STARTTLS offered" : `STARTTLS does not complete: ${reason}`, evidence: { error: reason } };
       },
     );
   },
 };
+
+/**
+ * Whether a STARTTLS attempt ended without an answer to the question: the
+ * server stalled, reset, sent endless or unreadable replies, or refused
+ * service (421, or 454 to a STARTTLS it advertised). That is an `error`, not
+ * a finding. A server that says it offers no STARTTLS, or whose TLS refuses
+ * the handshake with an alert, answered: that is `failed`.
+ */
+function leftUnanswered(error: unknown): boolean {
+  const smtp = error instanceof SmtpError ? error : error instanceof Error && error.cause instanceof SmtpError ? error.cause : null;
+  if (smtp) return smtp.kind !== "no-starttls";
+  const message = error instanceof Error ? error.message : String(error);
+  return /connection reset|within \d+ ms|closed the connection|socket hang up/i.test(message);
+}
 
 /** DANE validity of one server's chain (for the trust and name verdicts); false when there are no usable secure records. */
 async function daneValid(ctx: DomainContext, target: SmtpTarget): Promise<boolean> {
