@@ -332,7 +332,7 @@ const en = {
   // baseline check in the web app (routes/check.ts).
   "nav.check": "Check a domain",
   "check.title": "Check a domain",
-  "check.intro": "Test a website against the Internet security standards: IPv6, DNSSEC, HTTPS and TLS, security headers, security.txt and route origin validation (RPKI). A check takes up to a minute.",
+  "check.intro": "Test a website or a mail domain against the Internet security standards: IPv6, DNSSEC, HTTPS and TLS, security headers and security.txt for websites; SPF, DKIM, DMARC, STARTTLS, DANE and MTA-STS for e-mail; route origin validation (RPKI) for both. A check takes up to a minute.",
   "check.domain": "Domain name",
   "check.suite": "Test",
   "check.suite.web": "Website",
@@ -707,7 +707,7 @@ const fr: Partial<Messages> = {
   // baseline check in the web app (routes/check.ts).
   "nav.check": "Tester un domaine",
   "check.title": "Tester un domaine",
-  "check.intro": "Testez un site web au regard des normes de sécurité d'Internet : IPv6, DNSSEC, HTTPS et TLS, en-têtes de sécurité, security.txt et validation de l'origine des routes (RPKI). Un test dure jusqu'à une minute.",
+  "check.intro": "Testez un site web ou un domaine de messagerie au regard des normes de sécurité d'Internet : IPv6, DNSSEC, HTTPS et TLS, en-têtes de sécurité et security.txt pour les sites ; SPF, DKIM, DMARC, STARTTLS, DANE et MTA-STS pour la messagerie ; validation de l'origine des routes (RPKI) pour les deux. Un test dure jusqu'à une minute.",
   "check.domain": "Nom de domaine",
   "check.suite": "Type de test",
   "check.suite.web": "Site web",
@@ -1077,7 +1077,7 @@ const es: Partial<Messages> = {
   // baseline check in the web app (routes/check.ts).
   "nav.check": "Comprobar un dominio",
   "check.title": "Comprobar un dominio",
-  "check.intro": "Compruebe un sitio web frente a las normas de seguridad de Internet: IPv6, DNSSEC, HTTPS y TLS, cabeceras de seguridad, security.txt y validación del origen de las rutas (RPKI). Una comprobación tarda hasta un minuto.",
+  "check.intro": "Compruebe un sitio web o un dominio de correo frente a las normas de seguridad de Internet: IPv6, DNSSEC, HTTPS y TLS, cabeceras de seguridad y security.txt para sitios web; SPF, DKIM, DMARC, STARTTLS, DANE y MTA-STS para el correo; validación del origen de las rutas (RPKI) para ambos. Una comprobación tarda hasta un minuto.",
   "check.domain": "Nombre de dominio",
   "check.suite": "Tipo de prueba",
   "check.suite.web": "Sitio web",

@@ -17,7 +17,6 @@ import { dirname, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { inOrder, type BatchProgress } from "../../checks/batch.ts";
 import { DEFAULT_DOMAIN_DEADLINE_MS, DEFAULT_TIMEOUT_MS, defaultSettings, normalizeDomain, type CheckSettings } from "../../checks/context.ts";
-import { checksOf } from "../../checks/registry.ts";
 import { checkAndScore } from "../../checks/run.ts";
 import { renderHtmlReport } from "../../checks/report/html.ts";
 import { jsonLine } from "../../checks/report/json.ts";
@@ -97,7 +96,7 @@ export async function runCheckCommand(positional: readonly string[], flags: Chec
   const concurrency = positiveInteger(flags.concurrency, "--concurrency");
   const dkimSelectors = flags.dkimSelectors === undefined ? [] : parseSelectors(flags.dkimSelectors);
   if (flags.html) assertWritableFolder(flags.html);
-  const suites = suitesToRun(flags.suite, io.stderr);
+  const suites = suitesToRun(flags.suite);
   const settings = io.settings ?? { ...buildSettings(flags, timeoutMs), dkimSelectors };
   const check = io.check ?? checkAndScore;
 
@@ -174,13 +173,8 @@ function parseSelectors(list: string): string[] {
 }
 
 /** The suites to run, in order; those without checks are left out with a note. */
-function suitesToRun(choice: CheckFlags["suite"], stderr: Output): Suite[] {
-  const wanted: Suite[] = choice === "all" ? ["web", "mail"] : [choice];
-  const empty = wanted.filter((suite) => checksOf(suite).length === 0);
-  const suites = wanted.filter((suite) => !empty.includes(suite));
-  if (suites.length === 0) throw new UsageError(`--suite ${choice}: the ${empty.join(" and ")} suite has no checks yet; use --suite web`);
-  for (const suite of empty) stderr.write(`baseline: the ${suite} suite has no checks yet; only ${suites.join(" and ")} is checked\n`);
-  return suites;
+function suitesToRun(choice: CheckFlags["suite"]): Suite[] {
+  return choice === "all" ? ["web", "mail"] : [choice];
 }
 
 function buildSettings(flags: CheckFlags, timeoutMs: number): CheckSettings {
