@@ -49,7 +49,7 @@ const DNS_TIMEOUT_MS = 2000;
 export function registerCheckCommand(program: Command, version: string): void {
   const command = program
     .command("check")
-    .description("check domains against the standards (web suite: IPv6, DNSSEC, HTTPS, TLS, headers, RPKI)")
+    .description("check domains against the standards (web: IPv6, DNSSEC, HTTPS, TLS, headers, security.txt, RPKI; mail: SPF, DKIM, DMARC, STARTTLS, DANE, MTA-STS, TLS-RPT)")
     .argument("[domains...]", "domain names, e.g. example.org")
     .addOption(new Option("--suite <suite>", "which checks").choices(["web", "mail", "all"]).default("web"))
     .option("--json", "print JSON (JSON Lines: one object per domain, in input order)")
