@@ -8,9 +8,4 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 net_take_lock
-read -r processes strays addresses < <(net_stop_lab)
-if [[ $processes -eq 0 && $strays -eq 0 && $addresses -eq 0 ]]; then
-  echo "web-lab: not running"
-else
-  echo "web-lab: stopped $processes processes ($strays without a pid file), removed $addresses addresses from lo"
-fi
+net_stop_lab | lab_stop_report web-lab

@@ -17,54 +17,14 @@ MAIL_KEYS_DIR=$DNS_RUN_DIR/mail-keys # made by the DNS lab's start (its zones ca
 # shellcheck source=hosts.sh
 source "$LAB_MAIL_DIR/lib/hosts.sh"
 
-mail_log() { printf 'mail-lab: %s\n' "$*" >&2; }
-mail_die() { mail_log "error: $*"; exit 1; }
+# shellcheck source=../../lib/lab-common.sh
+source "$LAB_DIR/lib/lab-common.sh"
 
-mail_is_ours() {
-  local pid=$1 cmdline
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
-  [[ $cmdline == *"$MAIL_RUN_DIR/"* ]]
-}
-
-mail_recorded_pids() {
-  local file pid
-  for file in "$MAIL_RUN_DIR"/*.pid; do
-    [[ -s $file ]] || continue
-    read -r pid <"$file" || true
-    mail_is_ours "$pid" && printf '%s\n' "$pid"
-  done
-  return 0
-}
-
-mail_our_pids() {
-  local dir pid
-  for dir in /proc/[0-9]*; do
-    pid=${dir#/proc/}
-    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-    mail_is_ours "$pid" && printf '%s\n' "$pid"
-  done
-  return 0
-}
-
-mail_terminate() {
-  local pids=() timeout=$2 pid deadline alive
-  read -ra pids <<<"$1"
-  [[ ${#pids[@]} -gt 0 ]] || return 0
-  kill -TERM "${pids[@]}" 2>/dev/null || true
-  deadline=$((SECONDS + timeout))
-  while :; do
-    alive=()
-    for pid in "${pids[@]}"; do
-      [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) =~ ^[^Z]$ ]] && alive+=("$pid")
-    done
-    [[ ${#alive[@]} -eq 0 ]] && return 0
-    [[ $SECONDS -ge $deadline ]] && break
-    sleep 0.1
-  done
-  mail_log "still running after ${timeout}s, sending KILL to ${alive[*]}"
-  kill -KILL "${alive[@]}" 2>/dev/null || true
-}
+mail_log() { lab_log mail-lab "$@"; }
+mail_die() { lab_die mail-lab "$@"; }
+mail_is_ours() { lab_is_ours "$MAIL_RUN_DIR" "$1"; }
+# Every process whose command line names run/ (what a crash left behind).
+mail_our_pids() { lab_our_pids "$MAIL_RUN_DIR"; }
 
 mail_add_ipv6() {
   local line index=0
@@ -77,13 +37,7 @@ mail_add_ipv6() {
 }
 
 # Removes every fd00:5a5c:: address from lo (only the mail lab uses that prefix).
-mail_remove_ipv6() {
-  local addr count=0
-  while read -r addr; do
-    ip -6 addr del "$addr" dev lo 2>/dev/null && count=$((count + 1))
-  done < <(ip -6 -o addr show dev lo | awk '{print $4}' | grep -i "^${MAIL_V6_NET}:" || true)
-  echo "$count"
-}
+mail_remove_ipv6() { lab_remove_ipv6 "$MAIL_V6_NET"; }
 
 # Takes the MTA-STS server blocks out of the web lab's nginx (and reloads it).
 mail_remove_sts() {
@@ -104,18 +58,10 @@ mail_reload_web_nginx() {
 # Stops every process of ours, the MTA-STS blocks and the IPv6 addresses.
 # Prints "PROCESSES STRAYS ADDRESSES".
 mail_stop_lab() {
-  local recorded=() stray=() removed
-  mapfile -t recorded < <(mail_recorded_pids)
-  mail_terminate "${recorded[*]}" 10
-  mapfile -t stray < <(mail_our_pids)
-  mail_terminate "${stray[*]}" 5
-  rm -f "$MAIL_RUN_DIR"/*.pid
+  local counts
+  counts=$(lab_stop_processes mail-lab "$MAIL_RUN_DIR")
   mail_remove_sts >/dev/null 2>&1
-  removed=$(mail_remove_ipv6)
-  echo "${#recorded[@]} ${#stray[@]} $removed"
+  echo "$counts $(mail_remove_ipv6)"
 }
 
-mail_take_lock() {
-  exec 7>"$MAIL_LOCK_FILE"
-  flock -w 120 7 || mail_die "another start.sh or stop.sh still holds $MAIL_LOCK_FILE"
-}
+mail_take_lock() { lab_take_lock mail-lab 7 "$MAIL_LOCK_FILE"; }

@@ -3,15 +3,7 @@
 # policy hosts (server blocks that the web lab's nginx includes from
 # run/nginx/), and the health checks.
 
-mail_find_node() {
-  local candidate
-  for candidate in "$LAB_DIR/../.tools/node/bin/node" "$(command -v node 2>/dev/null || true)"; do
-    [[ -n $candidate && -x $candidate ]] || continue
-    "$candidate" -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 18) ? 0 : 1)' 2>/dev/null &&
-      { echo "$candidate"; return; }
-  done
-  mail_die "no Node 22.18 or newer (source scripts/node-env.sh first)"
-}
+mail_find_node() { lab_find_node mail-lab; }
 
 mail_start_hostile() {
   local line index=0 first=1
@@ -84,24 +76,7 @@ mail_listeners() {
   return 0
 }
 
-mail_wait_listening() { # TIMEOUT
-  local deadline=$((SECONDS + $1)) pending=() still check addr port
-  mapfile -t pending < <(mail_listeners)
-  while :; do
-    still=()
-    for check in "${pending[@]}"; do
-      read -r addr port <<<"$check"
-      timeout 1 bash -c "exec 3<>/dev/tcp/$addr/$port" 2>/dev/null || still+=("$check")
-    done
-    pending=("${still[@]}")
-    [[ ${#pending[@]} -eq 0 ]] && return 0
-    if [[ $SECONDS -ge $deadline ]]; then
-      mail_log "nothing listens on: ${pending[*]:0:10} (see run/*.log)"
-      return 1
-    fi
-    sleep 0.2
-  done
-}
+mail_wait_listening() { lab_wait_listening mail-lab mail_listeners "$1"; } # TIMEOUT
 
 mail_pids_alive() {
   local file pid

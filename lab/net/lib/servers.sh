@@ -52,15 +52,7 @@ start_sservers() {
 
 # A Node that runs TypeScript directly (22.18 or newer): the repository's own
 # (.tools/node, from scripts/node-env.sh) or the one on PATH.
-find_node() {
-  local candidate
-  for candidate in "$LAB_DIR/../.tools/node/bin/node" "$(command -v node 2>/dev/null || true)"; do
-    [[ -n $candidate && -x $candidate ]] || continue
-    "$candidate" -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 18) ? 0 : 1)' 2>/dev/null &&
-      { echo "$candidate"; return; }
-  done
-  net_die "no Node 22.18 or newer (source scripts/node-env.sh first)"
-}
+find_node() { lab_find_node web-lab; }
 
 start_hostile() {
   local line index=0 first=1 pki=$NET_RUN_DIR/pki kind
@@ -98,24 +90,7 @@ net_listeners() {
   printf '%s 53\n' "${WEB_NS6[@]}"
 }
 
-net_wait_listening() { # TIMEOUT
-  local deadline=$((SECONDS + $1)) pending=() still check addr port
-  mapfile -t pending < <(net_listeners)
-  while :; do
-    still=()
-    for check in "${pending[@]}"; do
-      read -r addr port <<<"$check"
-      timeout 1 bash -c "exec 3<>/dev/tcp/$addr/$port" 2>/dev/null || still+=("$check")
-    done
-    pending=("${still[@]}")
-    [[ ${#pending[@]} -eq 0 ]] && return 0
-    if [[ $SECONDS -ge $deadline ]]; then
-      net_log "nothing listens on: ${pending[*]:0:10} (see run/*.log)"
-      return 1
-    fi
-    sleep 0.2
-  done
-}
+net_wait_listening() { lab_wait_listening web-lab net_listeners "$1"; } # TIMEOUT
 
 net_pids_alive() {
   local file pid
