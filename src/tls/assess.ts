@@ -16,8 +16,8 @@ import { compression, type CompressionResult, sha1KeyExchange, type Sha1Result }
 import { dheGroups, type DheGroup, hybridKeyExchange, type HybridSupport, legacyCurves, tls13Groups } from "./key-exchange.ts";
 import { groupName } from "./named-groups.ts";
 import { probeSsl2, ssl2CipherName, type Ssl2Result } from "./sslv2.ts";
-import type { Connector } from "./smtp.ts";
-import { acceptedSuites, createGate, DEFAULT_TIMEOUT_MS, offer, type OfferResult, type ProbeOptions, suitesFor } from "./probe.ts";
+import { createGate, type Connector } from "./connection.ts";
+import { acceptedSuites, DEFAULT_TIMEOUT_MS, offer, type OfferResult, type ProbeOptions, suitesFor } from "./probe.ts";
 
 export interface AssessOptions {
   /** SNI host name; none for a bare address. */

@@ -18,7 +18,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type DetailedPeerCertificate, type SecureVersion, type TLSSocket } from "node:tls";
 import { parseOcspStaple, type OcspStaple } from "./handshake-ocsp.ts";
 import { readSession, type SessionFacts } from "./handshake-session.ts";
-import type { Connector } from "./smtp.ts";
+import type { Connector } from "./connection.ts";
 
 export interface HandshakeOptions {
   /** SNI and the name certificate checks compare against. */

@@ -4,7 +4,7 @@
  * cipher suites a server accepts, including those node:tls cannot offer.
  */
 import { connect, type Socket } from "node:net";
-import type { Connector } from "./smtp.ts";
+import type { Connector, Gate } from "./connection.ts";
 import { LEGACY_SUITES, TLS13_SUITES } from "./cipher-suites.ts";
 import { buildClientHello, PROTOCOL_VERSIONS, TLS13, versionName } from "./client-hello.ts";
 import { type Alert, DEFAULT_MAX_BYTES, type ServerHello, ServerHelloReader, type ServerKeyExchange } from "./server-hello.ts";
@@ -36,26 +36,6 @@ export interface OfferOptions {
    * timeout starts when the socket is handed over. Its failure is the probe's error.
    */
   connect?: Connector;
-}
-
-/** Runs a task when the caller's limit allows; see createGate. */
-export type Gate = <T>(task: () => Promise<T>) => Promise<T>;
-
-/** A gate that lets at most `limit` tasks run at once, the rest waiting in order. */
-export function createGate(limit: number): Gate {
-  if (!Number.isInteger(limit) || limit < 1) throw new Error(`connection limit must be a positive integer, got ${limit}`);
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
 }
 
 /** Cap when reading to the ServerKeyExchange: a certificate chain comes first, rarely over 32 KiB. */

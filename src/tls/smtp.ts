@@ -13,10 +13,7 @@
  * would read them as a broken record.
  */
 import { connect as netConnect, type Socket } from "node:net";
-import type { Gate } from "./probe.ts";
-
-/** Opens a socket to host:port that is ready for the first TLS byte (a STARTTLS preamble, or plain TCP). */
-export type Connector = (host: string, port: number, signal: AbortSignal) => Promise<Socket>;
+import type { Connector, Gate } from "./connection.ts";
 
 export const SMTP_EHLO_NAME = "baseline.invalid";
 export const SMTP_MAX_LINE_BYTES = 4096;

@@ -7,10 +7,10 @@
  * Bounded like the TLS probes: a timeout, a byte cap, the signal and the gate.
  */
 import { connect, type Socket } from "node:net";
-import type { Connector } from "./smtp.ts";
 import { randomBytes } from "node:crypto";
 import { SSL2 } from "./client-hello.ts";
-import { abortReason, DEFAULT_TIMEOUT_MS, type Gate } from "./probe.ts";
+import type { Connector, Gate } from "./connection.ts";
+import { abortReason, DEFAULT_TIMEOUT_MS } from "./probe.ts";
 
 /** SSLv2 cipher kinds (3 bytes each) and their names. */
 export const SSL2_CIPHERS: ReadonlyMap<number, string> = new Map([

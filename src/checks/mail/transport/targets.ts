@@ -14,8 +14,8 @@
 import { assessTls, type TlsAssessment } from "../../../tls/assess.ts";
 import { judgeChain, type ChainAssessment } from "../../../tls/certificate.ts";
 import { handshake, probeClientRenegotiation, type HandshakeOptions, type HandshakeResult, type RenegotiationResult } from "../../../tls/handshake.ts";
-import { createGate } from "../../../tls/probe.ts";
-import { gateConnector, SMTP_CONNECTIONS_PER_HOST, smtpConnector, SmtpError, type Connector } from "../../../tls/smtp.ts";
+import { createGate, type Connector } from "../../../tls/connection.ts";
+import { gateConnector, SMTP_CONNECTIONS_PER_HOST, smtpConnector, SmtpError } from "../../../tls/smtp.ts";
 import type { DomainContext } from "../../context.ts";
 import type { CheckOutcome, CheckStatus } from "../../types.ts";
 import { mailServers } from "../mx.ts";
