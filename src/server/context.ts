@@ -3,6 +3,7 @@
  * signed-in user (if any) with the session's CSRF token, and the UI
  * language. Set by the middleware in app.ts.
  */
+import type { CampaignEngine } from "../campaigns/engine.ts";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Catalog } from "../catalog/catalog.ts";
@@ -22,6 +23,8 @@ export interface AppServices {
   secureCookies: boolean;
   /** Where imports and export builds run: worker threads on their own connection when given a database; otherwise in-process. */
   heavyWork?: HeavyWork;
+  /** Portfolios', contracts' and batch requests' runs (scheduler and queue); absent: those pages cannot start runs. */
+  campaigns?: CampaignEngine;
 }
 
 /** The services as routes see them: createApp supplies what was left out, and the export cache. */

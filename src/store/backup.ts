@@ -22,7 +22,7 @@ import { z } from "zod";
 import { audit } from "./audit.ts";
 import type { Store } from "./database.ts";
 import { LATEST_MIGRATION, MIGRATIONS } from "./migrations.ts";
-import { BOOLEAN_COLUMNS, TABLE_COLUMNS, type Schema, type TableName } from "./schema.ts";
+import { BOOLEAN_COLUMNS, TABLE_COLUMNS, TABLES_SINCE, type Schema, type TableName } from "./schema.ts";
 import { describeError, timestamp } from "./support.ts";
 
 export const BACKUP_FORMAT = "baseline-backup";
@@ -160,6 +160,9 @@ async function readBackup(file: string): Promise<BackupFile> {
     if (!Object.hasOwn(TABLE_COLUMNS, table)) throw new BackupError(`${file}: unknown table "${table}"`);
   }
   for (const table of TABLES) {
+    const since = TABLES_SINCE[table];
+    // An older backup has no rows of tables that came later: empty, not missing.
+    if (backup.tables[table] === undefined && since !== undefined && backup.schemaVersion < since) backup.tables[table] = [];
     const rows = backup.tables[table];
     if (!rows) throw new BackupError(`${file}: table "${table}" is missing`);
     const columns = new Set<string>(TABLE_COLUMNS[table]);

@@ -308,12 +308,211 @@ const knownDevices: Migration = {
   },
 };
 
+/**
+ * Campaigns, contracts and checks at scale (issue 11): portfolios of domains
+ * on a schedule, contracts with their required standards, the runs of
+ * either and their results, alerts, the batch API's requests and the
+ * accounts that may use it. API accounts are a table of their own (not a
+ * role of users): they can never hold a session for the pages, by
+ * construction; and SQLite cannot widen the users' role check in place.
+ *
+ * A run's targets (domain × suite) are fixed when it is created; a result
+ * is keyed by run, domain and suite, so that writing it twice is a no-op.
+ */
+const campaigns: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("api_accounts")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("email", "text", (column) => column.notNull().unique())
+      .addColumn("name", "text", (column) => column.notNull())
+      .addColumn("password_hash", "text", (column) => column.notNull())
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .execute();
+
+    await db.schema
+      .createTable("portfolios")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("name", "text", (column) => column.notNull())
+      .addColumn("description", "text")
+      .addColumn("suites", "text", (column) => column.notNull().defaultTo("all"))
+      .addColumn("schedule", "text", (column) => column.notNull().defaultTo("manual"))
+      .addColumn("next_run_at", "text")
+      .addColumn("alert_emails", "text", (column) => column.notNull().defaultTo("[]"))
+      .addColumn("webhook_url", "text")
+      .addColumn("webhook_secret", "text")
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("updated_at", "text", (column) => column.notNull())
+      .addCheckConstraint("portfolios_suites_check", oneOf("suites", ["web", "mail", "all"]))
+      .execute();
+
+    await db.schema
+      .createTable("portfolio_domains")
+      .addColumn("portfolio_id", "text", (column) => column.notNull().references("portfolios.id").onDelete("cascade"))
+      .addColumn("domain", "text", (column) => column.notNull())
+      .addColumn("organisation", "text")
+      .addColumn("sector", "text")
+      .addColumn("region", "text")
+      .addColumn("institution_id", "text", (column) => column.references("institutions.id").onDelete("set null"))
+      .addColumn("added_at", "text", (column) => column.notNull())
+      .addPrimaryKeyConstraint("portfolio_domains_pk", ["portfolio_id", "domain"])
+      .execute();
+
+    await db.schema
+      .createTable("contracts")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("title", "text", (column) => column.notNull())
+      .addColumn("buyer", "text", (column) => column.notNull())
+      .addColumn("supplier", "text", (column) => column.notNull())
+      .addColumn("language", "text", (column) => column.notNull().defaultTo("en"))
+      .addColumn("categories", "text", (column) => column.notNull().defaultTo("[]"))
+      .addColumn("cpv_codes", "text", (column) => column.notNull().defaultTo("[]"))
+      .addColumn("standards", "text", (column) => column.notNull().defaultTo("[]"))
+      .addColumn("source", "text")
+      .addColumn("signed_on", "text")
+      .addColumn("deadline_on", "text")
+      .addColumn("schedule", "text", (column) => column.notNull().defaultTo("weekly"))
+      .addColumn("next_run_at", "text")
+      .addColumn("deadline_alerted_at", "text")
+      .addColumn("alert_emails", "text", (column) => column.notNull().defaultTo("[]"))
+      .addColumn("webhook_url", "text")
+      .addColumn("webhook_secret", "text")
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("updated_at", "text", (column) => column.notNull())
+      .execute();
+
+    await db.schema
+      .createTable("contract_assets")
+      .addColumn("contract_id", "text", (column) => column.notNull().references("contracts.id").onDelete("cascade"))
+      .addColumn("domain", "text", (column) => column.notNull())
+      .addColumn("suite", "text", (column) => column.notNull())
+      .addPrimaryKeyConstraint("contract_assets_pk", ["contract_id", "domain", "suite"])
+      .addCheckConstraint("contract_assets_suite_check", oneOf("suite", ["web", "mail"]))
+      .execute();
+
+    await db.schema
+      .createTable("exemptions")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("contract_id", "text", (column) => column.notNull().references("contracts.id").onDelete("cascade"))
+      .addColumn("standard", "text", (column) => column.notNull())
+      .addColumn("reason", "text", (column) => column.notNull())
+      .addColumn("decided_by", "text", (column) => column.notNull())
+      .addColumn("expires_on", "text")
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .execute();
+
+    await db.schema
+      .createTable("runs")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("subject_kind", "text", (column) => column.notNull())
+      .addColumn("subject_id", "text", (column) => column.notNull())
+      .addColumn("slot", "text", (column) => column.notNull())
+      .addColumn("status", "text", (column) => column.notNull())
+      .addColumn("only_standards", "text")
+      .addColumn("total", "integer", (column) => column.notNull())
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("started_at", "text")
+      .addColumn("finished_at", "text")
+      .addUniqueConstraint("runs_subject_slot", ["subject_kind", "subject_id", "slot"])
+      .addCheckConstraint("runs_subject_kind_check", oneOf("subject_kind", ["portfolio", "contract", "batch"]))
+      .addCheckConstraint("runs_status_check", oneOf("status", ["queued", "running", "done", "cancelled"]))
+      .execute();
+
+    await db.schema
+      .createTable("run_targets")
+      .addColumn("run_id", "text", (column) => column.notNull().references("runs.id").onDelete("cascade"))
+      .addColumn("domain", "text", (column) => column.notNull())
+      .addColumn("suite", "text", (column) => column.notNull())
+      .addColumn("state", "text", (column) => column.notNull().defaultTo("pending"))
+      .addColumn("attempts", "integer", (column) => column.notNull().defaultTo(0))
+      .addColumn("not_before", "text")
+      .addColumn("lease_until", "text")
+      .addPrimaryKeyConstraint("run_targets_pk", ["run_id", "domain", "suite"])
+      .addCheckConstraint("run_targets_state_check", oneOf("state", ["pending", "leased", "done"]))
+      .execute();
+
+    await db.schema
+      .createTable("results")
+      .addColumn("run_id", "text", (column) => column.notNull().references("runs.id").onDelete("cascade"))
+      .addColumn("domain", "text", (column) => column.notNull())
+      .addColumn("suite", "text", (column) => column.notNull())
+      .addColumn("score", "integer")
+      .addColumn("error", "text")
+      .addColumn("checked_at", "text", (column) => column.notNull())
+      .addColumn("duration_ms", "integer", (column) => column.notNull())
+      .addColumn("report", "text", (column) => column.notNull())
+      .addPrimaryKeyConstraint("results_pk", ["run_id", "domain", "suite"])
+      .execute();
+
+    await db.schema
+      .createTable("result_tests")
+      .addColumn("run_id", "text", (column) => column.notNull().references("runs.id").onDelete("cascade"))
+      .addColumn("domain", "text", (column) => column.notNull())
+      .addColumn("suite", "text", (column) => column.notNull())
+      .addColumn("test_id", "text", (column) => column.notNull())
+      .addColumn("standard", "text", (column) => column.notNull())
+      .addColumn("category", "text", (column) => column.notNull())
+      .addColumn("status", "text", (column) => column.notNull())
+      .addPrimaryKeyConstraint("result_tests_pk", ["run_id", "domain", "suite", "test_id"])
+      .execute();
+
+    await db.schema
+      .createTable("alerts")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("subject_kind", "text", (column) => column.notNull())
+      .addColumn("subject_id", "text", (column) => column.notNull())
+      .addColumn("run_id", "text", (column) => column.references("runs.id").onDelete("set null"))
+      .addColumn("kind", "text", (column) => column.notNull())
+      .addColumn("title", "text", (column) => column.notNull())
+      .addColumn("detail", "text", (column) => column.notNull())
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("email_state", "text", (column) => column.notNull().defaultTo("none"))
+      .addColumn("webhook_state", "text", (column) => column.notNull().defaultTo("none"))
+      .addCheckConstraint("alerts_kind_check", oneOf("kind", ["regression", "deadline", "recovered"]))
+      .execute();
+
+    await db.schema
+      .createTable("batch_requests")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("account_id", "text", (column) => column.notNull().references("api_accounts.id").onDelete("cascade"))
+      .addColumn("name", "text", (column) => column.notNull())
+      .addColumn("type", "text", (column) => column.notNull())
+      .addColumn("status", "text", (column) => column.notNull())
+      .addColumn("run_id", "text", (column) => column.references("runs.id").onDelete("set null"))
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("finished_at", "text")
+      .addCheckConstraint("batch_requests_type_check", oneOf("type", ["web", "mail"]))
+      .addCheckConstraint("batch_requests_status_check", oneOf("status", ["registering", "running", "generating", "done", "cancelled", "error"]))
+      .execute();
+
+    const indexes: [name: string, table: string, columns: string[]][] = [
+      ["portfolio_domains_institution", "portfolio_domains", ["institution_id"]],
+      ["contract_assets_domain", "contract_assets", ["domain"]],
+      ["exemptions_contract", "exemptions", ["contract_id"]],
+      ["runs_subject", "runs", ["subject_kind", "subject_id", "created_at"]],
+      ["runs_status", "runs", ["status"]],
+      ["run_targets_claim", "run_targets", ["state", "not_before"]],
+      ["result_tests_run_standard", "result_tests", ["run_id", "standard", "status"]],
+      ["alerts_subject", "alerts", ["subject_kind", "subject_id", "created_at"]],
+      ["alerts_created_at", "alerts", ["created_at"]],
+      ["batch_requests_account", "batch_requests", ["account_id", "created_at"]],
+    ];
+    for (const [name, table, columns] of indexes) await db.schema.createIndex(name).on(table).columns(columns).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    for (const table of ["batch_requests", "alerts", "result_tests", "results", "run_targets", "runs", "exemptions", "contract_assets", "contracts", "portfolio_domains", "portfolios", "api_accounts"]) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial-schema": initialSchema,
   "0002-read-speed": readSpeed,
   "0003-login-throttle": loginThrottle,
   "0004-known-devices": knownDevices,
+  "0005-campaigns": campaigns,
 };
 
 /** The name of the newest migration: the schema version a backup records. */

@@ -135,6 +135,197 @@ export interface DecisionMatricesTable {
   updated_at: string;
 }
 
+/** Which checks a portfolio's runs do. */
+export const SUITE_CHOICES = ["web", "mail", "all"] as const;
+export type SuiteChoice = (typeof SUITE_CHOICES)[number];
+
+/** What a run checks: a portfolio, a contract's assets, or a batch API request. */
+export const RUN_SUBJECT_KINDS = ["portfolio", "contract", "batch"] as const;
+export type RunSubjectKind = (typeof RUN_SUBJECT_KINDS)[number];
+
+export const RUN_STATUSES = ["queued", "running", "done", "cancelled"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const TARGET_STATES = ["pending", "leased", "done"] as const;
+export type TargetState = (typeof TARGET_STATES)[number];
+
+export const ALERT_KINDS = ["regression", "deadline", "recovered"] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** internet.nl's request lifecycle (batch API). */
+export const BATCH_STATUSES = ["registering", "running", "generating", "done", "cancelled", "error"] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+/** Accounts of the batch API (HTTP Basic); they have no access to the pages. */
+export interface ApiAccountsTable {
+  id: string;
+  /** Stored lower-case. */
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface PortfoliosTable {
+  id: string;
+  name: string;
+  description: string | null;
+  suites: SuiteChoice;
+  /** "manual", "daily", "weekly", "monthly" or a five-field cron expression (UTC). */
+  schedule: string;
+  /** When the scheduler next starts a run; null when manual. */
+  next_run_at: string | null;
+  /** JSON text: string[] of addresses alerted on regressions. */
+  alert_emails: string;
+  webhook_url: string | null;
+  /** HMAC-SHA256 key of the webhook's signature header. */
+  webhook_secret: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PortfolioDomainsTable {
+  portfolio_id: string;
+  /** Lower-case, without a trailing dot. */
+  domain: string;
+  organisation: string | null;
+  sector: string | null;
+  /** UN M49 code, as institutions have. */
+  region: string | null;
+  institution_id: string | null;
+  added_at: string;
+}
+
+export interface ContractsTable {
+  id: string;
+  title: string;
+  buyer: string;
+  supplier: string;
+  /** Language of the letter to the supplier (en, fr, es, nl). */
+  language: string;
+  /** JSON text: catalog category ids. */
+  categories: string;
+  /** JSON text: CPV codes. */
+  cpv_codes: string;
+  /** JSON text: the catalog standard ids the contract requires. */
+  standards: string;
+  /** Where the requirements came from: "catalog" or the analysed tender's name. */
+  source: string | null;
+  /** YYYY-MM-DD. */
+  signed_on: string | null;
+  /** YYYY-MM-DD: from this day on, a failing requirement is a breach. */
+  deadline_on: string | null;
+  schedule: string;
+  next_run_at: string | null;
+  /** When the missed-deadline alert went out (once per contract). */
+  deadline_alerted_at: string | null;
+  alert_emails: string;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ContractAssetsTable {
+  contract_id: string;
+  domain: string;
+  suite: "web" | "mail";
+}
+
+/** Comply or explain: a requirement a contract does not have to meet, why, and until when. */
+export interface ExemptionsTable {
+  id: string;
+  contract_id: string;
+  standard: string;
+  reason: string;
+  decided_by: string;
+  /** YYYY-MM-DD, or null for no end. */
+  expires_on: string | null;
+  created_at: string;
+}
+
+export interface RunsTable {
+  id: string;
+  subject_kind: RunSubjectKind;
+  subject_id: string;
+  /** The scheduled time this run stands for (ISO), or "manual:<id>": unique per subject, so a slot runs once. */
+  slot: string;
+  status: RunStatus;
+  /** JSON text: string[] of standard ids the run checks (a contract's), or null for every test. */
+  only_standards: string | null;
+  /** Number of targets (domain × suite). */
+  total: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** What a run checks: one row per domain and suite, fixed when the run is created. */
+export interface RunTargetsTable {
+  run_id: string;
+  domain: string;
+  suite: "web" | "mail";
+  /** The embedded runner's queue state (pg-boss keeps its own). */
+  state: TargetState;
+  attempts: number;
+  /** Not to be tried before this time (backoff after a failed attempt). */
+  not_before: string | null;
+  /** A leased target whose lease ran out is taken again (its runner died). */
+  lease_until: string | null;
+}
+
+/** One domain's report in a run: written once (the key makes a second write a no-op). */
+export interface ResultsTable {
+  run_id: string;
+  domain: string;
+  suite: "web" | "mail";
+  score: number | null;
+  /** Why the domain could not be checked at all, after the last attempt; null when it was. */
+  error: string | null;
+  checked_at: string;
+  duration_ms: number;
+  /** JSON text: the DomainReport, evidence included. */
+  report: string;
+}
+
+/** Each test's status in a result, for trends and regressions by query. */
+export interface ResultTestsTable {
+  run_id: string;
+  domain: string;
+  suite: "web" | "mail";
+  test_id: string;
+  standard: string;
+  category: string;
+  status: string;
+}
+
+export interface AlertsTable {
+  id: string;
+  subject_kind: RunSubjectKind;
+  subject_id: string;
+  run_id: string | null;
+  kind: AlertKind;
+  title: string;
+  /** JSON text: what changed (domains, tests, before and after). */
+  detail: string;
+  created_at: string;
+  /** "none" (no recipients), "pending", "sent", or "failed: <why>". */
+  email_state: string;
+  webhook_state: string;
+}
+
+export interface BatchRequestsTable {
+  /** 32 lower-case hex digits, as internet.nl's request ids. */
+  id: string;
+  account_id: string;
+  name: string;
+  type: "web" | "mail";
+  status: BatchStatus;
+  run_id: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
 /**
  * One row (id 1): raised by triggers on every change to the observatory's
  * tables, read by caches of
@@ -160,6 +351,18 @@ export interface DataTables {
   policy_categories: PolicyCategoriesTable;
   policy_standards: PolicyStandardsTable;
   decision_matrices: DecisionMatricesTable;
+  api_accounts: ApiAccountsTable;
+  portfolios: PortfoliosTable;
+  portfolio_domains: PortfolioDomainsTable;
+  contracts: ContractsTable;
+  contract_assets: ContractAssetsTable;
+  exemptions: ExemptionsTable;
+  runs: RunsTable;
+  run_targets: RunTargetsTable;
+  results: ResultsTable;
+  result_tests: ResultTestsTable;
+  alerts: AlertsTable;
+  batch_requests: BatchRequestsTable;
 }
 
 export type TableName = keyof DataTables;
@@ -200,7 +403,48 @@ export const TABLE_COLUMNS = {
   sessions: ["id", "user_id", "csrf_token", "created_at", "expires_at"],
   audit_log: ["id", "at", "user_id", "action", "entity", "entity_id", "detail"],
   decision_matrices: ["id", "name", "owner_id", "definition", "created_at", "updated_at"],
+  api_accounts: ["id", "email", "name", "password_hash", "created_at"],
+  portfolios: ["id", "name", "description", "suites", "schedule", "next_run_at", "alert_emails", "webhook_url", "webhook_secret", "created_at", "updated_at"],
+  portfolio_domains: ["portfolio_id", "domain", "organisation", "sector", "region", "institution_id", "added_at"],
+  contracts: [
+    "id",
+    "title",
+    "buyer",
+    "supplier",
+    "language",
+    "categories",
+    "cpv_codes",
+    "standards",
+    "source",
+    "signed_on",
+    "deadline_on",
+    "schedule",
+    "next_run_at",
+    "deadline_alerted_at",
+    "alert_emails",
+    "webhook_url",
+    "webhook_secret",
+    "created_at",
+    "updated_at",
+  ],
+  contract_assets: ["contract_id", "domain", "suite"],
+  exemptions: ["id", "contract_id", "standard", "reason", "decided_by", "expires_on", "created_at"],
+  runs: ["id", "subject_kind", "subject_id", "slot", "status", "only_standards", "total", "created_at", "started_at", "finished_at"],
+  run_targets: ["run_id", "domain", "suite", "state", "attempts", "not_before", "lease_until"],
+  results: ["run_id", "domain", "suite", "score", "error", "checked_at", "duration_ms", "report"],
+  result_tests: ["run_id", "domain", "suite", "test_id", "standard", "category", "status"],
+  alerts: ["id", "subject_kind", "subject_id", "run_id", "kind", "title", "detail", "created_at", "email_state", "webhook_state"],
+  batch_requests: ["id", "account_id", "name", "type", "status", "run_id", "created_at", "finished_at"],
 } as const satisfies { readonly [T in TableName]: readonly (keyof Schema[T] & string)[] };
+
+/**
+ * Tables added after the first schema, with the migration that added them:
+ * a backup taken before that migration has none of their rows, and restores
+ * as if it had an empty list of them.
+ */
+export const TABLES_SINCE: { readonly [T in TableName]?: string } = Object.fromEntries(
+  ["api_accounts", "portfolios", "portfolio_domains", "contracts", "contract_assets", "exemptions", "runs", "run_targets", "results", "result_tests", "alerts", "batch_requests"].map((table) => [table, "0005-campaigns"]),
+);
 
 /** Columns that SQLite returns as 0/1 and a backup file holds as true/false. */
 export const BOOLEAN_COLUMNS: { readonly [T in TableName]?: readonly (keyof Schema[T] & string)[] } = {

@@ -14,6 +14,7 @@ import { createApp } from "../../server/app.ts";
 import { seedIfEmpty } from "../../server/seed.ts";
 import { HeavyWork } from "../../server/workers/heavy-work.ts";
 import { defaultSettings } from "../../checks/context.ts";
+import { CampaignEngine } from "../../campaigns/engine.ts";
 import { UsageError } from "../output.ts";
 import { addResolverOptions, readCaFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
 
@@ -51,8 +52,11 @@ export function registerServerCommands(program: Command): void {
     .option("--ca-file <file>", "checks also trust the certificate authorities in this PEM file (labs)")
     .option("--rpki-vrps <file>", "validated ROA payloads for the RPKI checks; with --bgp-origins")
     .option("--bgp-origins <file>", "announced prefixes and their origin AS; with --rpki-vrps")
-    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string } & ServeCheckFlags) => {
+    .option("--check-concurrency <n>", "domains the server's own runner checks at once (campaigns, contracts, batch API)", "8")
+    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string; checkConcurrency: string } & ServeCheckFlags) => {
       const port = Number(options.port);
+      const checkConcurrency = Number(options.checkConcurrency);
+      if (!Number.isInteger(checkConcurrency) || checkConcurrency < 1 || checkConcurrency > 256) throw new UsageError(`--check-concurrency ${options.checkConcurrency}: expected a whole number from 1 to 256`);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number from 0 to 65535`);
       let limiter: LoginLimiter;
       try {
@@ -73,7 +77,10 @@ export function registerServerCommands(program: Command): void {
       if ((await countUsers(store.db)) === 0) console.error("baseline: no account yet: create the first admin with `baseline admin create --email ADDRESS --name NAME` (password on standard input)");
       // Imports and export builds run in worker threads, each on a connection of its own to the same database.
       const heavyWork = new HeavyWork({ database: { url: options.db } });
-      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, checks: { settings: checkSettings } });
+      // Campaigns run in this process by default: the scheduler and the embedded queue on the same database.
+      const campaigns = new CampaignEngine({ store, settings: checkSettings, concurrency: checkConcurrency });
+      await campaigns.start();
+      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, campaigns, checks: { settings: checkSettings } });
       const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
         console.log(`Baseline observatory on http://${options.host}:${info.port}/ (database ${store.url})`);
       });
@@ -84,7 +91,8 @@ export function registerServerCommands(program: Command): void {
       const stop = (): void => {
         clearInterval(optimizer);
         server.close();
-        void store.close();
+        // Checks still running after the grace time are taken up again at the next start (their leases).
+        void campaigns.stop(5000).finally(() => void store.close());
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
