@@ -4,8 +4,10 @@
  * browser's Accept-Language; English is the fallback. A missing key in a
  * translation falls back to English (the type makes English complete).
  */
+import { CONTRACTS_MESSAGES } from "./messages/contracts.ts";
+import { PORTFOLIOS_MESSAGES } from "./messages/portfolios.ts";
 
-const en = {
+const coreEn = {
   "app.name": "Baseline observatory",
   "app.tagline": "Internet security standards in procurement policies worldwide",
   "nav.home": "Home",
@@ -376,12 +378,15 @@ const en = {
   "check.category.web.rpki": "Route origin validation (RPKI)",
 } as const;
 
+/** Each area with pages of its own keeps its strings in messages/. */
+const en = { ...coreEn, ...PORTFOLIOS_MESSAGES.en, ...CONTRACTS_MESSAGES.en } as const;
+
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
 export const LANGUAGES = ["en", "fr", "es"] as const;
 export type UiLanguage = (typeof LANGUAGES)[number];
 
-const fr: Partial<Messages> = {
+const coreFr: Partial<Messages> = {
   "app.name": "Observatoire Baseline",
   "app.tagline": "Les normes de sécurité d'Internet dans les politiques d'achat du monde entier",
   "nav.home": "Accueil",
@@ -751,7 +756,7 @@ const fr: Partial<Messages> = {
   "check.category.web.rpki": "Validation de l'origine des routes (RPKI)",
 };
 
-const es: Partial<Messages> = {
+const coreEs: Partial<Messages> = {
   "app.name": "Observatorio Baseline",
   "app.tagline": "Las normas de seguridad de Internet en las políticas de compra de todo el mundo",
   "nav.home": "Inicio",
@@ -1120,6 +1125,9 @@ const es: Partial<Messages> = {
   "check.category.web.appsecpriv": "Cabeceras de seguridad y security.txt",
   "check.category.web.rpki": "Validación del origen de las rutas (RPKI)",
 };
+
+const fr: Partial<Messages> = { ...coreFr, ...PORTFOLIOS_MESSAGES.fr, ...CONTRACTS_MESSAGES.fr };
+const es: Partial<Messages> = { ...coreEs, ...PORTFOLIOS_MESSAGES.es, ...CONTRACTS_MESSAGES.es };
 
 const MESSAGES: Record<UiLanguage, Partial<Messages>> = { en, fr, es };
 
