@@ -26,3 +26,4 @@ export { ConflictError, NotFoundError, ValidationError, type Issue } from "./sup
 export * from "./users.ts";
 export { cachedRead, dataRevision, type CacheSpace } from "./read-cache.ts";
 export { sqliteWriteIntent } from "./sqlite.ts";
+export * from "./api-accounts.ts";

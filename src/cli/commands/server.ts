@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Command } from "commander";
 import { loadCatalog } from "../../catalog/load.ts";
-import { backupDatabase, countUsers, createUser, DatabaseOpenError, DatabaseUrlError, openDatabase, restoreDatabase, ValidationError, type Store } from "../../store/index.ts";
+import { backupDatabase, countUsers, createApiAccount, createUser, ROLES, type Role, DatabaseOpenError, DatabaseUrlError, openDatabase, restoreDatabase, ValidationError, type Store } from "../../store/index.ts";
 import { hashPassword, LoginLimiter, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from "../../server/auth.ts";
 import { createApp } from "../../server/app.ts";
 import { seedIfEmpty } from "../../server/seed.ts";
@@ -105,16 +105,23 @@ export function registerServerCommands(program: Command): void {
     .description("create an account (the first one is the admin); the password is read from standard input")
     .requiredOption("--email <address>", "e-mail address to log in with")
     .requiredOption("--name <name>", "display name")
-    .option("--role <role>", "admin, editor or viewer", "admin")
+    .option("--role <role>", "admin, editor, viewer, or api (an account of the batch API only)", "admin")
     .option("--db <url>", "database", DEFAULT_DATABASE)
     .action(async (options: { email: string; name: string; role: string; db: string }) => {
+      if (options.role !== "api" && !(ROLES as readonly string[]).includes(options.role)) throw new UsageError(`--role ${options.role}: expected one of ${[...ROLES, "api"].join(", ")}`);
       const password = await readPassword();
       const problem = passwordProblem(password);
       if (problem === "short") throw new UsageError(`password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
       if (problem === "long") throw new UsageError(`password: must be at most ${MAX_PASSWORD_LENGTH} characters`);
       const store = await open(options.db);
       try {
-        const user = await createUser(store.db, { email: options.email, name: options.name, role: options.role as "admin", passwordHash: await hashPassword(password) }, null);
+        if (options.role === "api") {
+          // Batch API accounts live apart from the users of the pages (store/api-accounts.ts).
+          const account = await createApiAccount(store.db, { email: options.email, name: options.name, passwordHash: await hashPassword(password) }, null);
+          console.error(`baseline: created api account ${account.email}`);
+          return;
+        }
+        const user = await createUser(store.db, { email: options.email, name: options.name, role: options.role as Role, passwordHash: await hashPassword(password) }, null);
         console.error(`baseline: created ${user.role} ${user.email}`);
       } catch (error) {
         if (error instanceof ValidationError) throw new UsageError(error.issues.map((issue) => `--${issue.path || "input"}: ${issue.message}`).join("; "));
