@@ -15,6 +15,7 @@ import { seedIfEmpty } from "../../server/seed.ts";
 import { HeavyWork } from "../../server/workers/heavy-work.ts";
 import { defaultSettings } from "../../checks/context.ts";
 import { CampaignEngine } from "../../campaigns/engine.ts";
+import { AlertDeliverer } from "../../campaigns/delivery.ts";
 import { UsageError } from "../output.ts";
 import { addResolverOptions, readCaFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
 
@@ -53,7 +54,9 @@ export function registerServerCommands(program: Command): void {
     .option("--rpki-vrps <file>", "validated ROA payloads for the RPKI checks; with --bgp-origins")
     .option("--bgp-origins <file>", "announced prefixes and their origin AS; with --rpki-vrps")
     .option("--check-concurrency <n>", "domains the server's own runner checks at once (campaigns, contracts, batch API)", "8")
-    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string; checkConcurrency: string } & ServeCheckFlags) => {
+    .option("--smtp-url <url>", "SMTP server for alert e-mails, smtp://host:port (smtps:// for TLS; user:password@ when it asks)")
+    .option("--mail-from <address>", "From address of alert e-mails", "baseline@localhost")
+    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string; checkConcurrency: string; smtpUrl?: string; mailFrom: string } & ServeCheckFlags) => {
       const port = Number(options.port);
       const checkConcurrency = Number(options.checkConcurrency);
       if (!Number.isInteger(checkConcurrency) || checkConcurrency < 1 || checkConcurrency > 256) throw new UsageError(`--check-concurrency ${options.checkConcurrency}: expected a whole number from 1 to 256`);
@@ -78,7 +81,9 @@ export function registerServerCommands(program: Command): void {
       // Imports and export builds run in worker threads, each on a connection of its own to the same database.
       const heavyWork = new HeavyWork({ database: { url: options.db } });
       // Campaigns run in this process by default: the scheduler and the embedded queue on the same database.
-      const campaigns = new CampaignEngine({ store, settings: checkSettings, concurrency: checkConcurrency });
+      // Alerts go out by e-mail and webhook (webhooks reach private addresses only with --allow-private); each tick also looks for missed contract deadlines.
+      const alerts = new AlertDeliverer({ store, ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}), mailFrom: options.mailFrom, allowPrivate: options.allowPrivate ?? false });
+      const campaigns = new CampaignEngine({ store, settings: checkSettings, concurrency: checkConcurrency, deliver: alerts.deliver, onTick: alerts.onTick });
       await campaigns.start();
       const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, campaigns, checks: { settings: checkSettings } });
       const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
