@@ -1,0 +1,293 @@
+/**
+ * The queue for many machines: pg-boss on the campaign's own PostgreSQL
+ * database (in a schema of its own, "pgboss" by default). `baseline serve
+ * --db postgres://...` enqueues; `baseline worker --db postgres://...` on
+ * any number of machines takes jobs; PostgreSQL is the only moving part.
+ *
+ * How each promise of the queue contract (types.ts) is kept:
+ *
+ * - Enqueued once: one queue with pg-boss's "exclusive" policy, each job
+ *   keyed `runId/suite/domain` (singletonKey). While a job of that key is
+ *   created, waiting for a retry or active, another insert of it is a
+ *   no-op, so a scheduler that fires twice, or the sweep below, adds none.
+ * - Leases: a job that is taken is "active", and its worker's pg-boss
+ *   refreshes a heartbeat every leaseSeconds/2. A worker that dies (SIGKILL,
+ *   machine lost) stops beating; pg-boss's supervisor (in every serve and
+ *   worker process) sees the heartbeat older than leaseSeconds and puts the
+ *   job back for a retry. expireInSeconds bounds a job's run time as well
+ *   (a hung check), at maxRunSeconds.
+ * - Retries: retryLimit = maxAttempts - 1, with exponential backoff from
+ *   RETRY_BASE_MS capped at RETRY_MAX_MS (pg-boss adds jitter). The handler
+ *   is told which attempt it is, and writes an error result on the last one.
+ * - Results written once: not the queue's doing but the results table's
+ *   key (campaigns/runs.ts recordResult): a job delivered again after its
+ *   worker wrote the result and died writes nothing the second time.
+ * - Nothing lost: a target whose job went missing (the server died between
+ *   creating a run and enqueueing it; the last attempt's result could not
+ *   be written because the database was away) is still "pending" in
+ *   run_targets. Every process that holds a PgBossQueue with a store sweeps
+ *   such targets of live runs back into the queue now and then; the key
+ *   keeps the ones that are queued or running from doubling.
+ * - Bounded concurrency: `concurrency` pg-boss workers of one job each per
+ *   process (localConcurrency, batchSize 1), so a slow domain holds up no
+ *   other.
+ *
+ * @example
+ *   const queue = new PgBossQueue({ connectionString: "postgres://baseline@db/baseline", concurrency: 16, store });
+ *   await queue.start(createCheckHandler({ store, settings }));   // a worker
+ *   await queue.enqueue([{ runId, domain: "example.nl", suite: "web" }]);  // a server
+ *   await queue.close();
+ */
+import { PgBoss, type JobWithMetadata } from "pg-boss";
+import type { Store } from "../store/index.ts";
+import { DEFAULT_MAX_ATTEMPTS, RETRY_BASE_MS, RETRY_MAX_MS, type CheckJob, type JobHandler, type JobQueue } from "./types.ts";
+
+/** The one queue of check jobs. */
+export const CHECK_QUEUE = "baseline-checks";
+export const DEFAULT_PGBOSS_SCHEMA = "pgboss";
+
+export interface PgBossQueueOptions {
+  /** postgres://... of the campaign database. */
+  connectionString: string;
+  /** pg-boss's own schema (created when missing). Default "pgboss". */
+  schema?: string;
+  /** Jobs this process handles at once (>= 1); also bounds its pool. */
+  concurrency: number;
+  /** Attempts per job (default 3). */
+  maxAttempts?: number;
+  /** A job whose worker stopped beating for this long goes to another worker (default 30, pg-boss's minimum 10). */
+  leaseSeconds?: number;
+  /** A job running longer than this is failed and retried (default 180: three times a domain's 60 s deadline). */
+  maxRunSeconds?: number;
+  /** Wait before the first retry, in whole seconds (default RETRY_BASE_MS); doubles with each retry, capped at RETRY_MAX_MS. */
+  retryDelaySeconds?: number;
+  /** How often this process's supervisor looks for lost leases (default 10 s). */
+  superviseSeconds?: number;
+  /** How often an idle worker asks for jobs (default 0.5 s, pg-boss's minimum); enqueue also wakes them (LISTEN/NOTIFY). */
+  pollSeconds?: number;
+  /** Sweeps pending targets of live runs back into the queue (see the module comment); without it, no sweep. */
+  store?: Store;
+  /** Between sweeps (default 60 s); a run is swept once it is older than this. */
+  sweepMs?: number;
+  /** Where pg-boss's own errors go (default: stderr, at most one line a second). */
+  onError?: (message: string) => void;
+}
+
+/** Jobs inserted per statement: one JSON parameter each, kept moderate. */
+const INSERT_CHUNK = 1000;
+
+export class PgBossQueue implements JobQueue {
+  readonly #options: PgBossQueueOptions;
+  readonly #boss: PgBoss;
+  readonly #maxAttempts: number;
+  #opening: Promise<void> | null = null;
+  #working = false;
+  #sweeper: NodeJS.Timeout | null = null;
+  #sweeping: Promise<void> | null = null;
+  #lastErrorAt = 0;
+  #closed = false;
+
+  constructor(options: PgBossQueueOptions) {
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${options.concurrency}`);
+    const leaseSeconds = options.leaseSeconds ?? 30;
+    if (!Number.isInteger(leaseSeconds) || leaseSeconds < 10) throw new Error(`leaseSeconds must be a whole number of at least 10 (pg-boss heartbeats), got ${leaseSeconds}`);
+    this.#options = { ...options, leaseSeconds };
+    this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const supervise = options.superviseSeconds ?? 10;
+    this.#boss = new PgBoss({
+      connectionString: options.connectionString,
+      schema: options.schema ?? DEFAULT_PGBOSS_SCHEMA,
+      // Workers, their heartbeats, completions, the supervisor and the sweep, with room to spare.
+      max: Math.min(50, options.concurrency + 6),
+      connectionTimeoutMillis: 5000,
+      // Every process supervises: whichever is alive puts a dead worker's jobs back.
+      supervise: true,
+      superviseIntervalSeconds: supervise,
+      monitorIntervalSeconds: supervise,
+      // No cron schedules here (campaigns/scheduler.ts makes the runs).
+      schedule: false,
+      useListenNotify: true,
+    });
+    this.#boss.on("error", (error: Error) => this.#reportError(error.message));
+  }
+
+  /** Connects, installs pg-boss's schema and the queue when missing, and starts the sweep (idempotent). */
+  open(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("the queue is closed"));
+    this.#opening ??= (async () => {
+      await this.#boss.start();
+      await this.#ensureQueue();
+      if (this.#options.store) {
+        const every = this.#options.sweepMs ?? 60_000;
+        this.#sweeper = setInterval(() => void this.sweep(), every);
+        this.#sweeper.unref();
+      }
+    })();
+    // A failed start may be tried again (the database was away).
+    this.#opening.catch(() => (this.#opening = null));
+    return this.#opening;
+  }
+
+  async enqueue(jobs: readonly CheckJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.open();
+    for (let start = 0; start < jobs.length; start += INSERT_CHUNK) {
+      const chunk = jobs.slice(start, start + INSERT_CHUNK).map((job) => ({
+        data: { runId: job.runId, domain: job.domain, suite: job.suite },
+        singletonKey: jobKey(job),
+      }));
+      await this.#boss.insert(CHECK_QUEUE, chunk);
+    }
+  }
+
+  /** Deletes the run's jobs that wait (created or retry); running ones find the run cancelled and end. */
+  async dropRun(runId: string): Promise<void> {
+    await this.open();
+    for (;;) {
+      const queued = await this.#boss.findJobs<CheckJob>(CHECK_QUEUE, { data: { runId }, queued: true, limit: 1000 });
+      if (queued.length === 0) return;
+      await this.#boss.deleteJob(CHECK_QUEUE, queued.map((job) => job.id));
+      if (queued.length < 1000) return;
+    }
+  }
+
+  async start(handler: JobHandler): Promise<void> {
+    if (this.#working) throw new Error("the queue is running already");
+    await this.open();
+    this.#working = true;
+    await this.#boss.work(
+      CHECK_QUEUE,
+      {
+        localConcurrency: this.#options.concurrency,
+        batchSize: 1,
+        includeMetadata: true,
+        // A worker that finished a job asks again after this interval less the job's time (pg-boss's
+        // loop): short, so that quick jobs do not wait; NOTIFY wakes idle workers on enqueue.
+        pollingIntervalSeconds: this.#options.pollSeconds ?? 0.5,
+        notifyPollingIntervalSeconds: this.#options.pollSeconds ?? 0.5,
+      },
+      async (jobs: JobWithMetadata<CheckJob>[]) => {
+        for (const job of jobs) {
+          const { runId, domain, suite } = job.data;
+          // retryCount counts the deliveries before this one; retryLimit the retries allowed.
+          await handler({ runId, domain, suite }, { attempt: job.retryCount + 1, maxAttempts: job.retryLimit + 1 });
+        }
+      },
+    );
+  }
+
+  /** Stops taking jobs; running ones get `graceMs`, then are failed back to the queue (and retried elsewhere). */
+  async stop(graceMs = 30_000): Promise<void> {
+    if (!this.#working) return;
+    this.#working = false;
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = this.#boss.offWork(CHECK_QUEUE, { wait: true }).catch(() => undefined);
+    await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** stop(), then the sweep and pg-boss itself (its pool, supervisor and listener). */
+  async close(graceMs = 30_000): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    await this.#sweeping;
+    if (this.#opening) await this.#boss.stop({ graceful: true, timeout: graceMs, close: true }).catch((error: unknown) => this.#reportError(String(error)));
+    this.#working = false;
+  }
+
+  /**
+   * Puts every pending target of live runs older than the sweep interval
+   * back into the queue (the key skips those queued or running). Returns
+   * how many jobs were new, which is 0 when nothing was lost.
+   */
+  async sweep(olderThanMs = this.#options.sweepMs ?? 60_000): Promise<number> {
+    const store = this.#options.store;
+    if (!store || this.#closed) return 0;
+    if (this.#sweeping) {
+      await this.#sweeping;
+      return 0;
+    }
+    let added = 0;
+    this.#sweeping = (async () => {
+      try {
+        await this.open();
+        const before = new Date(Date.now() - olderThanMs).toISOString();
+        const rows = await store.db
+          .selectFrom("run_targets")
+          .innerJoin("runs", "runs.id", "run_targets.run_id")
+          .select(["run_targets.run_id", "run_targets.domain", "run_targets.suite"])
+          .where("runs.status", "in", ["queued", "running"])
+          .where("runs.created_at", "<=", before)
+          .where("run_targets.state", "<>", "done")
+          .execute();
+        for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+          const chunk = rows.slice(start, start + INSERT_CHUNK).map((row) => {
+            const job: CheckJob = { runId: row.run_id, domain: row.domain, suite: row.suite };
+            return { data: job, singletonKey: jobKey(job) };
+          });
+          added += (await this.#boss.insert(CHECK_QUEUE, chunk, { returnId: true }))?.length ?? 0;
+        }
+      } catch (error) {
+        this.#reportError(`sweep: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    })();
+    await this.#sweeping;
+    this.#sweeping = null;
+    return added;
+  }
+
+  /** Jobs of the queue by state, counted now (tests, the benchmark, progress). */
+  async counts(): Promise<{ queued: number; active: number; completed: number; failed: number }> {
+    await this.open();
+    const schema = this.#options.schema ?? DEFAULT_PGBOSS_SCHEMA;
+    const { rows } = await this.#boss.getDb().executeSql(`select state, count(*)::int as n from "${schema}".job where name = $1 group by state`, [CHECK_QUEUE]);
+    const by = new Map((rows as { state: string; n: number }[]).map((row) => [row.state, row.n]));
+    return { queued: (by.get("created") ?? 0) + (by.get("retry") ?? 0), active: by.get("active") ?? 0, completed: by.get("completed") ?? 0, failed: by.get("failed") ?? 0 };
+  }
+
+  async #ensureQueue(): Promise<void> {
+    const options = {
+      policy: "exclusive",
+      retryLimit: Math.max(0, this.#maxAttempts - 1),
+      retryDelay: this.#options.retryDelaySeconds ?? Math.max(1, Math.round(RETRY_BASE_MS / 1000)),
+      retryBackoff: true,
+      retryDelayMax: Math.round(RETRY_MAX_MS / 1000),
+      expireInSeconds: this.#options.maxRunSeconds ?? 180,
+      heartbeatSeconds: this.#options.leaseSeconds ?? 30,
+      // Finished jobs are kept a day (the results table is the record), waiting ones two weeks.
+      deleteAfterSeconds: 86_400,
+      notify: true,
+    } as const;
+    const existing = await this.#boss.getQueue(CHECK_QUEUE);
+    if (!existing) {
+      try {
+        await this.#boss.createQueue(CHECK_QUEUE, options);
+        return;
+      } catch (error) {
+        // Two processes starting at once: the other one created it.
+        if (!(await this.#boss.getQueue(CHECK_QUEUE))) throw error;
+      }
+    }
+    // Settings follow the process that started last (lease, attempts), as with any configuration change.
+    const { retryLimit, retryDelay, retryBackoff, retryDelayMax, expireInSeconds, heartbeatSeconds, deleteAfterSeconds, notify } = options;
+    await this.#boss.updateQueue(CHECK_QUEUE, { retryLimit, retryDelay, retryBackoff, retryDelayMax, expireInSeconds, heartbeatSeconds, deleteAfterSeconds, notify });
+  }
+
+  #reportError(message: string): void {
+    if (this.#options.onError) {
+      this.#options.onError(message);
+      return;
+    }
+    // A database restart makes every worker fail at once: one line a second is enough to say so.
+    const now = Date.now();
+    if (now - this.#lastErrorAt < 1000) return;
+    this.#lastErrorAt = now;
+    console.error(`baseline: job queue: ${message.split("\n")[0] ?? message}`);
+  }
+}
+
+/** The job's key: one job per run, suite and domain at a time. */
+export function jobKey(job: CheckJob): string {
+  return `${job.runId}/${job.suite}/${job.domain}`;
+}
