@@ -25,6 +25,7 @@ import { html } from "./html.ts";
 import { pickLanguage, translator } from "./i18n.ts";
 import { page } from "./layout.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
+import { BATCH_API_PREFIX, batchApiNotFound, batchApiOnError, registerBatchApiRoutes, type BatchApiOptions } from "./routes/batch-api.ts";
 import { registerAuthRoutes, SESSION_COOKIE } from "./routes/auth.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
 import { registerCheckRoutes, type CheckRouteOptions } from "./routes/check.ts";
@@ -49,6 +50,8 @@ const quoted = (name: string): string => (name.length > 40 ? `${name.slice(0, 40
 
 /** The one POST that needs no session: logging in (routes/auth.ts checks its own token, the throttle and the hashing queue). */
 const isLogin = (c: AppContext): boolean => c.req.path === "/login";
+/** The batch API (routes/batch-api.ts): HTTP Basic, JSON bodies of its own size, no session, no CSRF token, JSON errors. */
+const isBatchApi = (c: AppContext): boolean => c.req.path.startsWith(BATCH_API_PREFIX);
 
 function csrfRefused(c: AppContext): Response | Promise<Response> {
   c.status(403);
@@ -56,7 +59,7 @@ function csrfRefused(c: AppContext): Response | Promise<Response> {
 }
 
 /** `checks`: what /check's checks obey (the `serve` options) and its limits; default: the public internet. */
-export function createApp(given: AppServices & { checks?: CheckRouteOptions }): Hono<AppEnv> {
+export function createApp(given: AppServices & { checks?: CheckRouteOptions; batchApi?: BatchApiOptions }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const services: RequestServices = { ...given, heavyWork: given.heavyWork ?? new HeavyWork(), exportCache: new ExportCache() };
 
@@ -96,7 +99,7 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions }): 
   // token). Without one it is refused here, before its body is read: an
   // anonymous client must not make the server buffer and parse uploads.
   app.use(async (c, next) => {
-    if (c.req.method !== "POST" || isLogin(c) || c.get("csrfToken")) return next();
+    if (c.req.method !== "POST" || isLogin(c) || isBatchApi(c) || c.get("csrfToken")) return next();
     return csrfRefused(c);
   });
 
@@ -105,7 +108,7 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions }): 
   // it. A POST without a session (the login form; later surveys) gets small
   // limits: nobody signed in has a reason to send more.
   app.use(async (c, next) => {
-    if (c.req.method !== "POST") return next();
+    if (c.req.method !== "POST" || isBatchApi(c)) return next();
     const limits = c.get("user") ? { maxBytes: MAX_BODY_BYTES, maxFields: MAX_FORM_FIELDS } : { maxBytes: ANONYMOUS_MAX_BODY_BYTES, maxFields: ANONYMOUS_MAX_FORM_FIELDS };
     const read = await readLimitedBody(c.req.raw, limits);
     // A form whose fields could not be counted as the parser will read them (form-limits.ts): malformed, not too large.
@@ -116,7 +119,7 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions }): 
   });
 
   app.use(async (c, next) => {
-    if (c.req.method !== "POST") return next();
+    if (c.req.method !== "POST" || isBatchApi(c)) return next();
     // Every value of a repeated field (all: true); the routes parse again as
     // they need, from the form data Hono keeps, not from this result.
     const body = await c.req.parseBody({ all: true }).catch((): never => {
@@ -147,12 +150,15 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions }): 
   registerCatalogRoutes(app);
   registerDecisionRoutes(app);
   registerCheckRoutes(app, given.checks);
+  registerBatchApiRoutes(app, given.batchApi);
 
   app.notFound((c) => {
+    if (isBatchApi(c)) return batchApiNotFound(c);
     c.status(404);
     return c.html(page(pageContext(c), c.get("t")("error.notFound"), html``));
   });
   app.onError((error, c) => {
+    if (isBatchApi(c)) return batchApiOnError(error, c);
     const t = c.get("t");
     // A refusal thrown on purpose (a bad parameter, a NUL character, a body
     // too large): the client's mistake, told in one line with its status.
