@@ -11,7 +11,6 @@
  *   for (const cell of view.cells) console.log(cell.domain, cell.standard, cell.state, cell.failingSince);
  */
 import type { Kysely } from "kysely";
-import type { Suite } from "../checks/types.ts";
 import type { Schema } from "../store/index.ts";
 import type { Contract, ContractAsset } from "./contracts.ts";
 import { listContracts } from "./contracts.ts";
@@ -99,7 +98,7 @@ export async function contractCompliance(db: Kysely<Schema>, contract: Contract,
     standards.forEach((standard) => covered.add(standard));
     // The latest finished run that has a result for this asset: its report holds the evidence.
     const latestRun = runs.find((run) => [...(byRun.get(run.id)?.keys() ?? [])].some((key) => key.startsWith(`${asset.domain} ${asset.suite} `)));
-    const result = latestRun ? await getResult(db, latestRun.id, asset.domain, asset.suite as Suite) : undefined;
+    const result = latestRun ? await getResult(db, latestRun.id, asset.domain, asset.suite) : undefined;
     for (const standard of standards) {
       const key = `${asset.domain} ${asset.suite} ${standard}`;
       const index = runs.findIndex((run) => stateIn(run.id, key) !== undefined);

@@ -19,7 +19,7 @@
  *   const delivery = new AlertDeliverer({ store, smtpUrl: "smtp://127.0.0.1:25", mailFrom: "baseline@example.org" });
  *   const engine = new CampaignEngine({ store, settings, deliver: delivery.deliver, onTick: delivery.onTick });
  */
-import { createHmac } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import http from "node:http";
 import https from "node:https";
@@ -329,7 +329,7 @@ export interface FeedOptions {
 }
 
 function xml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[character] ?? "amp"};`).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "");
+  return text.replace(/[&<>"']/g, (character) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[character] ?? "amp"};`).replace(/\p{Cc}/gu, (character) => (character === "\n" || character === "\t" || character === "\r" ? character : ""));
 }
 
 /** An Atom feed (RFC 4287) of alerts, newest first: each entry's id is the alert's urn:uuid. */
@@ -359,4 +359,24 @@ export function atomFeed(alerts: readonly AlertRecord[], options: FeedOptions): 
 ${entries.join("\n")}
 </feed>
 `;
+}
+
+// ---------------------------------------------------------- feed readers' tokens
+
+/**
+ * A feed reader sends no session cookie, so a feed URL carries a token:
+ * per user, the HMAC-SHA256 of the user's id under the user's stored
+ * password hash (a secret only the database holds). It needs no table of
+ * its own, works on every server sharing the database, and changing the
+ * password (or deleting the account) revokes it.
+ */
+export async function feedToken(db: Kysely<Schema>, userId: string): Promise<string | null> {
+  const row = await db.selectFrom("users").select("password_hash").where("id", "=", userId).executeTakeFirst();
+  return row ? createHmac("sha256", row.password_hash).update(`baseline-feed:${userId}`).digest("base64url").slice(0, 32) : null;
+}
+
+export async function verifyFeedToken(db: Kysely<Schema>, userId: string, token: string): Promise<boolean> {
+  if (userId.length > 100 || token.length !== 32) return false;
+  const expected = await feedToken(db, userId);
+  return expected !== null && timingSafeEqual(Buffer.from(expected), Buffer.from(token));
 }
