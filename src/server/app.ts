@@ -30,6 +30,7 @@ import { registerAuthRoutes, SESSION_COOKIE } from "./routes/auth.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
 import { registerCheckRoutes, type CheckRouteOptions } from "./routes/check.ts";
 import { registerCompareRoutes } from "./routes/compare.ts";
+import { registerContractRoutes } from "./routes/contracts.ts";
 import { registerDecisionRoutes } from "./routes/decision.ts";
 import { registerEditRoutes } from "./routes/edit.ts";
 import { MAX_UPLOAD_BYTES, registerExchangeRoutes } from "./routes/exchange.ts";
@@ -150,6 +151,7 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions; bat
   registerCatalogRoutes(app);
   registerDecisionRoutes(app);
   registerCheckRoutes(app, given.checks);
+  registerContractRoutes(app);
   registerBatchApiRoutes(app, given.batchApi);
 
   app.notFound((c) => {
