@@ -74,7 +74,7 @@ export const contractInput = z.strictObject({
   language: z.enum(REQUIRED_LANGUAGES).default("en"),
   categories: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
   cpvCodes: z.array(z.string().trim().min(1).max(20)).max(200).default([]),
-  /** Empty: the catalog's set for the categories and CPV codes. */
+  /** Empty: the catalog's mandatory set for the categories and CPV codes. */
   standards: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
   source: optionalText(500),
   signedOn: day.nullish().transform((value) => value ?? null),
@@ -91,9 +91,13 @@ export const contractInput = z.strictObject({
 });
 export type ContractInput = z.input<typeof contractInput>;
 
-/** The standard ids of the catalog's requirement set for what is bought (mandatory first, then recommended). */
+/**
+ * The standard ids of the catalog's requirement set for what is bought. By
+ * default the mandatory ones: what the catalog recommends was an award
+ * criterion in the tender, an obligation only if the buyer ticks it.
+ */
 export function catalogStandards(catalog: Catalog, scope: { categories?: readonly string[]; cpv?: readonly string[]; level?: "mandatory" | "all" }): string[] {
-  return requirementsFor(catalog, { categories: scope.categories ?? [], cpv: scope.cpv ?? [], level: scope.level ?? "all" }).requirements.map((requirement) => requirement.standard);
+  return requirementsFor(catalog, { categories: scope.categories ?? [], cpv: scope.cpv ?? [], level: scope.level ?? "mandatory" }).requirements.map((requirement) => requirement.standard);
 }
 
 /**
@@ -293,7 +297,10 @@ export async function getContract(db: Kysely<Schema>, id: string): Promise<Contr
   const row = await db.selectFrom("contracts").selectAll().where("id", "=", id).executeTakeFirst();
   if (!row) return undefined;
   const assets = await db.selectFrom("contract_assets").select(["domain", "suite"]).where("contract_id", "=", id).orderBy("domain").orderBy("suite").execute();
-  return toContract(row, assets);
+  return toContract(
+    row,
+    assets.map(({ domain, suite }) => ({ domain, suite })),
+  );
 }
 
 /** Contracts by title (a supplier's only, when given; its name compared without regard to case). */
