@@ -10,6 +10,7 @@ import { domainToASCII } from "node:url";
 import { isIP } from "node:net";
 import { isSpecialPurpose } from "../dns/address-policy.ts";
 import type { Resolution, Resolver } from "../dns/resolver.ts";
+import type { Gate } from "../tls/connection.ts";
 import type { RoutingData } from "./routing-data.ts";
 import { CheckInputError } from "./errors.ts";
 
@@ -28,6 +29,12 @@ export interface CheckSettings {
   routing: RoutingData | null;
   /** Connections to one host in flight at once, per domain (TLS probes included). */
   connectionsPerHost: number;
+  /**
+   * Connections to one address at once across every domain being checked (by
+   * this process, or by the whole fleet of workers: jobs/address-limit.ts).
+   * Absent (`baseline check`): only the per-domain bound above applies.
+   */
+  addressLimit?: AddressLimit;
   /** The ports that stand in for 80 and 443 (tests on unprivileged ports; also in redirects without a port). */
   webPorts: { http: number; https: number };
   /** The port that stands in for SMTP's 25 (tests on unprivileged ports). */
@@ -56,6 +63,15 @@ export function defaultSettings(resolver: Resolver, overrides: Partial<CheckSett
     now: Date.now,
     ...overrides,
   };
+}
+
+/**
+ * Runs one connection's work while holding a slot of its target address
+ * (jobs/address-limit.ts implements it); waits for the slot first, until
+ * `signal` aborts.
+ */
+export interface AddressLimit {
+  run<T>(address: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 /** A target address the policy refuses; checks report it as `error` with this reason. */
@@ -177,6 +193,26 @@ export class DomainContext {
   assertTarget(address: string): void {
     const reason = this.refusal(address);
     if (reason) throw new TargetRefusedError(reason);
+  }
+
+  /**
+   * Runs `task`, which holds one connection to `address` while it runs,
+   * within settings.addressLimit (waiting for a slot at most until the
+   * domain's deadline); at once when there is no such limit. Every
+   * connection to a target goes through here or through addressGate: HTTP
+   * (http/fetch.ts), TLS probes and handshakes (web/tls/engine-checks.ts,
+   * cert-probe.ts), SMTP (mail/transport/targets.ts, mail/domain/ipv6.ts).
+   * DNS queries do not: they go to name servers, through the resolver.
+   */
+  gated<T>(address: string, task: () => Promise<T>): Promise<T> {
+    const limit = this.settings.addressLimit;
+    return limit ? limit.run(address, task, this.signal) : task();
+  }
+
+  /** gated() as a Gate for one address, for probes that take one; undefined when there is no limit. */
+  addressGate(address: string): Gate | undefined {
+    const limit = this.settings.addressLimit;
+    return limit ? (task) => limit.run(address, task, this.signal) : undefined;
   }
 
   /** Throws the deadline's error once the domain's deadline passed. */

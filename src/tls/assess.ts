@@ -16,7 +16,7 @@ import { compression, type CompressionResult, sha1KeyExchange, type Sha1Result }
 import { dheGroups, type DheGroup, hybridKeyExchange, type HybridSupport, legacyCurves, tls13Groups } from "./key-exchange.ts";
 import { groupName } from "./named-groups.ts";
 import { probeSsl2, ssl2CipherName, type Ssl2Result } from "./sslv2.ts";
-import { createGate, type Connector } from "./connection.ts";
+import { createGate, type Connector, type Gate } from "./connection.ts";
 import { acceptedSuites, DEFAULT_TIMEOUT_MS, offer, type OfferResult, type ProbeOptions, suitesFor } from "./probe.ts";
 
 export interface AssessOptions {
@@ -29,6 +29,12 @@ export interface AssessOptions {
   maxConnections?: number;
   /** Opens each hello's connection, e.g. smtpConnector() for SMTP STARTTLS; default plain TCP. */
   connect?: Connector;
+  /**
+   * Also holds each hello's connection, inside maxConnections: the limit per
+   * address across domains (checks/context.ts addressGate). Not with a
+   * `connect` that takes that limit itself (it would be taken twice).
+   */
+  gate?: Gate;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 8;
@@ -149,7 +155,8 @@ export async function assessTls(address: string, port: number, options: AssessOp
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     gate: (task) => {
       handshakes++;
-      return limit(task);
+      const outer = options.gate;
+      return limit(outer ? () => outer(task) : task);
     },
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.connect ? { connect: options.connect } : {}),

@@ -41,7 +41,8 @@ export async function fetchOnce(ctx: DomainContext, target: FetchTarget): Promis
   ctx.throwIfExpired();
   const release = await acquire(ctx, target.address);
   try {
-    return await httpExchange({ ...target, timeoutMs: ctx.settings.timeoutMs, signal: ctx.signal });
+    // The per-address limit across domains (settings.addressLimit) is taken inside the per-domain one.
+    return await ctx.gated(target.address, () => httpExchange({ ...target, timeoutMs: ctx.settings.timeoutMs, signal: ctx.signal }));
   } finally {
     release();
   }

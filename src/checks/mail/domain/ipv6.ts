@@ -85,7 +85,7 @@ export const mxReachable: CheckDefinition = {
     if (targets.length === 0) return { status: "not_tested", summary: "no mail server has an IPv6 address that may be connected to (see mail.ipv6.mx-aaaa)", evidence: { hosts: hosts.map(hostEvidence) } };
     const results = await Promise.all(targets.map(async (target) => {
       ctx.assertTarget(target.address);
-      const banner = await ctx.memo(`smtp-banner:${target.address}:${port}`, () => readBanner(target.address, port, ctx.settings.timeoutMs, ctx.signal));
+      const banner = await ctx.memo(`smtp-banner:${target.address}:${port}`, () => ctx.gated(target.address, () => readBanner(target.address, port, ctx.settings.timeoutMs, ctx.signal)));
       return { ...target, ...banner };
     }));
     ctx.throwIfExpired();

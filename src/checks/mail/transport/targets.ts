@@ -74,9 +74,12 @@ export function smtpTargets(ctx: DomainContext): Promise<TargetList> {
  * gate of at most SMTP_CONNECTIONS_PER_HOST connections.
  */
 function connector(ctx: DomainContext, address: string): Promise<Connector> {
-  return ctx.memo(`smtp-connector:${address}`, () =>
-    Promise.resolve(gateConnector(createGate(Math.min(ctx.settings.connectionsPerHost, SMTP_CONNECTIONS_PER_HOST)), smtpConnector({ stepTimeoutMs: ctx.settings.timeoutMs }))),
-  );
+  return ctx.memo(`smtp-connector:${address}`, () => {
+    const smtp = smtpConnector({ stepTimeoutMs: ctx.settings.timeoutMs });
+    // Inside this domain's gate, each connection also holds a slot of the per-address limit across domains, for its whole life.
+    const across = ctx.addressGate(address);
+    return Promise.resolve(gateConnector(createGate(Math.min(ctx.settings.connectionsPerHost, SMTP_CONNECTIONS_PER_HOST)), across ? gateConnector(across, smtp) : smtp));
+  });
 }
 
 async function handshakeOptions(ctx: DomainContext, target: SmtpTarget): Promise<HandshakeOptions> {

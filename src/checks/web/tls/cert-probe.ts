@@ -45,7 +45,8 @@ export function handshakeOf(ctx: DomainContext, address: string): Promise<Handsh
   const port = httpsPort(ctx);
   return ctx.memo(`tls-handshake:${port}:${address}`, async () => {
     ctx.assertTarget(address);
-    return handshake(address, port, options(ctx));
+    // One connection, within the per-address limit across domains.
+    return ctx.gated(address, () => handshake(address, port, options(ctx)));
   });
 }
 
@@ -53,7 +54,7 @@ export function renegotiationOf(ctx: DomainContext, address: string): Promise<Re
   const port = httpsPort(ctx);
   return ctx.memo(`tls-renegotiation:${port}:${address}`, async () => {
     ctx.assertTarget(address);
-    return probeClientRenegotiation(address, port, options(ctx));
+    return ctx.gated(address, () => probeClientRenegotiation(address, port, options(ctx)));
   });
 }
 

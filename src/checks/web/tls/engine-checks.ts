@@ -28,11 +28,14 @@ export const MAX_ADDRESSES = 4;
 export function tlsAssessment(ctx: DomainContext, address: string, port = ctx.settings.webPorts.https): Promise<TlsAssessment> {
   return ctx.memo(`tls-assessment:${port}:${address}`, () => {
     ctx.assertTarget(address);
+    const gate = ctx.addressGate(address);
     return assessTls(address, port, {
       servername: ctx.domain,
       timeoutMs: ctx.settings.timeoutMs,
       signal: ctx.signal,
       maxConnections: ctx.settings.connectionsPerHost,
+      // Each hello's connection within the per-address limit across domains.
+      ...(gate ? { gate } : {}),
     });
   });
 }
