@@ -9,41 +9,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { loadCatalog } from "../catalog/load.ts";
-import type { DomainReport, Suite } from "../checks/types.ts";
+import type { DomainReport } from "../checks/types.ts";
 import { listAudit, ValidationError } from "../store/index.ts";
 import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../store/test-databases.ts";
 import { analyzeTender } from "../tenders/analyze.ts";
 import { contractCompliance, supplierCompliance } from "./compliance.ts";
+import { fakeReport } from "./contracts-test-support.ts";
 import { catalogStandards, contractFromTender, createContract, deleteContract, getContract, importContracts, listContracts, setAssets, updateContract } from "./contracts.ts";
 import { addExemption, listExemptions, removeExemption } from "./exemptions.ts";
 import { createRun, finishRunIfComplete, recordResult } from "./runs.ts";
 
 const catalog = loadCatalog();
-
-/** A report of one suite with a test per standard, each passed unless named in `failing`. */
-export function fakeReport(domain: string, suite: Suite, tests: Record<string, "passed" | "failed" | "warning">): DomainReport {
-  return {
-    domain,
-    suite,
-    score: 50,
-    categories: [],
-    tests: Object.entries(tests).map(([standard, status]) => ({
-      id: `${suite}.${standard}.probe`,
-      standard,
-      category: `${suite}.${standard}`,
-      weight: "required" as const,
-      title: `${standard} probe`,
-      fix: null,
-      link: "",
-      durationMs: 1,
-      status,
-      summary: `${standard} ${status} on ${domain}`,
-      evidence: {},
-    })),
-    startedAt: new Date().toISOString(),
-    durationMs: 1,
-  };
-}
 
 /** A finished run of the contract with the given reports, created at `at`. */
 async function storedRun(store: TestStore, contractId: string, at: Date, reports: DomainReport[]): Promise<string> {

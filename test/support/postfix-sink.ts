@@ -197,3 +197,23 @@ import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG
     },
   };
 }
+
+/** The body of a single-part message as text: quoted-printable and base64 decoded (nodemailer's text mail). */
+export function bodyText(message: string): string {
+  const split = message.indexOf("\n\n");
+  const headers = split === -1 ? message : message.slice(0, split);
+  const body = split === -1 ? "" : message.slice(split + 2);
+  const encoding = /^content-transfer-encoding:\s*(\S+)/im.exec(headers)?.[1]?.toLowerCase();
+  if (encoding === "base64") return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (encoding !== "quoted-printable") return body;
+  const bytes: number[] = [];
+  const joined = body.replace(/=\r?\n/g, "");
+  for (let index = 0; index < joined.length; index++) {
+    const hex = joined.slice(index + 1, index + 3);
+    if (joined[index] === "=" && /^[0-9A-F]{2}$/i.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      index += 2;
+    } else bytes.push(...Buffer.from(joined[index] ?? "", "utf8"));
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
