@@ -36,6 +36,7 @@ import { registerEditRoutes } from "./routes/edit.ts";
 import { MAX_UPLOAD_BYTES, registerExchangeRoutes } from "./routes/exchange.ts";
 import { registerMapRoutes } from "./routes/map.ts";
 import { registerObservatoryRoutes } from "./routes/observatory.ts";
+import { registerPortfolioRoutes } from "./routes/portfolios.ts";
 import { HeavyWork } from "./workers/heavy-work.ts";
 
 /** Request bodies above this are refused, whether they announce their length or arrive chunked (uploads included). */
@@ -150,6 +151,7 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions; bat
   registerMapRoutes(app);
   registerCatalogRoutes(app);
   registerDecisionRoutes(app);
+  registerPortfolioRoutes(app);
   registerCheckRoutes(app, given.checks);
   registerContractRoutes(app);
   registerBatchApiRoutes(app, given.batchApi);
