@@ -18,6 +18,7 @@ import { registerDnsCommand } from "./commands/dns.ts";
 import { registerRequirementsCommand } from "./commands/requirements.ts";
 import { registerServerCommands } from "./commands/server.ts";
 import { registerTenderCommands } from "./commands/tender.ts";
+import { registerWorkerCommand } from "./commands/worker.ts";
 import { UsageError } from "./output.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCheckCommand(program, version);
   registerTenderCommands(program);
   registerServerCommands(program);
+  registerWorkerCommand(program);
   const overrideExits = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(overrideExits);

@@ -16,6 +16,9 @@ import { HeavyWork } from "../../server/workers/heavy-work.ts";
 import { defaultSettings } from "../../checks/context.ts";
 import { CampaignEngine } from "../../campaigns/engine.ts";
 import { AlertDeliverer } from "../../campaigns/delivery.ts";
+import { DEFAULT_CONNECTIONS_PER_ADDRESS, LocalAddressLimiter, PostgresAddressLimiter, type AddressLimiter } from "../../jobs/address-limit.ts";
+import { PgBossQueue } from "../../jobs/pg-boss.ts";
+import { connectionsPerAddress } from "./worker.ts";
 import { UsageError } from "../output.ts";
 import { addResolverOptions, readCaFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
 
@@ -56,11 +59,14 @@ export function registerServerCommands(program: Command): void {
     .option("--check-concurrency <n>", "domains the server's own runner checks at once (campaigns, contracts, batch API)", "8")
     .option("--smtp-url <url>", "SMTP server for alert e-mails, smtp://host:port (smtps:// for TLS; user:password@ when it asks)")
     .option("--mail-from <address>", "From address of alert e-mails", "baseline@localhost")
-    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string; checkConcurrency: string; smtpUrl?: string; mailFrom: string } & ServeCheckFlags) => {
+    .option("--connections-per-address <n>", "connections to one target address at once (with PostgreSQL: across the server and every `baseline worker`)", String(DEFAULT_CONNECTIONS_PER_ADDRESS))
+    .option("--run-checks", "with PostgreSQL: this server also runs queued checks, like a `baseline worker` (without it, workers do)")
+    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string; checkConcurrency: string; smtpUrl?: string; mailFrom: string; connectionsPerAddress: string; runChecks?: boolean } & ServeCheckFlags) => {
       const port = Number(options.port);
       const checkConcurrency = Number(options.checkConcurrency);
       if (!Number.isInteger(checkConcurrency) || checkConcurrency < 1 || checkConcurrency > 256) throw new UsageError(`--check-concurrency ${options.checkConcurrency}: expected a whole number from 1 to 256`);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number from 0 to 65535`);
+      const perAddress = connectionsPerAddress(options.connectionsPerAddress);
       let limiter: LoginLimiter;
       try {
         limiter = new LoginLimiter({ trustProxy: (options.trustProxy ?? "").split(",").map((entry) => entry.trim()).filter(Boolean) });
@@ -83,7 +89,23 @@ export function registerServerCommands(program: Command): void {
       // Campaigns run in this process by default: the scheduler and the embedded queue on the same database.
       // Alerts go out by e-mail and webhook (webhooks reach private addresses only with --allow-private); each tick also looks for missed contract deadlines.
       const alerts = new AlertDeliverer({ store, ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}), mailFrom: options.mailFrom, allowPrivate: options.allowPrivate ?? false });
-      const campaigns = new CampaignEngine({ store, settings: checkSettings, concurrency: checkConcurrency, deliver: alerts.deliver, onTick: alerts.onTick });
+      // SQLite: the embedded queue in this process, its connections per address bounded here.
+      // PostgreSQL: jobs go to pg-boss for `baseline worker` processes (and this one with --run-checks);
+      // the bound per address holds across all of them (jobs/pg-boss.ts, jobs/address-limit.ts).
+      const onPostgres = store.dialect === "postgres";
+      const runChecks = !onPostgres || (options.runChecks ?? false);
+      const addressLimit: AddressLimiter = onPostgres ? new PostgresAddressLimiter({ connectionString: options.db, limit: perAddress }) : new LocalAddressLimiter(perAddress);
+      const queue = onPostgres ? new PgBossQueue({ connectionString: options.db, concurrency: checkConcurrency, store }) : undefined;
+      if (queue) {
+        try {
+          // Installs the queue's schema, then brings back targets whose jobs were lost while no server ran.
+          await queue.open();
+          void queue.sweep();
+        } catch (error) {
+          throw new UsageError(`--db ${store.url}: cannot start the job queue (${error instanceof Error ? error.message : String(error)})`);
+        }
+      }
+      const campaigns = new CampaignEngine({ store, settings: { ...checkSettings, addressLimit }, concurrency: checkConcurrency, deliver: alerts.deliver, onTick: alerts.onTick, runJobs: runChecks, ...(queue ? { queue } : {}) });
       await campaigns.start();
       const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, campaigns, checks: { settings: checkSettings } });
       const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
@@ -97,7 +119,11 @@ export function registerServerCommands(program: Command): void {
         clearInterval(optimizer);
         server.close();
         // Checks still running after the grace time are taken up again at the next start (their leases).
-        void campaigns.stop(5000).finally(() => void store.close());
+        void campaigns
+          .stop(5000)
+          .then(() => queue?.close(1000))
+          .then(() => addressLimit.close())
+          .finally(() => void store.close());
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
