@@ -99,9 +99,10 @@ for (const dialect of TEST_DIALECTS) {
       assert.ok(id, location);
       portfolioId = id;
       const portfolio = await getPortfolio(store.db, portfolioId);
-      assert.equal(portfolio?.schedule, "weekly");
-      assert.ok(portfolio?.nextRunAt, "a schedule sets the next run");
-      assert.deepEqual(portfolio?.alertEmails, ["ciso@example.org", "soc@example.org"]);
+      assert.ok(portfolio);
+      assert.equal(portfolio.schedule, "weekly");
+      assert.ok(portfolio.nextRunAt, "a schedule sets the next run");
+      assert.deepEqual(portfolio.alertEmails, ["ciso@example.org", "soc@example.org"]);
       assert.match(await (await editor.get(location)).text(), /Portfolio created\. Now add its domains\./);
     });
 
@@ -194,13 +195,15 @@ for (const dialect of TEST_DIALECTS) {
       const csrf = await editor.csrf(`/portfolios/${portfolioId}/edit`);
       const saved = await editor.post(`/portfolios/${portfolioId}/edit`, { csrf, name: "Ministries", suites: "web", scheduleChoice: "cron", cron: "30 6 * * 1-5", alertEmails: "", webhookUrl: "", webhookSecret: "" });
       assert.equal(saved.status, 303);
-      let portfolio = await getPortfolio(store.db, portfolioId);
-      assert.equal(portfolio?.schedule, "30 6 * * 1-5");
-      assert.equal(portfolio?.webhookSecret, "s3cret");
+      const edited = await getPortfolio(store.db, portfolioId);
+      assert.ok(edited);
+      assert.equal(edited.schedule, "30 6 * * 1-5");
+      assert.equal(edited.webhookSecret, "s3cret");
       await editor.post(`/portfolios/${portfolioId}/edit`, { csrf, name: "Ministries", suites: "web", scheduleChoice: "manual", removeSecret: "on" });
-      portfolio = await getPortfolio(store.db, portfolioId);
-      assert.equal(portfolio?.webhookSecret, null);
-      assert.equal(portfolio?.nextRunAt, null);
+      const manual = await getPortfolio(store.db, portfolioId);
+      assert.ok(manual);
+      assert.equal(manual.webhookSecret, null);
+      assert.equal(manual.nextRunAt, null);
       const french = await (await editor.get(`/portfolios/${portfolioId}?lang=fr`)).text();
       assert.match(french, /<h2 id="matrix">Domaines × catégories<\/h2>/);
       assert.match(french, /Dégradé depuis l&#39;exécution précédente/);
