@@ -218,7 +218,7 @@ export const CONTRACTS_MESSAGES = {
     "contracts.col.kind": "Type",
     "contracts.col.alert": "Alerte",
     "contracts.col.email": "Courriel",
-    "contracts.col.webhook": "Webhook",
+    "contracts.col.webhook": "Appel web (webhook)",
     "contracts.alert.regression": "régression",
     "contracts.alert.recovered": "rétablissement",
     "contracts.alert.deadline": "échéance manquée",
