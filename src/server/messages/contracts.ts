@@ -333,7 +333,7 @@ export const CONTRACTS_MESSAGES = {
     "contracts.col.kind": "Tipo",
     "contracts.col.alert": "Alerta",
     "contracts.col.email": "Correo",
-    "contracts.col.webhook": "Webhook",
+    "contracts.col.webhook": "Llamada web (webhook)",
     "contracts.alert.regression": "regresión",
     "contracts.alert.recovered": "recuperación",
     "contracts.alert.deadline": "plazo incumplido",
