@@ -41,7 +41,7 @@ import type { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { LRUCache } from "lru-cache";
 import { BATCH_API_VERSION, domainResult, domainTechnical, reportMetadata } from "../../campaigns/internetnl.ts";
-import { getResult, getRun } from "../../campaigns/runs.ts";
+import { getResult, getRun, listRuns } from "../../campaigns/runs.ts";
 import { normalizeDomain } from "../../checks/context.ts";
 import { CheckInputError } from "../../checks/errors.ts";
 import { renderHtmlReport } from "../../checks/report/html.ts";
@@ -74,6 +74,8 @@ const DEFAULT_LIST_LIMIT = 10;
 /** How long a checked password is remembered. */
 const CREDENTIAL_TTL_MS = 10 * 60 * 1000;
 const MAX_EMAIL_LENGTH = 320;
+/** A request still registering this long after it was made lost its server on the way (see refresh). */
+const REGISTERING_GIVE_UP_MS = 5 * 60 * 1000;
 /** Bytes a request's body may take per domain (a name is at most 253), plus room for the rest. */
 const BODY_BYTES_PER_DOMAIN = 300;
 const BODY_BYTES_BASE = 64 * 1024;
@@ -271,6 +273,16 @@ export function registerBatchApiRoutes(app: Hono<AppEnv>, options: BatchApiOptio
 
   async function refresh(c: AppContext, request: BatchRequestRecord): Promise<BatchRequestRecord> {
     const db = c.get("services").store.db;
+    if (request.status === "registering") {
+      // Left so by a server stopped between making the request and queueing its run: its run is found
+      // by subject, or the request is given up after a while.
+      const [run] = await listRuns(db, "batch", request.id, 1);
+      if (run) await attachBatchRun(db, request.id, run.id);
+      else if (Date.now() - Date.parse(request.createdAt) > REGISTERING_GIVE_UP_MS) await moveBatchRequest(db, request.id, "error");
+      else return request;
+      const moved = await getBatchRequest(db, request.accountId, request.id);
+      return moved && moved.status !== "registering" ? refresh(c, moved) : (moved ?? request);
+    }
     if (request.status === "running" && request.runId) {
       const run = await getRun(db, request.runId);
       if (!run) await moveBatchRequest(db, request.id, "error");
