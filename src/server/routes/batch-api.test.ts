@@ -250,6 +250,9 @@ for (const dialect of TEST_DIALECTS) {
         assert.equal(errorOf(reply).label, "bad-request");
         assert.match(errorOf(reply).msg, pattern);
       }
+      const huge = await api("POST", "/requests", { raw: JSON.stringify({ type: "web", domains: Array.from({ length: 10_000 }, (_, index) => `d${index}.example`) }) });
+      assert.equal(huge.status, 400);
+      assert.match(errorOf(huge).msg, /the body is over \d+ bytes \(this server takes at most 5 domains per request\)/);
       const badId = await api("GET", "/requests/{request_id}", { id: "NOT-AN-ID" });
       assert.equal(badId.status, 400);
       assert.match(errorOf(badId).msg, /request_id: expected 32 lower-case hexadecimal digits/);
@@ -355,6 +358,22 @@ for (const dialect of TEST_DIALECTS) {
       assert.equal(errorOf(last as Reply).label, "too-many-requests");
       const right = await api("GET", "/requests", { auth: basic("guessed@example.org", PASSWORD) });
       assert.equal(right.status, 429, "while the account backs off, even the right password waits");
+    });
+
+    it("holds out against a flood of wrong passwords: refused at once past the address's free guesses, while a known client goes on", async () => {
+      const started = performance.now();
+      const flood = Array.from({ length: 60 }, (_, index) => api("GET", "/requests", { auth: basic(`guess${index}@example.org`, `guess ${index} password`) }));
+      const during = performance.now();
+      const known = await api("GET", "/requests");
+      const knownMs = performance.now() - during;
+      const statuses = (await Promise.all(flood)).map((reply) => reply.status);
+      const floodMs = performance.now() - started;
+      assert.equal(known.status, 200);
+      assert.ok(statuses.every((status) => status === 401 || status === 429 || status === 503), statuses.join(","));
+      const hashed = statuses.filter((status) => status === 401).length;
+      assert.ok(hashed <= 10, `at most the address's 10 free guesses reach a password hash (${hashed} did)`);
+      assert.ok(statuses.filter((status) => status === 429).length >= 50);
+      console.log(`batch API flood: 60 wrong passwords answered in ${floodMs.toFixed(0)} ms (${hashed} hashed); a remembered client's request meanwhile took ${knownMs.toFixed(0)} ms`);
     });
 
     after(() => {
