@@ -155,6 +155,8 @@ for (const dialect of TEST_DIALECTS) {
       const corrected = applyCorrections(originalDocument());
       assert.deepEqual(served.paths, corrected.paths, "the operations are internet.nl's (plus 429 and 503)");
       assert.deepEqual(served.components, corrected.components, "the schemas are internet.nl's, with the named corrections");
+      const behind = parse(await (await app.request("/api/batch/openapi.yaml", { headers: { host: "batch.example.org", "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" } })).text()) as { servers: { url: string }[] };
+      assert.equal(behind.servers[0]?.url, "http://batch.example.org/api/batch/v2", "the Host asked for; X-Forwarded-* only from a trusted proxy");
       const original = originalDocument() as { paths: Record<string, unknown> };
       assert.deepEqual(Object.keys(served.paths as object), Object.keys(original.paths));
     });

@@ -60,7 +60,7 @@ import {
   type BatchType,
 } from "../../store/batch-requests.ts";
 import { dummyPasswordHash, MAX_PASSWORD_LENGTH, verifyPassword } from "../auth.ts";
-import { addressGroup, clientAddress, throttleAddress } from "../client-address.ts";
+import { addressGroup, clientAddress, requestedHost, throttleAddress } from "../client-address.ts";
 import type { AppContext, AppEnv } from "../context.ts";
 import { readLimitedBody } from "../form-limits.ts";
 import { QueueFullError } from "../work-queue.ts";
@@ -143,6 +143,21 @@ function peerAddress(c: AppContext): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Where clients reach this server, for `report.url` and the document's
+ * `servers`: the Host the client used, or, behind a trusted proxy
+ * (--trust-proxy), its X-Forwarded-Host and X-Forwarded-Proto.
+ */
+function publicOrigin(c: AppContext): string {
+  const url = new URL(c.req.url);
+  const peer = peerAddress(c);
+  const proxies = c.get("services").limiter.proxies;
+  const host = requestedHost(peer, c.req.header("host"), c.req.header("x-forwarded-host"), proxies);
+  const proto = peer !== undefined && proxies.has(peer) ? c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() : undefined;
+  const scheme = proto === "https" || proto === "http" ? proto : url.protocol.slice(0, -1);
+  return `${scheme}://${host !== undefined && /^[a-z0-9.:[\]-]{1,300}$/i.test(host) ? host : url.host}`;
 }
 
 function parseBasic(header: string | undefined): { email: string; password: string } | undefined {
@@ -300,7 +315,7 @@ export function registerBatchApiRoutes(app: Hono<AppEnv>, options: BatchApiOptio
   /** Assembles both answers of a finished request in the background, then marks it done. */
   function startGenerating(c: AppContext, request: BatchRequestRecord): void {
     generating.add(request.id);
-    const origin = new URL(c.req.url).origin;
+    const origin = publicOrigin(c);
     const db = c.get("services").store.db;
     void (async () => {
       try {
@@ -352,7 +367,7 @@ export function registerBatchApiRoutes(app: Hono<AppEnv>, options: BatchApiOptio
   // The document, without authentication.
   app.get(`${BATCH_API_PREFIX}openapi.yaml`, (c) => {
     c.header("Content-Type", "application/yaml; charset=utf-8");
-    return c.body(batchApiDocumentText(new URL(c.req.url).origin));
+    return c.body(batchApiDocumentText(publicOrigin(c)));
   });
 
   // Baseline's own report of one domain of a request: the link of `report.url`.
@@ -456,7 +471,7 @@ export function registerBatchApiRoutes(app: Hono<AppEnv>, options: BatchApiOptio
       if (request.status !== "done") throw new BatchApiError(400, "bad-request", `the request is ${request.status}: results are available once it is done`);
       c.header("Cache-Control", "no-store");
       c.header("Content-Type", "application/json");
-      return c.body(await assemble(c, request, new URL(c.req.url).origin, kind));
+      return c.body(await assemble(c, request, publicOrigin(c), kind));
     });
   }
 
