@@ -6,7 +6,8 @@
  * also forwards UDP 53 on 10.254.0.2. Every DNS datagram and every TCP data
  * chunk is held 10 ms in each direction; equal delays keep each direction's
  * order (timers of equal duration fire in the order they were set). TCP
- * handshakes themselves are not delayed.
+ * handshakes themselves are not delayed. BASELINE_RELAY_ADDRESSES adds
+ * addresses to listen on for every TCP port.
  */
 import { createSocket } from "node:dgram";
 import { connect, createServer, type Socket } from "node:net";
@@ -48,9 +49,13 @@ function relayDns(): void {
   udp.bind(53, INSIDE4);
 }
 
+// More addresses to relay every TCP port on (comma-separated, IPv4 or IPv6, already on the
+// namespace's interface): the campaign bench gives each domain addresses of its own.
+const extra = (process.env.BASELINE_RELAY_ADDRESSES ?? "").split(",").filter((address) => address !== "");
 for (const spec of process.argv.slice(2)) {
   const port = Number.parseInt(spec, 10);
   relayTcp(port, INSIDE4);
   if (spec.endsWith("/6")) relayTcp(port, INSIDE6);
+  for (const address of extra) relayTcp(port, address);
 }
 relayDns();
