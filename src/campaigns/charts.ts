@@ -96,7 +96,9 @@ export function lineChart(input: LineChartInput): string {
   const every = Math.max(1, Math.ceil(count / 8));
   input.xLabels.forEach((label, index) => {
     if (index % every !== 0 && index !== count - 1) return;
-    parts.push(`<text x="${round1(xOf(index))}" y="${margin.top + plotHeight + 16}" text-anchor="middle" font-size="11" fill="#333">${escapeHtml(label)}</text>`);
+    // The first and last labels lean inwards, so that they stay inside a narrow chart.
+    const anchor = count > 1 && index === 0 ? "start" : count > 1 && index === count - 1 ? "end" : "middle";
+    parts.push(`<text x="${round1(xOf(index))}" y="${margin.top + plotHeight + 16}" text-anchor="${anchor}" font-size="11" fill="#333">${escapeHtml(label)}</text>`);
   });
   input.series.forEach((series, index) => {
     const style = seriesStyle(index);
@@ -160,23 +162,28 @@ export function barChart(input: BarChartInput): string {
   const barWidth = width - labelWidth - figureWidth - 16;
   const max = input.max ?? 100;
   const unit = input.unit ?? "%";
-  const height = top * 2 + row * input.bars.length;
+  // Below the bars, the scale: 0, half and the maximum.
+  const axis = 18;
+  const height = top * 2 + row * input.bars.length + axis;
   const parts: string[] = [];
-  // The 50 % line: a reference for reading the bars' lengths.
   const x0 = labelWidth + 8;
-  for (const at of [0, 0.5, 1]) parts.push(`<line x1="${round1(x0 + barWidth * at)}" x2="${round1(x0 + barWidth * at)}" y1="${top}" y2="${height - top}" stroke="${at === 0 ? "#555" : "#d5dbe1"}" stroke-width="1"/>`);
+  for (const at of [0, 0.5, 1]) {
+    const x = round1(x0 + barWidth * at);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${height - top - axis + 4}" stroke="${at === 0 ? "#555" : "#d5dbe1"}" stroke-width="1"/>`);
+    parts.push(`<text x="${x}" y="${height - top}" text-anchor="middle" font-size="11" fill="#333">${escapeHtml(round1(max * at))}${escapeHtml(unit)}</text>`);
+  }
   input.bars.forEach((bar, index) => {
     const y = top + index * row;
     const label = bar.label.length > 34 ? `${bar.label.slice(0, 33)}…` : bar.label;
-    parts.push(`<text x="${labelWidth}" y="${y + 15}" text-anchor="end" font-size="12" fill="#1a1a1a">${escapeHtml(label)}</text>`);
+    parts.push(`<text x="${labelWidth}" y="${y + 15}" text-anchor="end" font-size="13" fill="#1a1a1a">${escapeHtml(label)}</text>`);
     if (bar.value === null) {
-      parts.push(`<text x="${x0 + 6}" y="${y + 15}" font-size="12" fill="#555">${escapeHtml(input.noValue ?? "no figure")}</text>`);
+      parts.push(`<text x="${x0 + 6}" y="${y + 15}" font-size="13" fill="#555">${escapeHtml(input.noValue ?? "no figure")}</text>`);
       return;
     }
     const length = (barWidth * Math.min(Math.max(bar.value, 0), max)) / max;
     const figure = `${round1(bar.value)}${unit}${bar.note ? ` (${bar.note})` : ""}`;
     parts.push(`<rect x="${x0}" y="${y + 4}" width="${round1(Math.max(length, 1))}" height="${row - 8}" fill="#0072B2"/>`);
-    parts.push(`<text x="${round1(x0 + barWidth + 6)}" y="${y + 15}" font-size="12" fill="#1a1a1a">${escapeHtml(figure)}</text>`);
+    parts.push(`<text x="${round1(x0 + barWidth + 6)}" y="${y + 15}" font-size="13" fill="#1a1a1a">${escapeHtml(figure)}</text>`);
   });
   return svgOf(input.id, input.title, input.description, width, height, parts);
 }

@@ -71,10 +71,12 @@ table.pf-matrix td.pf-none{color:#777;text-align:center}
 .pf-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:.8rem 1rem;margin:.6rem 0}
 .pf-grid figure{margin:0}
 .pf-grid figcaption{font-weight:600;font-size:.95rem}
-.pf-pair{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;align-items:start}
+.pf-down{color:#a4000f}.pf-up{color:#1d5a17}
+.pf-pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1.5rem;align-items:start}
 @media (max-width:50rem){.pf-pair{grid-template-columns:1fr}}
 table.figures{font-size:.9rem}
 table.figures caption{text-align:left;font-weight:600;padding:.2rem 0}
+table.figures th[scope=row]{white-space:nowrap}
 table.figures td.num,table.figures th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
 .pf-scroll{overflow-x:auto}
 .pf-progress{background:#e4f0fb;border:1px solid #9fc4e6;padding:.5rem .8rem}
@@ -269,13 +271,22 @@ export function registerPortfolioRoutes(app: Hono<AppEnv>): void {
           : html`<h2>${t(`check.suite.${suite}` as MessageKey)}</h2><p class="error">${t("portfolios.domain.notChecked", { error: result.error ?? "" })}</p>`,
       );
     }
-    const historyRows = history.map(
-      (entry) => html`<tr${entry.run.id === run.id ? html` aria-current="true"` : ""}><td><a href="/portfolios/${portfolio.id}/domains/${domain}?run=${entry.run.id}">${when(entry.run.finishedAt ?? entry.run.createdAt)}</a>${entry.run.id === run.id ? html` <strong>(${t("portfolios.domain.shown")})</strong>` : ""}</td><td>${t(`check.suite.${entry.suite}` as MessageKey)}</td><td class="num">${entry.score ?? "–"}</td><td>${entry.error ?? ""}</td></tr>`,
-    );
+    // One row per run, a column per suite: a score, or why it could not be checked.
+    const suites = suitesOf(portfolio.suites);
+    const runsShown = [...new Map(history.map((entry) => [entry.run.id, entry.run])).values()];
+    const historyRows = runsShown.map((shown) => {
+      const cells = suites.map((suite) => {
+        const entry = history.find((item) => item.run.id === shown.id && item.suite === suite);
+        if (!entry) return html`<td class="num">–</td>`;
+        return entry.error !== null ? html`<td class="bl-error">? ${entry.error}</td>` : html`<td class="num">${entry.score ?? "–"}</td>`;
+      });
+      const current = shown.id === run.id;
+      return html`<tr${current ? html` aria-current="true"` : ""}><td>${current ? html`<strong>${when(shown.finishedAt ?? shown.createdAt)} (${t("portfolios.domain.shown")})</strong>` : html`<a href="/portfolios/${portfolio.id}/domains/${domain}?run=${shown.id}">${when(shown.finishedAt ?? shown.createdAt)}</a>`}</td>${cells}</tr>`;
+    });
     const body = html`<p><a href="/portfolios/${portfolio.id}">← ${portfolio.name}</a> · ${t("portfolios.domain.run", { date: when(run.finishedAt ?? run.createdAt) })}</p>
       ${sections.length ? sections : html`<p>${t("portfolios.domain.noResult")}</p>`}
       <h2>${t("portfolios.domain.history")}</h2>
-      <table><thead><tr><th scope="col">${t("portfolios.col.run")}</th><th scope="col">${t("portfolios.col.suite")}</th><th scope="col" class="num">${t("portfolios.col.score")}</th><th scope="col">${t("portfolios.col.error")}</th></tr></thead><tbody>${historyRows}</tbody></table>
+      <table><thead><tr><th scope="col">${t("portfolios.col.run")}</th>${suites.map((suite) => html`<th scope="col" class="num">${t("portfolios.col.suiteScore", { suite: t(`check.suite.${suite}` as MessageKey) })}</th>`)}</tr></thead><tbody>${historyRows}</tbody></table>
       <p class="muted">${t("check.cli")} <code>baseline check ${domain} --suite ${portfolio.suites}</code></p>`;
     return c.html(page(pageContext(c), t("portfolios.domain.title", { domain, name: portfolio.name }), withStyle(body)));
   });
@@ -459,9 +470,11 @@ function fileName(portfolio: Portfolio, run: RunRecord): string {
   return `${name}-${(run.finishedAt ?? run.createdAt).slice(0, 10)}`;
 }
 
-function statusCell(t: Translate, status: CheckStatus | undefined, score: number | null | undefined, title: string): SafeHtml {
+/** A status cell: colour, symbol and (for screen readers, or shown when `showWord`) the status word, so that colour is never the only cue. */
+function statusCell(t: Translate, status: CheckStatus | undefined, score: number | null | undefined, title: string, showWord = false): SafeHtml {
   if (!status) return html`<td class="pf-none" title="${title}">–<span class="pf-sr">${t("portfolios.matrix.notInRun")}</span></td>`;
   const word = t(`check.status.${status}` as MessageKey);
+  if (showWord) return html`<td class="pf-cell bl-${status}"><span class="pf-sym" aria-hidden="true">${STATUS_SYMBOLS[status]}</span> ${word}</td>`;
   return html`<td class="pf-cell bl-${status}" title="${title}: ${word}"><span class="pf-sym" aria-hidden="true">${STATUS_SYMBOLS[status]}</span> ${score ?? ""}<span class="pf-sr"> ${word}</span></td>`;
 }
 
@@ -481,9 +494,14 @@ function matrixTable(c: AppContext, portfolio: Portfolio, run: RunRecord, rows: 
       if (!entry) return html`<td class="pf-none">–</td>`;
       return entry.error !== null ? html`<td class="bl-error" title="${entry.error}">?<span class="pf-sr"> ${t("check.status.error")}</span></td>` : html`<td class="num"><strong>${entry.score ?? "–"}</strong></td>`;
     };
-    return html`<tr><th scope="row"><a href="/portfolios/${portfolio.id}/domains/${row.domain}?run=${run.id}">${row.domain}</a></th><td>${row.organisation ?? ""}</td>${suites.map(score)}${categories.map((id) => statusCell(t, row.categories[id]?.status, row.categories[id]?.score, categoryLabel(t, id)))}</tr>`;
+    return html`<tr><th scope="row"><a href="/portfolios/${portfolio.id}/domains/${row.domain}?run=${run.id}">${breakable(row.domain)}</a></th><td>${row.organisation ?? ""}</td>${suites.map(score)}${categories.map((id) => statusCell(t, row.categories[id]?.status, row.categories[id]?.score, categoryLabel(t, id)))}</tr>`;
   });
   return html`<div class="pf-scroll"><table class="pf-matrix"><caption class="pf-sr">${t("portfolios.matrix.caption", { date: when(run.finishedAt ?? run.createdAt) })}</caption><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
+}
+
+/** A domain that may break after its dots (a long name would otherwise break at hyphens only, or widen the table). */
+function breakable(domain: string): SafeHtml {
+  return html`${domain.split(".").map((label, index) => html`${index ? html`.<wbr>` : ""}${label}`)}`;
 }
 
 function standardName(c: AppContext, key: string): string {
@@ -494,11 +512,17 @@ function standardName(c: AppContext, key: string): string {
   return `${t(`check.suite.${suite}` as MessageKey)} · ${name}`;
 }
 
+/** The standards' keys as the page lists them: websites first, then mail, each by the standard's name. */
+function orderedKeys(c: AppContext, history: readonly RunAdoption[]): string[] {
+  const suiteRank = (key: string): number => (key.startsWith("web:") ? 0 : 1);
+  return [...new Set(history.flatMap((entry) => entry.standards.map(adoptionKey)))].sort((a, b) => suiteRank(a) - suiteRank(b) || standardName(c, a).localeCompare(standardName(c, b)));
+}
+
 function adoptionSection(c: AppContext, history: readonly RunAdoption[]): SafeHtml {
   const t = c.get("t");
   const last = history.at(-1);
   if (!last) return html``;
-  const keys = [...new Set(history.flatMap((entry) => entry.standards.map(adoptionKey)))].sort();
+  const keys = orderedKeys(c, history);
   const date = (entry: RunAdoption): string => (entry.run.finishedAt ?? entry.run.createdAt).slice(0, 10);
   const shareOf = (entry: RunAdoption, key: string) => entry.standards.find((item) => adoptionKey(item) === key);
   const percent = (value: number | null | undefined): string => (value === null || value === undefined ? "–" : `${value}%`);
@@ -511,7 +535,7 @@ function adoptionSection(c: AppContext, history: readonly RunAdoption[]): SafeHt
     title: t("portfolios.adoption.latestTitle", { date: date(last) }),
     description: t("portfolios.adoption.latestDesc"),
     bars: latestBars,
-    width: 640,
+    width: 560,
     noValue: t("portfolios.adoption.notMeasured"),
   });
   const latestTable = figuresTable({
@@ -530,7 +554,9 @@ function adoptionSection(c: AppContext, history: readonly RunAdoption[]): SafeHt
           const values = history.map((entry) => shareOf(entry, key)?.share ?? null);
           const first = values.find((value) => value !== null);
           const latest = values.at(-1);
+          const before = values.at(-2);
           const name = standardName(c, key);
+          const change = latest !== null && latest !== undefined && before !== null && before !== undefined ? Math.round((latest - before) * 10) / 10 : 0;
           const svg = lineChart({
             id: `adoption-${index}`,
             title: t("portfolios.adoption.lineTitle", { name }),
@@ -540,7 +566,7 @@ function adoptionSection(c: AppContext, history: readonly RunAdoption[]): SafeHt
             width: 320,
             height: 120,
           });
-          return html`<figure><figcaption>${name}: ${percent(latest)}</figcaption>${raw(svg)}</figure>`;
+          return html`<figure><figcaption>${name}: ${percent(latest)}${change ? html` <span class="${change < 0 ? "pf-down" : "pf-up"}">(${t("portfolios.adoption.change", { change: `${change > 0 ? "+" : "−"}${Math.abs(change)}` })})</span>` : ""}</figcaption>${raw(svg)}</figure>`;
         })}</div>
         <div class="pf-scroll">${raw(
           figuresTable({
@@ -591,12 +617,13 @@ async function dashboard(c: AppContext): Promise<Response> {
     <li>${t("portfolios.col.schedule")}<strong>${scheduleLabel(t, portfolio.schedule)}</strong>${portfolio.nextRunAt ? html`<span class="muted">${t("portfolios.next", { date: when(portfolio.nextRunAt) })}</span>` : ""}</li>
     <li>${t("portfolios.col.lastRun")}<strong>${latest ? when(latest.finishedAt ?? latest.createdAt) : t("portfolios.never")}</strong></li>
     <li>${t("portfolios.col.meanScore")}<strong>${history.at(-1)?.meanScore ?? "–"}</strong></li>
-    <li>${t("portfolios.col.regressions")}<strong>${changes ? changes.regressions.length : "–"}</strong></li>
+    <li>${t("portfolios.summary.regressions")}<strong>${changes ? changes.regressions.length : "–"}</strong></li>
   </ul>`;
 
-  // A run under way: its progress, and the page reloads itself (no script) until it has finished.
+  // A run under way: its progress, and the page reloads itself (no script) until it has finished; without
+  // the query, so that "run started" is not said again once it has.
   const running = current
-    ? html`<meta http-equiv="refresh" content="5"><p class="pf-progress" role="status">${t("portfolios.run.progress", { status: runStatus(t, current), done: progress?.done ?? 0, total: current.total })}</p>`
+    ? html`<meta http-equiv="refresh" content="5; url=/portfolios/${portfolio.id}"><p class="pf-progress" role="status">${t("portfolios.run.progress", { status: runStatus(t, current), done: progress?.done ?? 0, total: current.total })}</p>`
     : "";
 
   let matrix: SafeHtml = html``;
@@ -621,7 +648,7 @@ async function dashboard(c: AppContext): Promise<Response> {
       ${changes.regressions.length === 0
         ? html`<p class="notice">${t("portfolios.regressions.none")}</p>`
         : html`<table><thead><tr><th scope="col">${t("portfolios.col.domain")}</th><th scope="col">${t("portfolios.col.test")}</th><th scope="col">${t("portfolios.col.standard")}</th><th scope="col">${t("portfolios.col.before")}</th><th scope="col">${t("portfolios.col.after")}</th></tr></thead><tbody>${changes.regressions.slice(0, 200).map(
-            (change) => html`<tr><th scope="row"><a href="/portfolios/${portfolio.id}/domains/${change.domain}?run=${changes.latest.id}">${change.domain}</a></th><td><code>${change.testId}</code></td><td>${standardName(c, `${change.suite}:${change.standard}`)}</td>${statusCell(t, change.before as CheckStatus, null, t("portfolios.col.before"))}${statusCell(t, change.after as CheckStatus, null, t("portfolios.col.after"))}</tr>`,
+            (change) => html`<tr><th scope="row"><a href="/portfolios/${portfolio.id}/domains/${change.domain}?run=${changes.latest.id}">${change.domain}</a></th><td><code>${change.testId}</code></td><td>${standardName(c, `${change.suite}:${change.standard}`)}</td>${statusCell(t, change.before as CheckStatus, null, t("portfolios.col.before"), true)}${statusCell(t, change.after as CheckStatus, null, t("portfolios.col.after"), true)}</tr>`,
           )}</tbody></table>
           ${changes.regressions.length > 200 ? html`<p>${t("portfolios.regressions.more", { count: changes.regressions.length - 200 })}</p>` : ""}`}`
     : "";
