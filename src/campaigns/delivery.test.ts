@@ -24,7 +24,7 @@ import { bodyText, postfixSinkSkipReason, startPostfixSink, type PostfixSink } f
 import { insertAlert, listAlerts, type AlertRecord } from "./alerts.ts";
 import { fakeReport } from "./contracts-test-support.ts";
 import { createContract } from "./contracts.ts";
-import { AlertDeliverer, atomFeed, feedToken, verifyFeedToken, webhookSignature } from "./delivery.ts";
+import { AlertDeliverer, atomFeed, feedToken, smtpUrlProblem, verifyFeedToken, webhookSignature } from "./delivery.ts";
 import { CampaignEngine } from "./engine.ts";
 import { addExemption } from "./exemptions.ts";
 import { createRun, finishRunIfComplete, getRun, recordResult } from "./runs.ts";
@@ -262,4 +262,12 @@ describe("a contract's regression by e-mail through Postfix, webhook and feed", 
       await receiver.close();
     }
   });
+});
+
+test("an SMTP URL that is not one is refused, naming the option", () => {
+  assert.equal(smtpUrlProblem("foo bar"), "--smtp-url foo bar: expected smtp://host:port or smtps://host:port");
+  assert.match(smtpUrlProblem("http://mail.example:25") ?? "", /^--smtp-url http:\/\/mail\.example:25: expected/);
+  assert.equal(smtpUrlProblem("smtp://127.0.0.1:2525"), null);
+  assert.equal(smtpUrlProblem("smtps://user:secret@mail.example:465"), null);
+  assert.throws(() => new AlertDeliverer({ store: undefined as never, smtpUrl: "foo" }), /--smtp-url foo: expected/);
 });

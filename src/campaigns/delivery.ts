@@ -83,6 +83,8 @@ export class AlertDeliverer {
   readonly #transport: Transporter | null;
 
   constructor(options: DeliveryOptions) {
+    const problem = options.smtpUrl === undefined ? null : smtpUrlProblem(options.smtpUrl);
+    if (problem) throw new Error(problem);
     this.#options = options;
     const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#transport = options.smtpUrl
@@ -220,6 +222,18 @@ export class AlertDeliverer {
   close(): void {
     this.#transport?.close();
   }
+}
+
+/** Why `url` is no SMTP server's address (smtp://host[:port] or smtps://...), naming the option; null when it is one. nodemailer would take anything. */
+export function smtpUrlProblem(url: string): string | null {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Named below.
+  }
+  if (!parsed || (parsed.protocol !== "smtp:" && parsed.protocol !== "smtps:") || parsed.hostname === "") return `--smtp-url ${url}: expected smtp://host:port or smtps://host:port`;
+  return null;
 }
 
 async function recipientsOf(db: Kysely<Schema>, alert: AlertRecord): Promise<Recipients> {

@@ -15,7 +15,7 @@ import { seedIfEmpty } from "../../server/seed.ts";
 import { HeavyWork } from "../../server/workers/heavy-work.ts";
 import { defaultSettings } from "../../checks/context.ts";
 import { CampaignEngine } from "../../campaigns/engine.ts";
-import { AlertDeliverer } from "../../campaigns/delivery.ts";
+import { AlertDeliverer, smtpUrlProblem } from "../../campaigns/delivery.ts";
 import { DEFAULT_CONNECTIONS_PER_ADDRESS, LocalAddressLimiter, PostgresAddressLimiter, type AddressLimiter } from "../../jobs/address-limit.ts";
 import { PgBossQueue } from "../../jobs/pg-boss.ts";
 import { connectionsPerAddress } from "./worker.ts";
@@ -65,6 +65,8 @@ export function registerServerCommands(program: Command): void {
       const port = Number(options.port);
       const checkConcurrency = Number(options.checkConcurrency);
       if (!Number.isInteger(checkConcurrency) || checkConcurrency < 1 || checkConcurrency > 256) throw new UsageError(`--check-concurrency ${options.checkConcurrency}: expected a whole number from 1 to 256`);
+      const smtpProblem = options.smtpUrl === undefined ? null : smtpUrlProblem(options.smtpUrl);
+      if (smtpProblem) throw new UsageError(smtpProblem);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number from 0 to 65535`);
       const perAddress = connectionsPerAddress(options.connectionsPerAddress);
       let limiter: LoginLimiter;
