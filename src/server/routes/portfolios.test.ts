@@ -172,6 +172,8 @@ for (const dialect of TEST_DIALECTS) {
       const page = await response.text();
       assert.match(page, /<h1>a\.example in Ministries<\/h1>/);
       assert.match(page, /<li[^>]*data-test="web\.hsts"/);
+      assert.match(page, /<h2>Needs attention \(1\)<\/h2>/);
+      assert.match(page, /<strong>HSTS<\/strong> <code class="muted">web\.hsts<\/code> <strong class="pf-down">\(worse since the run before\)<\/strong>/);
       assert.match(page, /This domain in the portfolio&#39;s runs/);
       assert.equal((await viewer.get(`/portfolios/${portfolioId}/domains/nowhere.example`)).status, 404);
       assert.equal((await viewer.get(`/portfolios/${portfolioId}/domains/a.example?run=not-a-run`)).status, 404);

@@ -32,12 +32,13 @@ import {
   type Portfolio,
   type PortfolioInput,
 } from "../../campaigns/portfolios.ts";
-import { getResult, getRun, type RunRecord } from "../../campaigns/runs.ts";
+import { compareRuns } from "../../campaigns/regressions.ts";
+import { getResult, getRun, previousFinishedRun, type RunRecord } from "../../campaigns/runs.ts";
 import { NAMED_SCHEDULES } from "../../campaigns/schedule.ts";
 import { suitesOf } from "../../campaigns/targets.ts";
 import { normalizeDomain } from "../../checks/context.ts";
 import { domainSection, REPORT_CSS } from "../../checks/report/html.ts";
-import { CATEGORY_NAMES } from "../../checks/report/labels.ts";
+import { CATEGORY_NAMES, cleanText, effectiveStatus } from "../../checks/report/labels.ts";
 import type { CheckStatus } from "../../checks/types.ts";
 import { ConflictError, getInstitution, listInstitutionNames, NotFoundError, SUITE_CHOICES, ValidationError, type Issue, type SuiteChoice } from "../../store/index.ts";
 import { canEdit, pageContext, wholeNumberQuery, type AppContext, type AppEnv } from "../context.ts";
@@ -62,6 +63,7 @@ const STYLE = `
 table.pf-matrix{font-size:.9rem}
 table.pf-matrix th,table.pf-matrix td{padding:.25rem .35rem}
 table.pf-matrix thead th{vertical-align:bottom;font-size:.8rem;line-height:1.2}
+table.pf-matrix tbody th{min-width:11rem}
 table.pf-matrix td.pf-cell{text-align:center;white-space:nowrap;font-weight:600}
 table.pf-matrix td.pf-none{color:#777;text-align:center}
 .pf-cell .pf-sym{display:inline-block;min-width:1em}
@@ -262,9 +264,20 @@ export function registerPortfolioRoutes(app: Hono<AppEnv>): void {
     const labels = reportLabels(t);
     for (const id of Object.keys(CATEGORY_NAMES)) if (!(id in labels.categories)) labels.categories[id] = categoryLabel(t, id);
     const sections: SafeHtml[] = [];
+    // What needs attention first (failed, warning, could not be tested), marked when it was fine in the run before.
+    const previous = await previousFinishedRun(store.db, run);
+    const worse = previous ? new Set((await compareRuns(store.db, previous.id, run.id)).regressions.filter((change) => change.domain === domain).map((change) => `${change.suite}:${change.testId}`)) : new Set<string>();
+    const attention: SafeHtml[] = [];
     for (const suite of suitesOf(portfolio.suites)) {
       const result = await getResult(store.db, run.id, domain, suite);
       if (!result) continue;
+      for (const test of result.report?.tests ?? []) {
+        const status = effectiveStatus(test);
+        if (status !== "failed" && status !== "warning" && status !== "error") continue;
+        attention.push(
+          html`<tr>${statusCell(t, status, null, test.title, true)}<td><strong>${cleanText(test.title)}</strong> <code class="muted">${test.id}</code>${worse.has(`${suite}:${test.id}`) ? html` <strong class="pf-down">(${t("portfolios.domain.newlyWorse")})</strong>` : ""}</td><td>${cleanText(test.summary)}</td></tr>`,
+        );
+      }
       sections.push(
         result.report
           ? html`<div class="bl-report">${raw(domainSection(result.report, { labels, standardHref: (standard) => (catalog.hasStandard(standard) ? `/standards/${encodeURIComponent(standard)}` : `/standards`), headingLevel: 2 }))}</div>`
@@ -283,7 +296,13 @@ export function registerPortfolioRoutes(app: Hono<AppEnv>): void {
       const current = shown.id === run.id;
       return html`<tr${current ? html` aria-current="true"` : ""}><td>${current ? html`<strong>${when(shown.finishedAt ?? shown.createdAt)} (${t("portfolios.domain.shown")})</strong>` : html`<a href="/portfolios/${portfolio.id}/domains/${domain}?run=${shown.id}">${when(shown.finishedAt ?? shown.createdAt)}</a>`}</td>${cells}</tr>`;
     });
+    const attentionTable = attention.length
+      ? html`<h2>${t("portfolios.domain.attention", { count: attention.length })}</h2><table><thead><tr><th scope="col">${t("portfolios.col.status")}</th><th scope="col">${t("portfolios.col.test")}</th><th scope="col">${t("portfolios.col.found")}</th></tr></thead><tbody>${attention}</tbody></table>`
+      : sections.length
+        ? html`<p class="notice">${t("portfolios.domain.allGood")}</p>`
+        : "";
     const body = html`<p><a href="/portfolios/${portfolio.id}">← ${portfolio.name}</a> · ${t("portfolios.domain.run", { date: when(run.finishedAt ?? run.createdAt) })}</p>
+      ${attentionTable}
       ${sections.length ? sections : html`<p>${t("portfolios.domain.noResult")}</p>`}
       <h2>${t("portfolios.domain.history")}</h2>
       <table><thead><tr><th scope="col">${t("portfolios.col.run")}</th>${suites.map((suite) => html`<th scope="col" class="num">${t("portfolios.col.suiteScore", { suite: t(`check.suite.${suite}` as MessageKey) })}</th>`)}</tr></thead><tbody>${historyRows}</tbody></table>
@@ -492,7 +511,7 @@ function matrixTable(c: AppContext, portfolio: Portfolio, run: RunRecord, rows: 
     const score = (suite: string): SafeHtml => {
       const entry = row.suites.find((item) => item.suite === suite);
       if (!entry) return html`<td class="pf-none">–</td>`;
-      return entry.error !== null ? html`<td class="bl-error" title="${entry.error}">?<span class="pf-sr"> ${t("check.status.error")}</span></td>` : html`<td class="num"><strong>${entry.score ?? "–"}</strong></td>`;
+      return entry.error !== null ? html`<td class="pf-cell bl-error" title="${entry.error}">?<span class="pf-sr"> ${t("check.status.error")}: ${entry.error}</span></td>` : html`<td class="num"><strong>${entry.score ?? "–"}</strong></td>`;
     };
     return html`<tr><th scope="row"><a href="/portfolios/${portfolio.id}/domains/${row.domain}?run=${run.id}">${breakable(row.domain)}</a></th><td>${row.organisation ?? ""}</td>${suites.map(score)}${categories.map((id) => statusCell(t, row.categories[id]?.status, row.categories[id]?.score, categoryLabel(t, id)))}</tr>`;
   });
