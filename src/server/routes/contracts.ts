@@ -11,8 +11,9 @@
  *   explain), runs ("Run now"), alerts; /contracts/ID/edit;
  *   /contracts/ID/letter.html|.docx|.md?lang=: the letter to the supplier;
  * - /suppliers/NAME: every contract of one supplier;
- * - /alerts.atom and /contracts/ID/alerts.atom: Atom feeds, for a session or
- *   for a feed reader with ?user=ID&token=T (delivery.ts feedToken).
+ * - /alerts.atom (contracts' and portfolios' alerts) and
+ *   /contracts/ID/alerts.atom: Atom feeds, for a session or for a feed
+ *   reader with ?user=ID&token=T (delivery.ts feedToken).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -596,13 +597,14 @@ async function feed(c: AppContext, contractId: string | null): Promise<Response>
     c.status(401);
     return c.text(c.get("t")("contracts.feed.refused"));
   }
-  let title = "Baseline: contract alerts";
+  let title = "Baseline: alerts of contracts and portfolios";
   if (contractId !== null) {
     const contract = await getContract(store.db, contractId);
     if (!contract) return c.text("not found", 404);
     title = `Baseline: ${contract.title}`;
   }
-  const alerts = await listAlerts(store.db, { subjectKind: "contract", ...(contractId ? { subjectId: contractId } : {}), limit: 100 });
+  // The installation's feed has the portfolios' alerts too (batch requests raise none).
+  const alerts = contractId ? await listAlerts(store.db, { subjectKind: "contract", subjectId: contractId, limit: 100 }) : (await listAlerts(store.db, { limit: 200 })).filter((alert) => alert.subjectKind !== "batch").slice(0, 100);
   const url = new URL(c.req.url);
   c.header("Content-Type", "application/atom+xml; charset=utf-8");
   return c.body(atomFeed(alerts, { id: `${url.origin}${url.pathname}`, title, baseUrl: url.origin, selfUrl: url.toString() }));
