@@ -139,6 +139,16 @@ for (const dialect of TEST_DIALECTS) {
         const [failed] = await listAlerts(store.db, { subjectId: contract.id });
         assert.match(failed?.webhookState ?? "", /^failed: attempt 3 of 3: webhook answered HTTP 500/);
 
+        // A "sending" state left by a process that died mid-attempt is taken up once stale, within the bound.
+        const stuck = await regressionAlert(store, contract.id, "stuck");
+        await store.db.updateTable("alerts").set({ webhook_state: "sending: attempt 1", email_state: "none", created_at: new Date(Date.now() - 10 * 60_000).toISOString() }).where("id", "=", stuck.id).execute();
+        const sent = (): number => receiver.received.length;
+        const calls = sent();
+        assert.equal(await deliverer.retry(), 1);
+        assert.equal(sent(), calls + 1);
+        assert.match((await listAlerts(store.db, { subjectId: contract.id })).find((item) => item.id === stuck.id)?.webhookState ?? "", /^failed: attempt 2 of 3/);
+        await store.db.deleteFrom("alerts").where("id", "=", stuck.id).execute();
+
         // A receiver back in service gets the next alert's retry.
         const second = await regressionAlert(store, contract.id, "second");
         await deliverer.deliver(second);

@@ -112,14 +112,22 @@ export class AlertDeliverer {
       .selectFrom("alerts")
       .selectAll()
       .where("created_at", ">=", since)
-      .where((eb) => eb.or([eb("email_state", "like", "failed: attempt%"), eb("webhook_state", "like", "failed: attempt%"), eb.and([eb("created_at", "<=", staleBefore), eb.or([eb("email_state", "=", "pending"), eb("webhook_state", "=", "pending")])])]))
+      .where((eb) =>
+        eb.or([
+          eb("email_state", "like", "failed: attempt%"),
+          eb("webhook_state", "like", "failed: attempt%"),
+          eb.and([eb("created_at", "<=", staleBefore), eb.or([eb("email_state", "=", "pending"), eb("webhook_state", "=", "pending"), eb("email_state", "like", "sending:%"), eb("webhook_state", "like", "sending:%")])]),
+        ]),
+      )
       .orderBy("created_at")
       .limit(100)
       .execute();
     const max = this.#options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     let tried = 0;
     for (const row of rows) {
-      const due = (state: string): boolean => (state === "pending" && row.created_at <= staleBefore) || (state.startsWith("failed: attempt") && attemptsOf(state) < max);
+      // A "sending" state that old was left by a process that died mid-attempt (an attempt lasts seconds).
+      const stale = row.created_at <= staleBefore;
+      const due = (state: string): boolean => (stale && state === "pending") || ((state.startsWith("failed: attempt") || (stale && state.startsWith("sending:"))) && attemptsOf(state) < max);
       const channels: Channel[] = [];
       if (due(row.email_state)) channels.push("email");
       if (due(row.webhook_state)) channels.push("webhook");
