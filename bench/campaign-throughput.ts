@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     const extra = addAddresses(lab);
     if (!lab.netem) {
       // The relay inherits ENV (netns-lab.ts), read when it starts.
-      ENV.BASELINE_RELAY_ADDRESSES = extra.join(",");
+      (ENV as NodeJS.ProcessEnv).BASELINE_RELAY_ADDRESSES = extra.join(",");
       lab.startRelay([{ port: 53, v6: false }, { port: 80, v6: true }, { port: 443, v6: true }]);
     }
     lab.start("nsd", ["-d", "-c", join(lab.dir, "nsd.conf")]);
