@@ -7,7 +7,7 @@
 // standards previewed), adds assets, runs it twice (the second run
 // regresses), sees compliance, adds an exemption, finds the alert in the
 // Atom feed (fetched without a session, with the feed's token) and in the
-// mailbox, downloads the letter, and makes a second contract from a tender
+// mailbox, sees the missed deadline's alert after a scheduler tick, downloads the letter, and makes a second contract from a tender
 // file. Screenshots at 1280 px go to /tmp/contracts-*.png, the letter to
 // /tmp/contracts-letter.docx.
 import assert from "node:assert/strict";
@@ -194,8 +194,12 @@ describe("contracts in Chromium (slow)", { timeout: 180_000 }, () => {
     await editor.screenshot({ path: "/tmp/contracts-detail.png", fullPage: true });
   });
 
-  it("finds the alert in the Atom feed, fetched without a session", async (t) => {
+  it("finds the alerts in the Atom feed, fetched without a session: the regression and the missed deadline", async (t) => {
     if (skippedWithoutChromium(t)) return;
+    // A scheduler tick (every 30 s in a server) finds the deadline of 2026-06-30 passed with HSTS failing.
+    await deliverer.onTick(new Date());
+    await editor.goto(contractPath);
+    assert.match((await editor.locator("#alerts + table").textContent()) ?? "", /missed deadline\s*Hosting of the city website: deadline 2026-06-30 passed with 1 requirement\(s\) failing/);
     await editor.goto("/contracts");
     await editor.screenshot({ path: "/tmp/contracts-list.png", fullPage: true });
     const href = await editor.getByRole("link", { name: "Atom feed of alerts" }).getAttribute("href");
@@ -207,6 +211,8 @@ describe("contracts in Chromium (slow)", { timeout: 180_000 }, () => {
       const xml = await response.text();
       assert.match(xml, /<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom">/);
       assert.match(xml, /<title>Hosting of the city website: 1 test\(s\) got worse on 1 domain\(s\)<\/title>/);
+      assert.match(xml, /<title>Hosting of the city website: deadline 2026-06-30 passed with 1 requirement\(s\) failing<\/title>/);
+      assert.match(xml, /<category term="deadline"\/>/);
       assert.equal((await reader.request.get(href.replace(/token=[^&]+/, "token=wrong"))).status(), 401);
     } finally {
       await reader.close();
