@@ -6,9 +6,9 @@
 // receiver on loopback. An editor creates a contract from categories (the
 // standards previewed), adds assets, runs it twice (the second run
 // regresses), sees compliance, adds an exemption, finds the alert in the
-// Atom feed (fetched without a session, with the feed's token) and in the
-// mailbox, sees the missed deadline's alert after a scheduler tick, downloads the letter, and makes a second contract from a tender
-// file. Screenshots at 1280 px go to /tmp/contracts-*.png, the letter to
+// mailbox, sees the missed deadline's alert after a scheduler tick, finds
+// both in the Atom feed (fetched without a session, with the feed's token),
+// downloads the letter, and makes a second contract from a tender file. Screenshots at 1280 px go to /tmp/contracts-*.png, the letter to
 // /tmp/contracts-letter.docx.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
