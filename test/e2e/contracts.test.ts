@@ -8,7 +8,8 @@
 // regresses), sees compliance, adds an exemption, finds the alert in the
 // mailbox, sees the missed deadline's alert after a scheduler tick, finds
 // both in the Atom feed (fetched without a session, with the feed's token),
-// downloads the letter, and makes a second contract from a tender file. Screenshots at 1280 px go to /tmp/contracts-*.png, the letter to
+// downloads the letter, and makes a second contract from a tender file.
+// Screenshots at 1280 px go to /tmp/contracts-*.png, the letter to
 // /tmp/contracts-letter.docx.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
