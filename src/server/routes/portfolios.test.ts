@@ -162,6 +162,9 @@ for (const dialect of TEST_DIALECTS) {
       assert.match(page, /<table class="figures"><caption>Adoption per standard in each run/);
       assert.match(page, /<th scope="row">Website · HSTS<\/th><td class="num">100%<\/td><td class="num">75%<\/td>/);
       assert.doesNotMatch(page, /<script/);
+      // The alert the second run raised.
+      assert.match(page, /<h2 id="alerts">Alerts<\/h2>/);
+      assert.match(page, /<td>got worse<\/td><td>Ministries: 1 test\(s\) got worse on 1 domain\(s\)<\/td>/);
       // Viewers see no buttons that would change anything.
       assert.doesNotMatch(page, /action="\/portfolios\/[^"]+\/run"/);
     });

@@ -15,6 +15,7 @@
  */
 import type { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { listAlerts } from "../../campaigns/alerts.ts";
 import { adoptionKey, adoptionHistory, domainHistory, domainMatrix, latestRuns, matrixCategories, regressionsSinceLastRun, runHistory, type MatrixRow, type RunAdoption } from "../../campaigns/dashboard.ts";
 import { barChart, figuresTable, lineChart } from "../../campaigns/charts.ts";
 import { domainsForInstitution, ImportRefusedError, MAX_IMPORT_BYTES, readDomainList, type DomainList } from "../../campaigns/domain-import.ts";
@@ -612,12 +613,13 @@ async function dashboard(c: AppContext): Promise<Response> {
   const editor = canEdit(c.get("user"));
   const offset = wholeNumberQuery(c, "offset", 0);
   const search = c.req.query("q")?.trim() ?? "";
-  const [domainCount, runs, history, changes, recent] = await Promise.all([
+  const [domainCount, runs, history, changes, recent, alerts] = await Promise.all([
     countPortfolioDomains(store.db, portfolio.id),
     latestRuns(store.db, portfolio.id),
     adoptionHistory(store.db, portfolio.id, { limit: CHART_RUNS }),
     regressionsSinceLastRun(store.db, portfolio.id),
     runHistory(store.db, portfolio.id, 10),
+    listAlerts(store.db, { subjectKind: "portfolio", subjectId: portfolio.id, limit: 10 }),
   ]);
   const { latest, current } = runs;
   const csrf = html`<input type="hidden" name="csrf" value="${c.get("csrfToken") ?? ""}">`;
@@ -678,6 +680,13 @@ async function dashboard(c: AppContext): Promise<Response> {
       )}</tbody></table>`
     : "";
 
+  // The alerts the runs raised, and whether their e-mail and webhook went out (delivery.ts records it).
+  const alertsTable = alerts.length
+    ? html`<h2 id="alerts">${t("portfolios.alerts.title")}</h2><table><thead><tr><th scope="col">${t("portfolios.col.when")}</th><th scope="col">${t("portfolios.col.kind")}</th><th scope="col">${t("portfolios.col.alert")}</th><th scope="col">${t("portfolios.col.email")}</th><th scope="col">${t("portfolios.col.webhook")}</th></tr></thead><tbody>${alerts.map(
+        (alert) => html`<tr><td>${when(alert.createdAt)}</td><td>${t(`portfolios.alert.${alert.kind}`)}</td><td>${alert.title}</td><td>${alert.emailState}</td><td>${alert.webhookState}</td></tr>`,
+      )}</tbody></table>`
+    : "";
+
   let domains: SafeHtml = html``;
   if (!latest) {
     const list = await listPortfolioDomains(store.db, portfolio.id, { limit: MATRIX_PAGE });
@@ -697,6 +706,7 @@ async function dashboard(c: AppContext): Promise<Response> {
     ${matrix}
     ${adoptionSection(c, history)}
     ${domains}
+    ${alertsTable}
     ${runsTable}`;
   return c.html(page(pageContext(c), portfolio.name, withStyle(body), notice ? { notice } : undefined));
 }
