@@ -543,7 +543,13 @@ function adoptionSection(c: AppContext, history: readonly RunAdoption[]): SafeHt
   const last = history.at(-1);
   if (!last) return html``;
   const keys = orderedKeys(c, history);
-  const date = (entry: RunAdoption): string => (entry.run.finishedAt ?? entry.run.createdAt).slice(0, 10);
+  // A run's day, or its day and time when one day had several runs (a column per run must say which).
+  const days = history.map((entry) => (entry.run.finishedAt ?? entry.run.createdAt).slice(0, 10));
+  const unique = new Set(days).size === days.length;
+  const date = (entry: RunAdoption): string => {
+    const at = entry.run.finishedAt ?? entry.run.createdAt;
+    return unique ? at.slice(0, 10) : `${at.slice(5, 10)} ${at.slice(11, 16)}`;
+  };
   const shareOf = (entry: RunAdoption, key: string) => entry.standards.find((item) => adoptionKey(item) === key);
   const percent = (value: number | null | undefined): string => (value === null || value === undefined ? "–" : `${value}%`);
   const latestBars = keys.map((key) => {
@@ -586,7 +592,9 @@ function adoptionSection(c: AppContext, history: readonly RunAdoption[]): SafeHt
             width: 320,
             height: 120,
           });
-          return html`<figure><figcaption>${name}: ${percent(latest)}${change ? html` <span class="${change < 0 ? "pf-down" : "pf-up"}">(${t("portfolios.adoption.change", { change: `${change > 0 ? "+" : "−"}${Math.abs(change)}` })})</span>` : ""}</figcaption>${raw(svg)}</figure>`;
+                    const signed = `${change > 0 ? "+" : "−"}${Math.abs(change)}`;
+          // Short on screen (the section says what it means), in words for screen readers.
+          return html`<figure><figcaption>${name}: ${percent(latest)}${change ? html` <span class="${change < 0 ? "pf-down" : "pf-up"}"><span aria-hidden="true">(${signed})</span><span class="pf-sr">${t("portfolios.adoption.change", { change: signed })}</span></span>` : ""}</figcaption>${raw(svg)}</figure>`;
         })}</div>
         <div class="pf-scroll">${raw(
           figuresTable({
