@@ -8,7 +8,9 @@ import { createInstitution } from "../store/institutions.ts";
 import { listAudit } from "../store/audit.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../store/support.ts";
 import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../store/test-databases.ts";
+import { EmbeddedQueue } from "../jobs/embedded.ts";
 import { createRun } from "./runs.ts";
+import { Scheduler } from "./scheduler.ts";
 import {
   addPortfolioDomains,
   countPortfolioDomains,
@@ -111,6 +113,20 @@ for (const dialect of TEST_DIALECTS) {
       assert.equal(summary?.domains, 2);
       const { items } = await listAudit(store.db, { entity: "portfolio", entityId: portfolio.id });
       assert.deepEqual(items.map((item) => item.action).slice(0, 3), ["remove-domains", "import", "import"]);
+    });
+
+    it("is picked up by the scheduler when due: a run of its domains, and the next time set", async () => {
+      const portfolio = await createPortfolio(store.db, { name: "Scheduled", schedule: "daily", suites: "all" }, null, NOW);
+      await addPortfolioDomains(store.db, portfolio.id, [{ domain: "a.example" }, { domain: "b.example" }], null);
+      const due = new Date("2026-12-08T02:00:05Z");
+      const scheduler = new Scheduler({ store, queue: new EmbeddedQueue(store, { concurrency: 1 }), now: () => due });
+      const runs = (await scheduler.tick()).filter((run) => run.subjectId === portfolio.id);
+      const [run] = runs;
+      assert.ok(run && runs.length === 1);
+      assert.equal(run.slot, "2026-12-08T02:00:00.000Z");
+      assert.equal(run.total, 4, "two domains, web and mail");
+      assert.equal((await getPortfolio(store.db, portfolio.id))?.nextRunAt, "2026-12-09T02:00:00.000Z");
+      assert.equal((await scheduler.tick()).filter((run) => run.subjectId === portfolio.id).length, 0, "not due again the same day");
     });
 
     it("deletes a portfolio with its domains and runs", async () => {
