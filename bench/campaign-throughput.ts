@@ -21,7 +21,8 @@
  * domains at once in total (split over the workers), so that the figures
  * compare the machinery, not more parallel work on two cores.
  *
- * Run: `node bench/campaign-throughput.ts [DOMAINS=1000] [CONCURRENCY=20]`
+ * Run: `node bench/campaign-throughput.ts [DOMAINS=1000] [CONCURRENCY=20] [PARTS]`
+ * (PARTS: some of unlimited,direct,embedded,workers,faults; default all)
  * as root (starts the DNS lab; takes the lab lock; needs nginx, nsd,
  * openssl, iproute2 and PostgreSQL's initdb/pg_ctl). Not part of the tests.
  */
@@ -44,6 +45,8 @@ import { benchDomain, labSettings } from "./lib/suite-throughput.ts";
 
 const DOMAINS = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = Number(process.argv[3] ?? 20);
+/** Which parts to run (comma-separated): direct, unlimited, embedded, workers, faults; default all. */
+const PARTS = new Set((process.argv[4] ?? "unlimited,direct,embedded,workers,faults").split(","));
 const ZONE = "bench.web.secure";
 const PER_ADDRESS = 4;
 const LEASE_SECONDS = 10;
@@ -225,7 +228,8 @@ async function main(): Promise<void> {
     console.log(`${DOMAINS} web domains, ${CONCURRENCY} at once in total; TCP connect ${rtt} ms, DNS query ${dnsTime} ms; ${lab.delayNote}`);
 
     // The peer: the same checks run directly, in this process (a fresh one per measure would not change the rate).
-    for (const limited of [false, true]) {
+    // In the order given (the first run through the relay may pay for its warm-up).
+    for (const limited of [...PARTS].filter((part) => part === "direct" || part === "unlimited").map((part) => part === "direct")) {
       const settings = labSettings(caPem, limited ? { addressLimit: new LocalAddressLimiter(PER_ADDRESS) } : {});
       const begin = performance.now();
       let errors = 0;
@@ -246,28 +250,34 @@ async function main(): Promise<void> {
       await serve.waitFor(/Baseline observatory on/);
       return serve;
     };
-    {
+    if (PARTS.has("embedded") || PARTS.has("faults")) {
       const serve = await startServe();
       const sqliteStore = await openDatabase(sqliteUrl);
       const begin = performance.now();
-      const { run } = await createRun(sqliteStore.db, { subjectKind: "batch", subjectId: "bench", slot: manualSlot(), targets: targets() });
-      await until(async () => (await getRun(sqliteStore.db, run.id))?.status === "done");
-      const seconds = (performance.now() - begin) / 1000;
-      const checked = await verify(sqliteStore, run);
-      rows.push({ mode: "embedded (serve, SQLite)", processes: 1, atOnce: String(CONCURRENCY), seconds, peakMb: serve.peakMb(), errors: checked.errors });
-      console.log(`  embedded: ${seconds.toFixed(1)} s`);
+      if (PARTS.has("embedded")) {
+        const { run } = await createRun(sqliteStore.db, { subjectKind: "batch", subjectId: "bench", slot: manualSlot(), targets: targets() });
+        await until(async () => (await getRun(sqliteStore.db, run.id))?.status === "done");
+        const seconds = (performance.now() - begin) / 1000;
+        const checked = await verify(sqliteStore, run);
+        rows.push({ mode: "embedded (serve, SQLite)", processes: 1, atOnce: String(CONCURRENCY), seconds, peakMb: serve.peakMb(), errors: checked.errors });
+        console.log(`  embedded: ${seconds.toFixed(1)} s`);
+      }
 
-      // Fault: the server SIGKILLed a third of the way through, started again.
-      const begin2 = performance.now();
-      const { run: second } = await createRun(sqliteStore.db, { subjectKind: "batch", subjectId: "bench", slot: manualSlot(), targets: targets() });
-      await until(async () => (await resultCount(sqliteStore, second.id)) >= DOMAINS / 3);
-      await serve.kill("SIGKILL");
-      const atKill = await resultCount(sqliteStore, second.id);
-      const again = await startServe();
-      await until(async () => (await getRun(sqliteStore.db, second.id))?.status === "done");
-      const verified = await verify(sqliteStore, second);
-      faults.push({ fault: "serve SIGKILL at 1/3 + restart", seconds: (performance.now() - begin2) / 1000, results: verified.results, exactlyOnce: verified.exactlyOnce, note: `${atKill} done at kill` });
-      await again.kill("SIGTERM");
+      if (PARTS.has("faults")) {
+        // Fault: the server SIGKILLed a third of the way through, started again.
+        const begin2 = performance.now();
+        const { run: second } = await createRun(sqliteStore.db, { subjectKind: "batch", subjectId: "bench", slot: manualSlot(), targets: targets() });
+        await until(async () => (await resultCount(sqliteStore, second.id)) >= DOMAINS / 3);
+        await serve.kill("SIGKILL");
+        const atKill = await resultCount(sqliteStore, second.id);
+        const again = await startServe();
+        await until(async () => (await getRun(sqliteStore.db, second.id))?.status === "done");
+        const verified = await verify(sqliteStore, second);
+        faults.push({ fault: "serve SIGKILL at 1/3 + restart", seconds: (performance.now() - begin2) / 1000, results: verified.results, exactlyOnce: verified.exactlyOnce, note: `${atKill} done at kill` });
+        await again.kill("SIGTERM");
+      } else {
+        await serve.kill("SIGTERM");
+      }
       await sqliteStore.close();
     }
 
@@ -282,7 +292,7 @@ async function main(): Promise<void> {
       for (const worker of started) await worker.waitFor(/takes checks from/);
       return started;
     };
-    for (const count of [1, 2, 4]) {
+    for (const count of PARTS.has("workers") ? [1, 2, 4] : []) {
       const workers = await startWorkers(count);
       const begin = performance.now();
       const run = await engine.runTargets(`bench-${count}`, targets());
@@ -295,7 +305,7 @@ async function main(): Promise<void> {
     }
 
     // Faults on PostgreSQL, two workers each.
-    {
+    if (PARTS.has("faults")) {
       const [doomed, survivor] = await startWorkers(2);
       const begin = performance.now();
       const run = await engine.runTargets("bench-kill", targets());
@@ -308,7 +318,7 @@ async function main(): Promise<void> {
       faults.push({ fault: "worker SIGKILL at 1/3 (of 2)", seconds: (performance.now() - begin) / 1000, results: verified.results, exactlyOnce: verified.exactlyOnce, note: `${atKill} done at kill, ${again.rows[0]?.n ?? 0} again` });
       await survivor?.kill("SIGTERM");
     }
-    {
+    if (PARTS.has("faults")) {
       const workers = await startWorkers(2);
       const begin = performance.now();
       const run = await engine.runTargets("bench-restart", targets());

@@ -37,7 +37,8 @@ async function freePort(): Promise<number> {
 }
 
 export class PrivateCluster {
-  readonly dir = mkdtempSync(join(tmpdir(), "baseline-pg-"));
+  /** The cluster's folder (made by start()). */
+  dir = "";
   port = 0;
 
   get url(): string {
@@ -46,6 +47,7 @@ export class PrivateCluster {
 
   async start(maxConnections = 300): Promise<void> {
     const id = (flag: string): number => Number(spawnSync("id", [flag, "postgres"], { encoding: "utf8" }).stdout.trim());
+    this.dir = mkdtempSync(join(tmpdir(), "baseline-pg-"));
     chownSync(this.dir, id("-u"), id("-g"));
     this.#asPostgres(INITDB, ["-D", join(this.dir, "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
     this.port = await freePort();
@@ -62,6 +64,7 @@ export class PrivateCluster {
 
   /** Stops the server at once and removes its folder. */
   remove(): void {
+    if (this.dir === "") return;
     spawnSync("runuser", ["-u", "postgres", "--", PG_CTL, "-D", join(this.dir, "data"), "-m", "immediate", "-w", "stop"], { encoding: "utf8" });
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -10,8 +10,8 @@
  *   keyed `runId/suite/domain` (singletonKey). While a job of that key is
  *   created, waiting for a retry or active, another insert of it is a
  *   no-op, so a scheduler that fires twice, or the sweep below, adds none.
- * - Leases: a job that is taken is "active", and its worker's pg-boss
- *   refreshes a heartbeat every leaseSeconds/2. A worker that dies (SIGKILL,
+ * - Leases: a job that is taken is "active", and its worker touches it
+ *   (pg-boss's heartbeat) every leaseSeconds/2. A worker that dies (SIGKILL,
  *   machine lost) stops beating; pg-boss's supervisor (in every serve and
  *   worker process) sees the heartbeat older than leaseSeconds and puts the
  *   job back for a retry. expireInSeconds bounds a job's run time as well
@@ -28,9 +28,10 @@
  *   run_targets. Every process that holds a PgBossQueue with a store sweeps
  *   such targets of live runs back into the queue now and then; the key
  *   keeps the ones that are queued or running from doubling.
- * - Bounded concurrency: `concurrency` pg-boss workers of one job each per
- *   process (localConcurrency, batchSize 1), so a slow domain holds up no
- *   other.
+ * - Bounded concurrency: at most `concurrency` jobs per process. Its loop
+ *   fetches as many jobs as it has free places, and again as soon as one
+ *   frees (pg-boss's fetch, complete, fail and touch), so a slow domain
+ *   holds up no other and a quick one leaves no place idle.
  *
  * @example
  *   const queue = new PgBossQueue({ connectionString: "postgres://baseline@db/baseline", concurrency: 16, store });
@@ -63,7 +64,7 @@ export interface PgBossQueueOptions {
   retryDelaySeconds?: number;
   /** How often this process's supervisor looks for lost leases (default 10 s). */
   superviseSeconds?: number;
-  /** How often an idle worker asks for jobs (default 0.5 s, pg-boss's minimum); enqueue also wakes them (LISTEN/NOTIFY). */
+  /** How often an idle worker asks for jobs (default 0.5 s). */
   pollSeconds?: number;
   /** Sweeps pending targets of live runs back into the queue (see the module comment); without it, no sweep. */
   store?: Store;
@@ -81,7 +82,12 @@ export class PgBossQueue implements JobQueue {
   readonly #boss: PgBoss;
   readonly #maxAttempts: number;
   #opening: Promise<void> | null = null;
-  #working = false;
+  #handler: JobHandler | null = null;
+  #loop: Promise<void> | null = null;
+  #stopping = false;
+  #wake: (() => void) | null = null;
+  #heartbeat: NodeJS.Timeout | undefined;
+  readonly #running = new Map<string, { work: Promise<void> }>();
   #sweeper: NodeJS.Timeout | null = null;
   #sweeping: Promise<void> | null = null;
   #lastErrorAt = 0;
@@ -106,7 +112,6 @@ export class PgBossQueue implements JobQueue {
       monitorIntervalSeconds: supervise,
       // No cron schedules here (campaigns/scheduler.ts makes the runs).
       schedule: false,
-      useListenNotify: true,
     });
     this.#boss.on("error", (error: Error) => this.#reportError(error.message));
   }
@@ -138,6 +143,8 @@ export class PgBossQueue implements JobQueue {
       }));
       await this.#boss.insert(CHECK_QUEUE, chunk);
     }
+    // A worker in this process (serve --run-checks) need not wait for its next poll.
+    this.#wake?.();
   }
 
   /** Deletes the run's jobs that wait (created or retry); running ones find the run cancelled and end. */
@@ -152,38 +159,94 @@ export class PgBossQueue implements JobQueue {
   }
 
   async start(handler: JobHandler): Promise<void> {
-    if (this.#working) throw new Error("the queue is running already");
+    if (this.#loop) throw new Error("the queue is running already");
     await this.open();
-    this.#working = true;
-    await this.#boss.work(
-      CHECK_QUEUE,
-      {
-        localConcurrency: this.#options.concurrency,
-        batchSize: 1,
-        includeMetadata: true,
-        // A worker that finished a job asks again after this interval less the job's time (pg-boss's
-        // loop): short, so that quick jobs do not wait; NOTIFY wakes idle workers on enqueue.
-        pollingIntervalSeconds: this.#options.pollSeconds ?? 0.5,
-        notifyPollingIntervalSeconds: this.#options.pollSeconds ?? 0.5,
-      },
-      async (jobs: JobWithMetadata<CheckJob>[]) => {
-        for (const job of jobs) {
-          const { runId, domain, suite } = job.data;
-          // retryCount counts the deliveries before this one; retryLimit the retries allowed.
-          await handler({ runId, domain, suite }, { attempt: job.retryCount + 1, maxAttempts: job.retryLimit + 1 });
-        }
-      },
-    );
+    this.#handler = handler;
+    this.#stopping = false;
+    // The lease: running jobs' heartbeats, twice per lease.
+    const beat = Math.max(1000, ((this.#options.leaseSeconds ?? 30) * 1000) / 2);
+    this.#heartbeat = setInterval(() => void this.#touch(), beat);
+    this.#loop = this.#run();
   }
 
   /** Stops taking jobs; running ones get `graceMs`, then are failed back to the queue (and retried elsewhere). */
   async stop(graceMs = 30_000): Promise<void> {
-    if (!this.#working) return;
-    this.#working = false;
+    if (!this.#loop) return;
+    this.#stopping = true;
+    this.#wake?.();
+    await this.#loop;
+    this.#loop = null;
     let timer: NodeJS.Timeout | undefined;
-    const stopped = this.#boss.offWork(CHECK_QUEUE, { wait: true }).catch(() => undefined);
-    await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([Promise.allSettled([...this.#running.values()].map((entry) => entry.work)), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
+    clearInterval(this.#heartbeat);
+    // Still running after the grace time: back to the queue now rather than after the lease.
+    const left = [...this.#running.keys()];
+    if (left.length > 0) await this.#boss.fail(CHECK_QUEUE, left, { message: "the worker stopped" }).catch((error: unknown) => this.#reportError(String(error)));
+  }
+
+  /**
+   * The worker loop (pg-boss's fetch, complete and fail, as its work() does,
+   * but fetching as many jobs as there are free places, again as soon as one
+   * frees: work() waits out its polling interval after each job, which caps
+   * quick jobs, such as domains without an address, at two a second a place).
+   */
+  async #run(): Promise<void> {
+    const poll = (this.#options.pollSeconds ?? 0.5) * 1000;
+    while (!this.#stopping) {
+      const free = this.#options.concurrency - this.#running.size;
+      let jobs: JobWithMetadata<CheckJob>[] = [];
+      if (free > 0) {
+        try {
+          jobs = await this.#boss.fetch<CheckJob>(CHECK_QUEUE, { batchSize: free, includeMetadata: true });
+        } catch (error) {
+          // The database is away (restarting): ask again after a pause.
+          this.#reportError(error instanceof Error ? error.message : String(error));
+        }
+      }
+      for (const job of jobs) this.#handle(job);
+      if (jobs.length === 0 || this.#running.size >= this.#options.concurrency) await this.#sleep(poll);
+    }
+  }
+
+  #handle(job: JobWithMetadata<CheckJob>): void {
+    const handler = this.#handler as JobHandler;
+    const { runId, domain, suite } = job.data;
+    const work = (async () => {
+      try {
+        // retryCount counts the deliveries before this one; retryLimit the retries allowed.
+        await handler({ runId, domain, suite }, { attempt: job.retryCount + 1, maxAttempts: job.retryLimit + 1 });
+        await this.#boss.complete(CHECK_QUEUE, job.id);
+      } catch (error) {
+        // A retry with backoff while retries are left; a settle that fails leaves the job to its lease.
+        await this.#boss.fail(CHECK_QUEUE, job.id, { message: error instanceof Error ? error.message : String(error) }).catch((failed: unknown) => this.#reportError(String(failed)));
+      }
+    })().catch((error: unknown) => this.#reportError(String(error)));
+    this.#running.set(job.id, { work });
+    void work.finally(() => {
+      this.#running.delete(job.id);
+      this.#wake?.();
+    });
+  }
+
+  async #touch(): Promise<void> {
+    const ids = [...this.#running.keys()];
+    if (ids.length === 0) return;
+    await this.#boss.touch(CHECK_QUEUE, ids).catch((error: unknown) => this.#reportError(`heartbeat: ${String(error)}`));
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = null;
+        done();
+      };
+    });
   }
 
   /** stop(), then the sweep and pg-boss itself (its pool, supervisor and listener). */
@@ -192,8 +255,8 @@ export class PgBossQueue implements JobQueue {
     this.#closed = true;
     if (this.#sweeper) clearInterval(this.#sweeper);
     await this.#sweeping;
+    await this.stop(graceMs);
     if (this.#opening) await this.#boss.stop({ graceful: true, timeout: graceMs, close: true }).catch((error: unknown) => this.#reportError(String(error)));
-    this.#working = false;
   }
 
   /**
@@ -257,7 +320,6 @@ export class PgBossQueue implements JobQueue {
       heartbeatSeconds: this.#options.leaseSeconds ?? 30,
       // Finished jobs are kept a day (the results table is the record), waiting ones two weeks.
       deleteAfterSeconds: 86_400,
-      notify: true,
     } as const;
     const existing = await this.#boss.getQueue(CHECK_QUEUE);
     if (!existing) {
@@ -270,8 +332,8 @@ export class PgBossQueue implements JobQueue {
       }
     }
     // Settings follow the process that started last (lease, attempts), as with any configuration change.
-    const { retryLimit, retryDelay, retryBackoff, retryDelayMax, expireInSeconds, heartbeatSeconds, deleteAfterSeconds, notify } = options;
-    await this.#boss.updateQueue(CHECK_QUEUE, { retryLimit, retryDelay, retryBackoff, retryDelayMax, expireInSeconds, heartbeatSeconds, deleteAfterSeconds, notify });
+    const { retryLimit, retryDelay, retryBackoff, retryDelayMax, expireInSeconds, heartbeatSeconds, deleteAfterSeconds } = options;
+    await this.#boss.updateQueue(CHECK_QUEUE, { retryLimit, retryDelay, retryBackoff, retryDelayMax, expireInSeconds, heartbeatSeconds, deleteAfterSeconds });
   }
 
   #reportError(message: string): void {

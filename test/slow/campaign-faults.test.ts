@@ -11,8 +11,9 @@
  *   started again (it takes back the leases of the process that died).
  *
  * PostgreSQL here is a private cluster made with initdb in a temporary
- * folder, on a port of its own, run as the postgres user: the machine's
- * shared server (5432) is never restarted. That part needs root (runuser)
+ * folder, on a port of its own, run as the postgres user
+ * (bench/lib/private-postgres.ts, which the campaign bench shares): the
+ * machine's shared server (5432) is never restarted. That part needs root (runuser)
  * and PostgreSQL's binaries; it is skipped, saying why, without them.
  *
  * The checks are Baseline's real web suite, resolving through a DNS server
@@ -23,10 +24,9 @@
  * Run alone: `node --test test/slow/campaign-faults.test.ts` (about 50 s).
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
-import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -39,70 +39,13 @@ import { fixedResolver } from "../../src/checks/http/test-support.ts";
 import { encodeMessage, parseMessage } from "../../src/dns/wire.ts";
 import { PgBossQueue } from "../../src/jobs/pg-boss.ts";
 import { openDatabase, type Store } from "../../src/store/index.ts";
+import { PrivateCluster, privateClusterUnavailable } from "../../bench/lib/private-postgres.ts";
 
 const bin = fileURLToPath(new URL("../../bin/baseline.js", import.meta.url));
-const INITDB = "/usr/local/bin/initdb";
-const PG_CTL = "/usr/local/bin/pg_ctl";
 const DOMAINS = 60;
 const DNS_DELAY_MS = 250;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Why the PostgreSQL faults cannot run here, or false. */
-function postgresSkip(): string | false {
-  if (process.getuid?.() !== 0) return "needs root (a private PostgreSQL cluster is run as the postgres user with runuser)";
-  if (!existsSync(INITDB) || !existsSync(PG_CTL)) return `needs ${INITDB} and ${PG_CTL}`;
-  if (spawnSync("id", ["-u", "postgres"]).status !== 0) return "needs the postgres user";
-  return false;
-}
-
-/** A PostgreSQL cluster of this test's own, in a temporary folder. */
-class PrivateCluster {
-  readonly dir = mkdtempSync(join(tmpdir(), "baseline-faults-pg-"));
-  port = 0;
-  get url(): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
-  }
-
-  async start(): Promise<void> {
-    const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
-    const gid = Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim());
-    chownSync(this.dir, uid, gid);
-    this.#asPostgres(INITDB, ["-D", join(this.dir, "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
-    this.port = await freePort();
-    this.#pgCtl(["start"]);
-  }
-
-  /** Stops the server (fast: sessions are cut), waits `downMs`, starts it again. */
-  async restart(downMs: number): Promise<void> {
-    this.#pgCtl(["stop", "-m", "fast"]);
-    await sleep(downMs);
-    this.#pgCtl(["start"]);
-  }
-
-  remove(): void {
-    spawnSync("runuser", ["-u", "postgres", "--", PG_CTL, "-D", join(this.dir, "data"), "-m", "immediate", "-w", "stop"], { encoding: "utf8" });
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  #pgCtl(args: string[]): void {
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-    this.#asPostgres(PG_CTL, ["-D", join(this.dir, "data"), "-o", options, "-l", join(this.dir, "log"), "-w", ...args]);
-  }
-
-  #asPostgres(command: string, args: string[]): void {
-    const result = spawnSync("runuser", ["-u", "postgres", "--", command, ...args], { encoding: "utf8", cwd: this.dir });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(" ")}: ${result.stderr || result.stdout}`);
-  }
-}
 
 /** A DNS server on loopback that refuses every query after DNS_DELAY_MS. */
 async function slowRefusingDns(): Promise<{ port: number; close: () => void }> {
@@ -184,7 +127,7 @@ const domainsOf = (tag: string): string[] => Array.from({ length: DOMAINS }, (_,
 
 // Both halves at once: their waits (leases, restarts) overlap.
 describe("campaign faults", { concurrency: true }, () => {
-describe("campaign faults on PostgreSQL with pg-boss workers", { skip: postgresSkip(), concurrency: 1 }, () => {
+describe("campaign faults on PostgreSQL with pg-boss workers", { skip: privateClusterUnavailable(), concurrency: 1 }, () => {
   const cluster = new PrivateCluster();
   let dns: Awaited<ReturnType<typeof slowRefusingDns>>;
   let store: Store;
