@@ -299,6 +299,10 @@ for (const dialect of TEST_DIALECTS) {
       const running = requestOf(await api("GET", "/requests/{request_id}", { id }));
       assert.equal(running.status, "running");
       assert.equal(running.finished_date, null);
+      const huge = await api("PATCH", "/requests/{request_id}", { id, raw: `{"status": "cancelled", "pad": "${"x".repeat(10_000)}"}` });
+      assert.equal(huge.status, 400, "a PATCH body is read within a small limit");
+      assert.match(errorOf(huge).msg, /the body is over 4096 bytes/);
+      assert.equal(requestOf(await api("GET", "/requests/{request_id}", { id })).status, "running", "a refused PATCH changes nothing");
       const wrong = await api("PATCH", "/requests/{request_id}", { id, body: { status: "done" } });
       assert.equal(wrong.status, 400);
       assert.match(errorOf(wrong).msg, /the only change a request takes is \{"status": "cancelled"\}/);

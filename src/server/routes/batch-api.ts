@@ -79,6 +79,8 @@ const REGISTERING_GIVE_UP_MS = 5 * 60 * 1000;
 /** Bytes a request's body may take per domain (a name is at most 253), plus room for the rest. */
 const BODY_BYTES_PER_DOMAIN = 300;
 const BODY_BYTES_BASE = 64 * 1024;
+/** A PATCH body ({"status": "cancelled"}) is a few dozen bytes. */
+const MAX_PATCH_BODY_BYTES = 4096;
 
 const { version: BASELINE_VERSION } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -445,9 +447,14 @@ export function registerBatchApiRoutes(app: Hono<AppEnv>, options: BatchApiOptio
     const account = accountOf(c);
     const { store, campaigns } = c.get("services");
     const request = await requestOf(c, account, c.req.param("id"));
+    // The only body this takes is {"status": "cancelled"}: read within a small limit, as POST's is (a PATCH
+    // passes none of app.ts's body limits, which are for POST).
+    const read = await readLimitedBody(c.req.raw, { maxBytes: MAX_PATCH_BODY_BYTES, maxFields: Number.MAX_SAFE_INTEGER });
+    if ("refused" in read && read.refused === "bytes") throw new BatchApiError(400, "bad-request", `the body is over ${MAX_PATCH_BODY_BYTES} bytes: the only change a request takes is {"status": "cancelled"}`);
     let body: unknown;
     try {
-      body = await c.req.json();
+      if ("refused" in read) throw new Error("not JSON");
+      body = JSON.parse(await read.request.text());
     } catch {
       throw new BatchApiError(400, "bad-request", 'the body must be JSON: {"status": "cancelled"}');
     }
