@@ -17,7 +17,7 @@ import { contractCompliance, supplierCompliance } from "./compliance.ts";
 import { fakeReport } from "./contracts-test-support.ts";
 import { catalogStandards, contractFromTender, createContract, deleteContract, getContract, importContracts, listContracts, setAssets, updateContract } from "./contracts.ts";
 import { addExemption, listExemptions, removeExemption } from "./exemptions.ts";
-import { createRun, finishRunIfComplete, recordResult } from "./runs.ts";
+import { createRun, finishRunIfComplete, getRun, recordResult } from "./runs.ts";
 
 const catalog = loadCatalog();
 
@@ -118,8 +118,12 @@ for (const dialect of TEST_DIALECTS) {
       assert.deepEqual((await getContract(store.db, contract.id))?.assets, assets);
       const { items } = await listAudit(store.db, { entity: "contract", entityId: contract.id });
       assert.deepEqual(items.map((item) => item.action).sort(), ["create", "update", "update"]);
+      // A run under way when the contract goes: it goes too, so that no check goes on and no alert is raised for nothing.
+      const { run } = await createRun(store.db, { subjectKind: "contract", subjectId: contract.id, slot: "manual:delete-test", targets: [{ domain: "post.example", suite: "mail" }] });
       await deleteContract(store.db, contract.id, "user-2");
       assert.equal(await getContract(store.db, contract.id), undefined);
+      assert.equal(await getRun(store.db, run.id), undefined, "the contract's runs are deleted with it");
+      assert.equal(await recordResult(store.db, { runId: run.id, domain: "post.example", suite: "mail", report: fakeReport("post.example", "mail", { dmarc: "passed" }) }), false);
     });
 
     test("import: every contract valid or nothing written, the bad one named", async () => {

@@ -282,12 +282,16 @@ export async function setAssets(db: Kysely<Schema>, id: string, assets: readonly
   return valid;
 }
 
+/** Deletes the contract with its assets, exemptions and runs (their results go with them); its alerts stay, as a record. */
 export async function deleteContract(db: Kysely<Schema>, id: string, actorId: string | null): Promise<void> {
   await inTransaction(db, async (trx) => {
     const row = await trx.selectFrom("contracts").select(["title"]).where("id", "=", id).executeTakeFirst();
     if (!row) throw new NotFoundError(`no contract ${id}`);
     await trx.deleteFrom("contract_assets").where("contract_id", "=", id).execute();
     await trx.deleteFrom("exemptions").where("contract_id", "=", id).execute();
+    // runs.subject_id is no foreign key (a run's subject is of three kinds): the contract's runs go by hand, as a
+    // portfolio's do, so that a run under way stops (its handler finds no run) and raises no alert for a contract that is gone.
+    await trx.deleteFrom("runs").where("subject_kind", "=", "contract").where("subject_id", "=", id).execute();
     await trx.deleteFrom("contracts").where("id", "=", id).execute();
     await audit(trx, { userId: actorId, action: "delete", entity: "contract", entityId: id, detail: { title: row.title } });
   });
