@@ -194,5 +194,27 @@ for (const dialect of TEST_DIALECTS) {
       const next = await store.db.selectFrom("portfolios").select("next_run_at").where("id", "=", portfolio).executeTakeFirstOrThrow();
       assert.ok((next.next_run_at ?? "") > new Date().toISOString(), `next run ${next.next_run_at ?? "null"} is in the future`);
     });
+
+    test("a slot that comes while the previous run is under way is skipped, not piled up", async () => {
+      const portfolio = await addPortfolio(store, ["a.example"], "* * * * *", new Date(Date.now() - 120_000).toISOString());
+      const quiet: JobQueue = { enqueue: () => Promise.resolve(), dropRun: () => Promise.resolve(), start: () => Promise.resolve(), stop: () => Promise.resolve() };
+      const scheduler = new Scheduler({ store, queue: quiet });
+      assert.equal((await scheduler.tick()).length, 1, "the first slot makes its run");
+      // The next slot is due while that run has no result yet (no runner here).
+      await store.db.updateTable("portfolios").set({ next_run_at: new Date(Date.now() - 1000).toISOString() }).where("id", "=", portfolio).execute();
+      const errors: unknown[] = [];
+      const original = console.error;
+      console.error = (...args: unknown[]) => void errors.push(args.join(" "));
+      try {
+        assert.equal((await scheduler.tick()).length, 0, "no second run while the first is under way");
+      } finally {
+        console.error = original;
+      }
+      assert.match(String(errors[0]), /is skipped, run .* is still under way/);
+      const runs = await store.db.selectFrom("runs").select("id").where("subject_id", "=", portfolio).execute();
+      assert.equal(runs.length, 1);
+      const next = await store.db.selectFrom("portfolios").select("next_run_at").where("id", "=", portfolio).executeTakeFirstOrThrow();
+      assert.ok((next.next_run_at ?? "") > new Date().toISOString(), "the skipped slot moves the next time on");
+    });
   });
 }

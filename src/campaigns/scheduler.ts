@@ -1,7 +1,8 @@
 /**
  * The scheduler: every tick, each portfolio and contract whose next run is
  * due gets its run (slot = the time it was due), its targets go to the
- * queue, and its next time is set from its schedule. A tick that runs twice
+ * queue, and its next time is set from its schedule; a slot that comes while
+ * the subject's previous run is still under way is skipped. A tick that runs twice
  * (two servers, a restart between creating the run and moving the time)
  * finds the run of that slot made already and makes no second one.
  *
@@ -95,7 +96,20 @@ export class Scheduler {
       const due = await db.selectFrom(table).select(["id", "schedule", "next_run_at"]).where("next_run_at", "is not", null).where("next_run_at", "<=", at).execute();
       for (const subject of due) {
         const slot = subject.next_run_at as string;
-        runs.push(await makeRun(db, this.#options.queue, kind, subject.id, slot, now));
+        // A run of this subject still under way (a schedule faster than its checks, a backlog): this slot is
+        // skipped, not queued behind it, or runs would pile up without end. The run of this very slot (a tick
+        // repeated after a restart) is not "another": createRun finds it.
+        const live = await db
+          .selectFrom("runs")
+          .select("id")
+          .where("subject_kind", "=", kind)
+          .where("subject_id", "=", subject.id)
+          .where("status", "in", ["queued", "running"])
+          .where("slot", "<>", slot)
+          .limit(1)
+          .executeTakeFirst();
+        if (live) console.error(`baseline: scheduler: ${kind} ${subject.id}: the run of ${slot} is skipped, run ${live.id} is still under way`);
+        else runs.push(await makeRun(db, this.#options.queue, kind, subject.id, slot, now));
         // Moved only if nobody moved it meanwhile; a missed slot (the server was down) is not made up twice.
         await db
           .updateTable(table)
