@@ -166,13 +166,19 @@ for (const dialect of TEST_DIALECTS) {
         assert.deepEqual(await listAlerts(store.db, { subjectKind: "portfolio", subjectId: portfolio }), []);
         failing = true;
         await waitForRun(store, (await engine.runNow("portfolio", portfolio)).id);
-        const alerts = await listAlerts(store.db, { subjectKind: "portfolio", subjectId: portfolio });
+        // The alerts are written just after the run is marked done (by the handler that finished it): wait for them.
+        let alerts = await listAlerts(store.db, { subjectKind: "portfolio", subjectId: portfolio });
+        for (let waited = 0; alerts.length === 0 && waited < 5000; waited += 20) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          alerts = await listAlerts(store.db, { subjectKind: "portfolio", subjectId: portfolio });
+        }
         assert.equal(alerts.length, 1);
         assert.equal(alerts[0]?.kind, "regression");
         assert.deepEqual(
           (alerts.at(0)?.detail.changes ?? []).map((change) => [change.domain, change.before, change.after]),
           [["slipping.example", "passed", "failed"]],
         );
+        for (let waited = 0; delivered.length === 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
         assert.deepEqual(delivered, ["regression"]);
       } finally {
         await engine.stop();
