@@ -2,7 +2,9 @@
  * The job handler: checks one target of a run and writes its result once.
  * It runs wherever the queue delivers (the server's embedded runner or a
  * `baseline worker`), and is safe to deliver twice: a target that has its
- * result is not checked again, and the result's key keeps a second write out.
+ * result is not checked again (the delivery only finishes the run, in case
+ * the one that wrote the result died before it could), and the result's key
+ * keeps a second write out.
  *
  * A contract's run checks only the tests of the standards the contract
  * requires. A check that throws is retried by the queue; on the last attempt
@@ -18,7 +20,7 @@ import { checksOf } from "../checks/registry.ts";
 import { checkAndScore, type RunOptions } from "../checks/run.ts";
 import type { DomainReport, Suite } from "../checks/types.ts";
 import type { Store } from "../store/index.ts";
-import type { JobHandler } from "../jobs/types.ts";
+import type { CheckJob, JobHandler } from "../jobs/types.ts";
 import { finishRunIfComplete, getRun, recordResult, type RunRecord } from "./runs.ts";
 
 export type CheckFunction = (domain: string, suite: Suite, settings: CheckSettings, options: RunOptions) => Promise<DomainReport>;
@@ -47,6 +49,12 @@ export function createCheckHandler(options: CheckHandlerOptions): JobHandler {
     const run = await getRun(store.db, job.runId);
     // A run deleted or cancelled meanwhile: nothing to do, and nothing to retry.
     if (!run || run.status === "cancelled" || run.status === "done") return;
+    // Delivered again after its result was written (a worker killed between writing and acknowledging, a lease
+    // that ran out): the servers checked are not asked twice. The run may have ended with that very result.
+    if (await hasResult(store, job)) {
+      await finishRun(options, job.runId);
+      return;
+    }
     const only = run.onlyStandards === null ? undefined : testsOfStandards(job.suite, run.onlyStandards);
     let written: boolean;
     if (only !== undefined && only.length === 0) {
@@ -63,11 +71,20 @@ export function createCheckHandler(options: CheckHandlerOptions): JobHandler {
         written = await recordResult(store.db, { ...job, error: reason });
       }
     }
-    if (written && (await finishRunIfComplete(store.db, job.runId))) {
-      const finished = await getRun(store.db, job.runId);
-      if (finished && options.onRunFinished) await options.onRunFinished(finished).catch((error: unknown) => console.error(`baseline: after run ${job.runId}: ${String(error)}`));
-    }
+    if (written) await finishRun(options, job.runId);
   };
+}
+
+async function hasResult(store: Store, job: CheckJob): Promise<boolean> {
+  const row = await store.db.selectFrom("results").select("run_id").where("run_id", "=", job.runId).where("domain", "=", job.domain).where("suite", "=", job.suite).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Marks the run done if this was its last result; the one call that did runs onRunFinished. */
+async function finishRun(options: CheckHandlerOptions, runId: string): Promise<void> {
+  if (!(await finishRunIfComplete(options.store.db, runId))) return;
+  const finished = await getRun(options.store.db, runId);
+  if (finished && options.onRunFinished) await options.onRunFinished(finished).catch((error: unknown) => console.error(`baseline: after run ${runId}: ${String(error)}`));
 }
 
 function emptyReport(domain: string, suite: Suite): DomainReport {
