@@ -15,7 +15,7 @@ import type { JobQueue } from "../jobs/types.ts";
 import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../store/test-databases.ts";
 import { listAlerts } from "./alerts.ts";
 import { CampaignEngine } from "./engine.ts";
-import { getRun, type RunRecord } from "./runs.ts";
+import { createRun, getRun, recordResult, type RunRecord } from "./runs.ts";
 import { Scheduler } from "./scheduler.ts";
 import { fixedResolver } from "../checks/http/test-support.ts";
 
@@ -143,6 +143,19 @@ for (const dialect of TEST_DIALECTS) {
       } finally {
         release();
         await second.stop();
+      }
+    });
+
+    test("a server that died after the last result but before marking the run done finishes it on start", async () => {
+      const portfolio = await addPortfolio(store, ["last.example"]);
+      const { run } = await createRun(store.db, { subjectKind: "portfolio", subjectId: portfolio, slot: "manual:died", targets: [{ domain: "last.example", suite: "web" }] });
+      assert.ok(await recordResult(store.db, { runId: run.id, domain: "last.example", suite: "web", report: report("last.example", "web", "passed") }));
+      const engine = new CampaignEngine({ store, settings, queue: new EmbeddedQueue(store, { concurrency: 1, pollMs: 20 }), check: () => Promise.reject(new Error("nothing is left to check")) });
+      await engine.start();
+      try {
+        assert.equal((await getRun(store.db, run.id))?.status, "done");
+      } finally {
+        await engine.stop();
       }
     });
 

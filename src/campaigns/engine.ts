@@ -17,7 +17,7 @@ import type { JobQueue } from "../jobs/types.ts";
 import type { Store } from "../store/index.ts";
 import { alertsForRun, type AlertDelivery } from "./alerts.ts";
 import { createCheckHandler, type CheckFunction } from "./execute.ts";
-import { cancelRun, createRun, manualSlot, type RunRecord, type Target } from "./runs.ts";
+import { cancelRun, createRun, finishRunIfComplete, getRun, manualSlot, type RunRecord, type Target } from "./runs.ts";
 import { Scheduler, startRunNow } from "./scheduler.ts";
 
 export interface CampaignEngineOptions {
@@ -75,8 +75,24 @@ export class CampaignEngine {
         ...(this.#options.check ? { check: this.#options.check } : {}),
       });
       await this.queue.start(handler);
+      await this.#finishCompleteRuns();
     }
     this.scheduler.start();
+  }
+
+  /**
+   * Runs with every result written but not marked done: the process that wrote the last result died before it
+   * could mark the run (the embedded queue marks a target done with its result, so no job comes back to do it).
+   */
+  async #finishCompleteRuns(): Promise<void> {
+    const { store } = this.#options;
+    const live = await store.db.selectFrom("runs").select("id").where("status", "in", ["queued", "running"]).execute();
+    const afterRun = CampaignEngine.afterRun(store, this.#options.deliver);
+    for (const { id } of live) {
+      if (!(await finishRunIfComplete(store.db, id))) continue;
+      const run = await getRun(store.db, id);
+      if (run) await afterRun(run).catch((error: unknown) => console.error(`baseline: after run ${id}: ${String(error)}`));
+    }
   }
 
   /** Stops scheduling and taking jobs; waits up to `graceMs` for the checks running (their leases bring back the rest). */
