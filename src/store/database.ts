@@ -153,6 +153,10 @@ function openPostgres(connectionString: string, shown: string, poolConfig: Omit<
   // a listener that would end the process. The pool drops that client and
   // the next query gets a new one, so there is nothing else to do here.
   pool.on("error", () => undefined);
+  // A client that a query or transaction holds is off the pool's idle list,
+  // and an error on it (the server restarting between two statements) would
+  // be unheard and end the process too; the statement fails with it anyway.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: "postgres", url: shown, optimize: () => Promise.resolve(), close: () => db.destroy() };
 }
