@@ -118,7 +118,12 @@ class Child {
     this.process = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"], env: ENV });
     this.process.stdout?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
     this.process.stderr?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    // A child that ends on its own (not by kill()) is news: say why.
+    this.process.once("exit", (code, signal) => {
+      if (!this.#killed) console.error(`baseline ${args[0] ?? ""} ${this.process.pid} ended (${code ?? signal}): ${this.output.split("\n").slice(-60).join("\n")}`);
+    });
   }
+  #killed = false;
   async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(this.output)) {
@@ -139,6 +144,7 @@ class Child {
   async kill(signal: NodeJS.Signals): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     const exited = new Promise((resolve) => this.process.once("exit", resolve));
+    this.#killed = true;
     this.process.kill(signal);
     await exited;
   }
