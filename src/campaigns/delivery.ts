@@ -331,6 +331,10 @@ export async function postJson(url: string, body: string, headers: Record<string
         });
       },
     );
+    // `timeout` above is the socket's idle time: a receiver that sends a byte now and then never trips it. The
+    // deadline bounds the whole exchange.
+    const deadline = setTimeout(() => request.destroy(new Error(`webhook did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    request.on("close", () => clearTimeout(deadline));
     request.on("timeout", () => request.destroy(new Error(`webhook did not answer within ${options.timeoutMs} ms`)));
     request.on("error", reject);
     request.end(body);
