@@ -51,6 +51,7 @@ import {
   attachBatchRun,
   BATCH_REQUEST_ID,
   createBatchRequest,
+  FINAL_BATCH_STATUSES,
   findBatchRequest,
   getBatchRequest,
   listBatchRequests,
@@ -289,6 +290,8 @@ export function registerBatchApiRoutes(app: Hono<AppEnv>, options: BatchApiOptio
   }
 
   async function refresh(c: AppContext, request: BatchRequestRecord): Promise<BatchRequestRecord> {
+    // Ended: nothing moves any more (a list of thousands of old requests costs no query per request).
+    if (FINAL_BATCH_STATUSES.includes(request.status)) return request;
     const db = c.get("services").store.db;
     if (request.status === "registering") {
       // Left so by a server stopped between making the request and queueing its run: its run is found
