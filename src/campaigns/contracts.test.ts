@@ -142,6 +142,7 @@ for (const dialect of TEST_DIALECTS) {
       const contract = await createContract(store.db, catalog, { title: "Exempt", buyer: "B", supplier: "S", standards: ["https", "dane"] }, null);
       await assert.rejects(addExemption(store.db, contract.id, { standard: "dmarc", reason: "r", decidedBy: "me" }, null), /does not require "dmarc"/);
       await assert.rejects(addExemption(store.db, contract.id, { standard: "dane", reason: "", decidedBy: "me" }, null), /reason: /);
+      await assert.rejects(addExemption(store.db, contract.id, { standard: "dane", reason: "r", decidedBy: "me", expiresOn: "2027-02-31" }, null), /expiresOn: not a calendar date/);
       const exemption = await addExemption(store.db, contract.id, { standard: "dane", reason: "No DNSSEC at the registrar", decidedBy: "CISO", expiresOn: "2027-06-30" }, "user-3");
       assert.deepEqual((await listExemptions(store.db, contract.id)).map((item) => [item.standard, item.expiresOn]), [["dane", "2027-06-30"]]);
       assert.equal((await listAudit(store.db, { entity: "exemption", entityId: exemption.id })).items[0]?.userId, "user-3");

@@ -53,7 +53,8 @@ export interface Contract {
   updatedAt: string;
 }
 
-const day = z
+/** A calendar day, YYYY-MM-DD (2026-02-31 is refused: Date.parse would roll it over to March). */
+export const calendarDay = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date YYYY-MM-DD")
@@ -77,8 +78,8 @@ export const contractInput = z.strictObject({
   /** Empty: the catalog's mandatory set for the categories and CPV codes. */
   standards: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
   source: optionalText(500),
-  signedOn: day.nullish().transform((value) => value ?? null),
-  deadlineOn: day.nullish().transform((value) => value ?? null),
+  signedOn: calendarDay.nullish().transform((value) => value ?? null),
+  deadlineOn: calendarDay.nullish().transform((value) => value ?? null),
   schedule: z.string().trim().max(100).default("manual"),
   alertEmails: z.array(z.email("not an e-mail address").max(254)).max(20).default([]),
   webhookUrl: z

@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { audit, type Schema } from "../store/index.ts";
+import { calendarDay } from "./contracts.ts";
 import { NotFoundError, ValidationError, inTransaction, parseInput } from "../store/support.ts";
 
 export interface Exemption {
@@ -29,10 +30,10 @@ export const exemptionInput = z.strictObject({
   standard: z.string().trim().min(1, "required").max(100),
   reason: z.string().trim().min(1, "required").max(2000),
   decidedBy: z.string().trim().min(1, "required").max(200),
+  // "" (the form's empty date field) is no end, as null is.
   expiresOn: z
-    .string()
-    .trim()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date YYYY-MM-DD")
+    .literal("")
+    .or(calendarDay)
     .nullish()
     .transform((value) => value || null),
 });
