@@ -109,7 +109,9 @@ export async function contractCompliance(db: Kysely<Schema>, contract: Contract,
           const run = runs[at];
           if (!run) break;
           const state = stateIn(run.id, key);
-          if (state === undefined) continue;
+          // A run without the test, or whose test could not run (error, not tested), says nothing about what is
+          // deployed (as for regressions): it neither ends the streak nor starts it.
+          if (state === undefined || state === "unchecked") continue;
           if (state !== "failing") break;
           failingSince = run.created_at;
         }

@@ -150,6 +150,20 @@ for (const dialect of TEST_DIALECTS) {
       assert.equal((await listExemptions(store.db, contract.id)).length, 0);
     });
 
+    test("compliance: a run that could not test a standard does not break its failing streak", async () => {
+      const contract = await createContract(store.db, catalog, { title: "Streak", buyer: "City", supplier: "Streak Co", standards: ["dnssec"], assets: [{ domain: "streak.example", suite: "web" }] }, null);
+      const day = (n: number): Date => new Date(Date.UTC(2026, 9, n, 2));
+      const unreachable = fakeReport("streak.example", "web", { dnssec: "failed" });
+      unreachable.tests = unreachable.tests.map((item) => ({ ...item, status: "error" as const, summary: "the name servers did not answer" }));
+      await storedRun(store, contract.id, day(1), [fakeReport("streak.example", "web", { dnssec: "failed" })]);
+      await storedRun(store, contract.id, day(2), [unreachable]);
+      await storedRun(store, contract.id, day(3), [fakeReport("streak.example", "web", { dnssec: "failed" })]);
+      const view = await contractCompliance(store.db, contract, new Date("2026-12-07T12:00:00Z"));
+      const cell = view.cells.find((item) => item.standard === "dnssec");
+      assert.equal(cell?.state, "failing");
+      assert.equal(cell.failingSince, day(1).toISOString(), "failing since the first run: the one in between said nothing");
+    });
+
     test("compliance: failing since the streak's first run, exempted until, not yet checked, paper-only standards", async () => {
       const contract = await createContract(
         store.db,
