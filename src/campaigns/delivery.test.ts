@@ -173,7 +173,9 @@ for (const dialect of TEST_DIALECTS) {
       const late = await createContract(store.db, catalog, { title: "Late", buyer: "City", supplier: "Slow Ltd", standards: ["https", "hsts"], deadlineOn: "2026-12-01", assets: [{ domain: "slow.example", suite: "web" }] }, null);
       const exempt = await createContract(store.db, catalog, { title: "Exempt", buyer: "City", supplier: "Slow Ltd", standards: ["https", "hsts"], deadlineOn: "2026-12-01", assets: [{ domain: "slow2.example", suite: "web" }] }, null);
       const early = await createContract(store.db, catalog, { title: "Not yet", buyer: "City", supplier: "Slow Ltd", standards: ["https", "hsts"], deadlineOn: "2027-01-01", assets: [{ domain: "slow3.example", suite: "web" }] }, null);
-      for (const [contract, domain] of [[late, "slow.example"], [exempt, "slow2.example"], [early, "slow3.example"]] as const) {
+      // The deadline is today: the supplier has the day (the contract's page says "passed" from tomorrow too).
+      const today = await createContract(store.db, catalog, { title: "Today", buyer: "City", supplier: "Slow Ltd", standards: ["https", "hsts"], deadlineOn: "2026-12-07", assets: [{ domain: "slow4.example", suite: "web" }] }, null);
+      for (const [contract, domain] of [[late, "slow.example"], [exempt, "slow2.example"], [early, "slow3.example"], [today, "slow4.example"]] as const) {
         const { run } = await createRun(store.db, { subjectKind: "contract", subjectId: contract.id, slot: "2026-12-02T02:00:00.000Z", targets: [{ domain, suite: "web" }], now: new Date("2026-12-02T02:00:00Z") });
         await recordResult(store.db, { runId: run.id, domain, suite: "web", report: fakeReport(domain, "web", { https: "passed", hsts: "failed" }) });
         await finishRunIfComplete(store.db, run.id);

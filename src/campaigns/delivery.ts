@@ -139,14 +139,15 @@ export class AlertDeliverer {
   }
 
   /**
-   * One "deadline" alert for each contract whose deadline has come (from
-   * that day on) with non-exempted requirements failing in its latest
+   * One "deadline" alert for each contract whose deadline has passed (from
+   * the day after it: the deadline day is the supplier's, as the contract's
+   * page counts it) with non-exempted requirements failing in its latest
    * finished run; marked on the contract so that it goes out once.
    */
   async checkDeadlines(now: Date = new Date()): Promise<AlertRecord[]> {
     const db = this.#options.store.db;
     const today = now.toISOString().slice(0, 10);
-    const due = await db.selectFrom("contracts").select("id").where("deadline_on", "is not", null).where("deadline_on", "<=", today).where("deadline_alerted_at", "is", null).execute();
+    const due = await db.selectFrom("contracts").select("id").where("deadline_on", "is not", null).where("deadline_on", "<", today).where("deadline_alerted_at", "is", null).execute();
     const alerts: AlertRecord[] = [];
     for (const { id } of due) {
       const contract = await getContract(db, id);
