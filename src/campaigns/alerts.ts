@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { AlertKind, RunSubjectKind, Schema } from "../store/index.ts";
 import { compareRuns, exemptStandards, type TestChange } from "./regressions.ts";
-import { previousFinishedRun, type RunRecord } from "./runs.ts";
+import { finishRunIfComplete, getRun, previousFinishedRun, type RunRecord } from "./runs.ts";
 
 export interface AlertRecord {
   id: string;
@@ -101,6 +101,22 @@ export async function alertsForRun(db: Kysely<Schema>, run: RunRecord, now: Date
     );
   }
   return alerts;
+}
+
+/**
+ * Marks the run done if every target has its result, and writes the alerts
+ * it raises, in one transaction: a process that dies in between leaves
+ * neither (the run is finished again later, by a redelivered job or the
+ * engine's start), so a finished run never lacks its alerts. Null when this
+ * call did not finish the run; delivering the alerts is the caller's part.
+ */
+export async function finishRunWithAlerts(db: Kysely<Schema>, runId: string, now: Date = new Date()): Promise<{ run: RunRecord; alerts: AlertRecord[] } | null> {
+  return db.transaction().execute(async (trx) => {
+    if (!(await finishRunIfComplete(trx, runId, now))) return null;
+    const run = await getRun(trx, runId);
+    if (!run) return null;
+    return { run, alerts: await alertsForRun(trx, run, now) };
+  });
 }
 
 /** A subject's alerts (or everyone's), newest first: the feed and the pages. */

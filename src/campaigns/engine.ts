@@ -15,9 +15,9 @@ import type { CheckSettings } from "../checks/context.ts";
 import { EmbeddedQueue } from "../jobs/embedded.ts";
 import type { JobQueue } from "../jobs/types.ts";
 import type { Store } from "../store/index.ts";
-import { alertsForRun, type AlertDelivery } from "./alerts.ts";
+import { finishRunWithAlerts, type AlertDelivery, type AlertRecord } from "./alerts.ts";
 import { createCheckHandler, type CheckFunction } from "./execute.ts";
-import { cancelRun, createRun, finishRunIfComplete, getRun, manualSlot, type RunRecord, type Target } from "./runs.ts";
+import { cancelRun, createRun, manualSlot, type RunRecord, type Target } from "./runs.ts";
 import { Scheduler, startRunNow } from "./scheduler.ts";
 
 export interface CampaignEngineOptions {
@@ -56,10 +56,12 @@ export class CampaignEngine {
     });
   }
 
-  /** What runs when a run ends: its alerts, delivered. Also for workers (they finish runs too). */
-  static afterRun(store: Store, deliver?: AlertDelivery): (run: RunRecord) => Promise<void> {
-    return async (run) => {
-      const alerts = await alertsForRun(store.db, run);
+  /**
+   * What runs when a run ends: its alerts (stored with the run's end, alerts.ts finishRunWithAlerts) delivered.
+   * Also for workers (they finish runs too). A delivery that fails here is tried again by the deliverer's tick.
+   */
+  static afterRun(_store: Store, deliver?: AlertDelivery): (run: RunRecord, alerts: AlertRecord[]) => Promise<void> {
+    return async (_run, alerts) => {
       for (const alert of alerts) await deliver?.(alert).catch((error: unknown) => console.error(`baseline: alert ${alert.id}: ${String(error)}`));
     };
   }
@@ -89,9 +91,8 @@ export class CampaignEngine {
     const live = await store.db.selectFrom("runs").select("id").where("status", "in", ["queued", "running"]).execute();
     const afterRun = CampaignEngine.afterRun(store, this.#options.deliver);
     for (const { id } of live) {
-      if (!(await finishRunIfComplete(store.db, id))) continue;
-      const run = await getRun(store.db, id);
-      if (run) await afterRun(run).catch((error: unknown) => console.error(`baseline: after run ${id}: ${String(error)}`));
+      const finished = await finishRunWithAlerts(store.db, id);
+      if (finished) await afterRun(finished.run, finished.alerts).catch((error: unknown) => console.error(`baseline: after run ${id}: ${String(error)}`));
     }
   }
 

@@ -11,7 +11,7 @@
  * its error is written as the result, so that every target ends with one.
  *
  * @example
- *   const handle = createCheckHandler({ store, settings, onRunFinished: (run) => alerts.afterRun(run) });
+ *   const handle = createCheckHandler({ store, settings, onRunFinished: CampaignEngine.afterRun(deliver) });
  *   await queue.start(handle);
  */
 import { CheckInputError } from "../checks/errors.ts";
@@ -21,15 +21,16 @@ import { checkAndScore, type RunOptions } from "../checks/run.ts";
 import type { DomainReport, Suite } from "../checks/types.ts";
 import type { Store } from "../store/index.ts";
 import type { CheckJob, JobHandler } from "../jobs/types.ts";
-import { finishRunIfComplete, getRun, recordResult, type RunRecord } from "./runs.ts";
+import { finishRunWithAlerts, type AlertRecord } from "./alerts.ts";
+import { getRun, recordResult, type RunRecord } from "./runs.ts";
 
 export type CheckFunction = (domain: string, suite: Suite, settings: CheckSettings, options: RunOptions) => Promise<DomainReport>;
 
 export interface CheckHandlerOptions {
   store: Store;
   settings: CheckSettings;
-  /** Called once per run, by whichever handler wrote its last result. */
-  onRunFinished?: (run: RunRecord) => Promise<void>;
+  /** Called once per run, by whichever handler finished it, with the alerts it raised (already stored): deliver them. */
+  onRunFinished?: (run: RunRecord, alerts: AlertRecord[]) => Promise<void>;
   /** The check itself (default checkAndScore; benchmarks and tests pass their own). */
   check?: CheckFunction;
 }
@@ -80,11 +81,10 @@ async function hasResult(store: Store, job: CheckJob): Promise<boolean> {
   return row !== undefined;
 }
 
-/** Marks the run done if this was its last result; the one call that did runs onRunFinished. */
+/** Marks the run done (with its alerts) if this was its last result; the one call that did runs onRunFinished. */
 async function finishRun(options: CheckHandlerOptions, runId: string): Promise<void> {
-  if (!(await finishRunIfComplete(options.store.db, runId))) return;
-  const finished = await getRun(options.store.db, runId);
-  if (finished && options.onRunFinished) await options.onRunFinished(finished).catch((error: unknown) => console.error(`baseline: after run ${runId}: ${String(error)}`));
+  const finished = await finishRunWithAlerts(options.store.db, runId);
+  if (finished && options.onRunFinished) await options.onRunFinished(finished.run, finished.alerts).catch((error: unknown) => console.error(`baseline: after run ${runId}: ${String(error)}`));
 }
 
 function emptyReport(domain: string, suite: Suite): DomainReport {
