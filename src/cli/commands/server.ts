@@ -60,8 +60,10 @@ export function registerServerCommands(program: Command): void {
     .option("--smtp-url <url>", "SMTP server for alert e-mails, smtp://host:port (smtps:// for TLS; user:password@ when it asks)")
     .option("--mail-from <address>", "From address of alert e-mails", "baseline@localhost")
     .option("--connections-per-address <n>", "connections to one target address at once (with PostgreSQL: across the server and every `baseline worker`)", String(DEFAULT_CONNECTIONS_PER_ADDRESS))
+    .option("--batch-max-domains <n>", "domains one batch API request may hold", "5000")
+    .option("--public-url <url>", "the address people reach this server at (https://...), for the links in alert e-mails and webhooks")
     .option("--run-checks", "with PostgreSQL: this server also runs queued checks, like a `baseline worker` (without it, workers do)")
-    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string; checkConcurrency: string; smtpUrl?: string; mailFrom: string; connectionsPerAddress: string; runChecks?: boolean } & ServeCheckFlags) => {
+    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string; checkConcurrency: string; smtpUrl?: string; mailFrom: string; connectionsPerAddress: string; runChecks?: boolean; batchMaxDomains: string; publicUrl?: string } & ServeCheckFlags) => {
       const port = Number(options.port);
       const checkConcurrency = Number(options.checkConcurrency);
       if (!Number.isInteger(checkConcurrency) || checkConcurrency < 1 || checkConcurrency > 256) throw new UsageError(`--check-concurrency ${options.checkConcurrency}: expected a whole number from 1 to 256`);
@@ -69,6 +71,9 @@ export function registerServerCommands(program: Command): void {
       if (smtpProblem) throw new UsageError(smtpProblem);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number from 0 to 65535`);
       const perAddress = connectionsPerAddress(options.connectionsPerAddress);
+      const batchMaxDomains = Number(options.batchMaxDomains);
+      if (!Number.isInteger(batchMaxDomains) || batchMaxDomains < 1 || batchMaxDomains > 1_000_000) throw new UsageError(`--batch-max-domains ${options.batchMaxDomains}: expected a whole number from 1 to 1000000`);
+      if (options.publicUrl !== undefined && !/^https?:\/\/[^\s/]+/i.test(options.publicUrl)) throw new UsageError(`--public-url ${options.publicUrl}: expected an http:// or https:// address`);
       let limiter: LoginLimiter;
       try {
         limiter = new LoginLimiter({ trustProxy: (options.trustProxy ?? "").split(",").map((entry) => entry.trim()).filter(Boolean) });
@@ -90,7 +95,7 @@ export function registerServerCommands(program: Command): void {
       const heavyWork = new HeavyWork({ database: { url: options.db } });
       // Campaigns run in this process by default: the scheduler and the embedded queue on the same database.
       // Alerts go out by e-mail and webhook (webhooks reach private addresses only with --allow-private); each tick also looks for missed contract deadlines.
-      const alerts = new AlertDeliverer({ store, ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}), mailFrom: options.mailFrom, allowPrivate: options.allowPrivate ?? false });
+      const alerts = new AlertDeliverer({ store, ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}), mailFrom: options.mailFrom, allowPrivate: options.allowPrivate ?? false, ...(options.publicUrl ? { baseUrl: options.publicUrl } : {}) });
       // SQLite: the embedded queue in this process, its connections per address bounded here.
       // PostgreSQL: jobs go to pg-boss for `baseline worker` processes (and this one with --run-checks);
       // the bound per address holds across all of them (jobs/pg-boss.ts, jobs/address-limit.ts).
@@ -109,7 +114,7 @@ export function registerServerCommands(program: Command): void {
       }
       const campaigns = new CampaignEngine({ store, settings: { ...checkSettings, addressLimit }, concurrency: checkConcurrency, deliver: alerts.deliver, onTick: alerts.onTick, runJobs: runChecks, ...(queue ? { queue } : {}) });
       await campaigns.start();
-      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, campaigns, checks: { settings: checkSettings } });
+      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, campaigns, checks: { settings: checkSettings }, batchApi: { maxDomains: batchMaxDomains } });
       const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
         console.log(`Baseline observatory on http://${options.host}:${info.port}/ (database ${store.url})`);
       });
