@@ -18,6 +18,7 @@ import { sql, type Kysely } from "kysely";
 import type { Schema, Store } from "../store/index.ts";
 import { isPostgres } from "../store/support.ts";
 import { DEFAULT_MAX_ATTEMPTS, retryDelayMs, type CheckJob, type JobHandler, type JobQueue } from "./types.ts";
+import { Pause } from "./pause.ts";
 
 export interface EmbeddedQueueOptions {
   /** Jobs handled at once (>= 1). */
@@ -48,7 +49,7 @@ export class EmbeddedQueue implements JobQueue {
   #running = new Set<Promise<void>>();
   #stopping = false;
   #loop: Promise<void> | null = null;
-  #wake: (() => void) | null = null;
+  readonly #pause = new Pause();
 
   constructor(store: Store, options: EmbeddedQueueOptions) {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${options.concurrency}`);
@@ -63,7 +64,7 @@ export class EmbeddedQueue implements JobQueue {
 
   /** The targets are in the table already (createRun wrote them): only wake the runner. */
   enqueue(): Promise<void> {
-    this.#wake?.();
+    this.#pause.wake();
     return Promise.resolve();
   }
 
@@ -84,7 +85,7 @@ export class EmbeddedQueue implements JobQueue {
 
   async stop(graceMs = 30_000): Promise<void> {
     this.#stopping = true;
-    this.#wake?.();
+    this.#pause.wake();
     await this.#loop;
     this.#loop = null;
     const all = Promise.allSettled([...this.#running]);
@@ -111,7 +112,7 @@ export class EmbeddedQueue implements JobQueue {
         }
       }
       for (const job of claimed) this.#handle(job);
-      if (claimed.length === 0 || this.#running.size >= this.#concurrency) await this.#sleep();
+      if (claimed.length === 0 || this.#running.size >= this.#concurrency) await this.#pause.sleep(this.#pollMs);
     }
   }
 
@@ -128,7 +129,7 @@ export class EmbeddedQueue implements JobQueue {
     this.#running.add(work);
     void work.finally(() => {
       this.#running.delete(work);
-      this.#wake?.();
+      this.#pause.wake();
     });
   }
 
@@ -150,19 +151,6 @@ export class EmbeddedQueue implements JobQueue {
     }
   }
 
-  #sleep(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.#pollMs);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = () => {
-        this.#wake = null;
-        done();
-      };
-    });
-  }
 }
 
 interface ClaimedJob extends CheckJob {

@@ -42,6 +42,7 @@
 import { PgBoss, type JobWithMetadata } from "pg-boss";
 import type { Store } from "../store/index.ts";
 import { DEFAULT_MAX_ATTEMPTS, RETRY_BASE_MS, RETRY_MAX_MS, type CheckJob, type JobHandler, type JobQueue } from "./types.ts";
+import { Pause } from "./pause.ts";
 
 /** The one queue of check jobs. */
 export const CHECK_QUEUE = "baseline-checks";
@@ -85,7 +86,7 @@ export class PgBossQueue implements JobQueue {
   #handler: JobHandler | null = null;
   #loop: Promise<void> | null = null;
   #stopping = false;
-  #wake: (() => void) | null = null;
+  readonly #pause = new Pause();
   #heartbeat: NodeJS.Timeout | undefined;
   readonly #running = new Map<string, { work: Promise<void> }>();
   #sweeper: NodeJS.Timeout | null = null;
@@ -144,7 +145,7 @@ export class PgBossQueue implements JobQueue {
       await this.#boss.insert(CHECK_QUEUE, chunk);
     }
     // A worker in this process (serve --run-checks) need not wait for its next poll.
-    this.#wake?.();
+    this.#pause.wake();
   }
 
   /** Deletes the run's jobs that wait (created or retry); running ones find the run cancelled and end. */
@@ -173,7 +174,7 @@ export class PgBossQueue implements JobQueue {
   async stop(graceMs = 30_000): Promise<void> {
     if (!this.#loop) return;
     this.#stopping = true;
-    this.#wake?.();
+    this.#pause.wake();
     await this.#loop;
     this.#loop = null;
     let timer: NodeJS.Timeout | undefined;
@@ -205,7 +206,7 @@ export class PgBossQueue implements JobQueue {
         }
       }
       for (const job of jobs) this.#handle(job);
-      if (jobs.length === 0 || this.#running.size >= this.#options.concurrency) await this.#sleep(poll);
+      if (jobs.length === 0 || this.#running.size >= this.#options.concurrency) await this.#pause.sleep(poll);
     }
   }
 
@@ -225,7 +226,7 @@ export class PgBossQueue implements JobQueue {
     this.#running.set(job.id, { work });
     void work.finally(() => {
       this.#running.delete(job.id);
-      this.#wake?.();
+      this.#pause.wake();
     });
   }
 
@@ -235,19 +236,6 @@ export class PgBossQueue implements JobQueue {
     await this.#boss.touch(CHECK_QUEUE, ids).catch((error: unknown) => this.#reportError(`heartbeat: ${String(error)}`));
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = () => {
-        this.#wake = null;
-        done();
-      };
-    });
-  }
 
   /** stop(), then the sweep and pg-boss itself (its pool, supervisor and listener). */
   async close(graceMs = 30_000): Promise<void> {
