@@ -12,7 +12,7 @@
  * its jobs go to another worker once their lease (--lease) runs out.
  */
 import type { Command } from "commander";
-import { AlertDeliverer } from "../../campaigns/delivery.ts";
+import { AlertDeliverer, smtpUrlProblem } from "../../campaigns/delivery.ts";
 import { CampaignEngine } from "../../campaigns/engine.ts";
 import { createCheckHandler } from "../../campaigns/execute.ts";
 import { defaultSettings } from "../../checks/context.ts";
@@ -80,6 +80,9 @@ export function registerWorkerCommand(program: Command): void {
       const lease = positiveInteger(flags.lease, "--lease");
       if (lease < 10) throw new UsageError(`--lease ${flags.lease}: expected at least 10 seconds`);
       if (!/^[a-z_][a-z0-9_]*$/.test(flags.pgbossSchema)) throw new UsageError(`--pgboss-schema ${flags.pgbossSchema}: expected lower-case letters, digits and _`);
+      // Named before anything opens (AlertDeliverer would throw only once the store and the address limiter were open).
+      const smtpProblem = flags.smtpUrl === undefined ? null : smtpUrlProblem(flags.smtpUrl);
+      if (smtpProblem) throw new UsageError(smtpProblem);
       // Files are read before the database opens, so that a bad one is named at once.
       const base = defaultSettings(resolverFromFlags(flags), {
         allowPrivate: flags.allowPrivate ?? false,
