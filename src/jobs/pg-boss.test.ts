@@ -161,4 +161,14 @@ describe("pg-boss queue", { skip: await skipReason("postgres") }, () => {
     assert.equal(await producer.sweep(0), 0, "a second sweep adds nothing");
     assert.equal(await jobsOf(run.id, ["created"]), 2);
   });
+
+  test("the sweep puts back only targets without a live job, at most sweepLimit at a time", async () => {
+    const domains = Array.from({ length: 9 }, (_, index) => `s${index}.example`);
+    const { run } = await createRun(store.db, { subjectKind: "batch", subjectId: "b5", slot: manualSlot(), targets: domains.map((domain) => ({ domain, suite: "web" as const })) });
+    const producer = queue(1, { store, sweepLimit: 2 });
+    // Four were enqueued; five were lost.
+    await producer.enqueue(domains.slice(0, 4).map((domain) => ({ runId: run.id, domain, suite: "web" as const })));
+    assert.deepEqual([await producer.sweep(0), await producer.sweep(0), await producer.sweep(0), await producer.sweep(0)], [2, 2, 1, 0]);
+    assert.equal(await jobsOf(run.id, ["created"]), 9);
+  });
 });

@@ -26,8 +26,9 @@
  *   creating a run and enqueueing it; the last attempt's result could not
  *   be written because the database was away) is still "pending" in
  *   run_targets. Every process that holds a PgBossQueue with a store sweeps
- *   such targets of live runs back into the queue now and then; the key
- *   keeps the ones that are queued or running from doubling.
+ *   such targets of live runs back into the queue now and then: those with
+ *   no live job in pg-boss's table, a bounded number per sweep; the key
+ *   keeps a target from doubling should its job appear meanwhile.
  * - Bounded concurrency: at most `concurrency` jobs per process. Its loop
  *   fetches as many jobs as it has free places, and again as soon as one
  *   frees (pg-boss's fetch, complete, fail and touch), so a slow domain
@@ -39,6 +40,7 @@
  *   await queue.enqueue([{ runId, domain: "example.nl", suite: "web" }]);  // a server
  *   await queue.close();
  */
+import { sql, type RawBuilder } from "kysely";
 import { PgBoss, type JobWithMetadata } from "pg-boss";
 import type { Store } from "../store/index.ts";
 import { DEFAULT_MAX_ATTEMPTS, RETRY_BASE_MS, RETRY_MAX_MS, type CheckJob, type JobHandler, type JobQueue } from "./types.ts";
@@ -71,6 +73,8 @@ export interface PgBossQueueOptions {
   store?: Store;
   /** Between sweeps (default 60 s); a run is swept once it is older than this. */
   sweepMs?: number;
+  /** Targets one sweep puts back at most (default 1000); more wait for the next sweep. */
+  sweepLimit?: number;
   /** Where pg-boss's own errors go (default: stderr, at most one line a second). */
   onError?: (message: string) => void;
 }
@@ -82,6 +86,7 @@ export class PgBossQueue implements JobQueue {
   readonly #options: PgBossQueueOptions;
   readonly #boss: PgBoss;
   readonly #maxAttempts: number;
+  readonly #sweepLimit: number;
   #opening: Promise<void> | null = null;
   #handler: JobHandler | null = null;
   #loop: Promise<void> | null = null;
@@ -100,6 +105,8 @@ export class PgBossQueue implements JobQueue {
     if (!Number.isInteger(leaseSeconds) || leaseSeconds < 10) throw new Error(`leaseSeconds must be a whole number of at least 10 (pg-boss heartbeats), got ${leaseSeconds}`);
     this.#options = { ...options, leaseSeconds };
     this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.#sweepLimit = options.sweepLimit ?? 1000;
+    if (!Number.isInteger(this.#sweepLimit) || this.#sweepLimit < 1) throw new Error(`sweepLimit must be a positive integer, got ${this.#sweepLimit}`);
     const supervise = options.superviseSeconds ?? 10;
     this.#boss = new PgBoss({
       connectionString: options.connectionString,
@@ -248,9 +255,14 @@ export class PgBossQueue implements JobQueue {
   }
 
   /**
-   * Puts every pending target of live runs older than the sweep interval
-   * back into the queue (the key skips those queued or running). Returns
-   * how many jobs were new, which is 0 when nothing was lost.
+   * Puts pending targets of live runs older than `olderThanMs` that have no
+   * live job (created, retry or active in pg-boss's job table, found by the
+   * singleton key) back into the queue, at most `sweepLimit` of them, oldest
+   * run first; the rest wait for the next sweep. The database finds them
+   * (an anti-join on the key, one probe of pg-boss's unique index of live
+   * exclusive jobs per pending target), so a sweep reads and inserts at most
+   * sweepLimit rows however large the backlog of queued jobs.
+   * Returns how many jobs were new, which is 0 when nothing was lost.
    */
   async sweep(olderThanMs = this.#options.sweepMs ?? 60_000): Promise<number> {
     const store = this.#options.store;
@@ -264,14 +276,13 @@ export class PgBossQueue implements JobQueue {
       try {
         await this.open();
         const before = new Date(Date.now() - olderThanMs).toISOString();
-        const rows = await store.db
-          .selectFrom("run_targets")
-          .innerJoin("runs", "runs.id", "run_targets.run_id")
-          .select(["run_targets.run_id", "run_targets.domain", "run_targets.suite"])
-          .where("runs.status", "in", ["queued", "running"])
-          .where("runs.created_at", "<=", before)
-          .where("run_targets.state", "<>", "done")
-          .execute();
+        const { rows } = await sql<{ run_id: string; domain: string; suite: CheckJob["suite"] }>`
+          select t.run_id, t.domain, t.suite
+          from run_targets t join runs r on r.id = t.run_id
+          where r.status in ('queued', 'running') and r.created_at <= ${before} and t.state <> 'done'
+            and not exists (${this.#liveJobOf(sql`t`)})
+          order by r.created_at, t.run_id, t.suite, t.domain
+          limit ${this.#sweepLimit}`.execute(store.db);
         for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
           const chunk = rows.slice(start, start + INSERT_CHUNK).map((row) => {
             const job: CheckJob = { runId: row.run_id, domain: row.domain, suite: row.suite };
@@ -279,6 +290,7 @@ export class PgBossQueue implements JobQueue {
           });
           added += (await this.#boss.insert(CHECK_QUEUE, chunk, { returnId: true }))?.length ?? 0;
         }
+        if (added > 0) this.#pause.wake();
       } catch (error) {
         this.#reportError(`sweep: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -286,6 +298,20 @@ export class PgBossQueue implements JobQueue {
     await this.#sweeping;
     this.#sweeping = null;
     return added;
+  }
+
+  /**
+   * The live job of run_targets row `target`, in pg-boss's own table: the
+   * condition of its index job_i6 (policy exclusive, state up to active, on
+   * name and coalesce(singleton_key, '')), so that each probe is one index
+   * lookup. pg-boss v12's layout; a change in it makes the sweep fail loudly
+   * (reportError), not double jobs: the insert's key still guards them.
+   */
+  #liveJobOf(target: RawBuilder<unknown>): RawBuilder<unknown> {
+    const jobs = sql.id(this.#options.schema ?? DEFAULT_PGBOSS_SCHEMA, "job");
+    return sql`select 1 from ${jobs} j
+      where j.name = ${CHECK_QUEUE} and j.policy = 'exclusive' and j.state <= 'active'
+        and coalesce(j.singleton_key, '') = ${target}.run_id || '/' || ${target}.suite || '/' || ${target}.domain`;
   }
 
   /** Jobs of the queue by state, counted now (tests, the benchmark, progress). */
