@@ -1,5 +1,5 @@
 /**
- * Campaign throughput: 1,000 lab web domains behind a 20 ms round trip,
+ * Campaign throughput: 1,000 lab web or mail domains behind a 20 ms round trip,
  * checked as a campaign run, by the embedded runner (`baseline serve` on
  * SQLite) and by 1, 2 and 4 `baseline worker` processes on pg-boss
  * (PostgreSQL), against the same checks run directly (inOrder of
@@ -16,17 +16,32 @@
  * mostly do: the per-address connection limit (4 at once, fleet-wide) then
  * bounds each domain, not the whole campaign.
  *
+ * The mail half (part `mail`) checks the mail suite over dNNNN.bench.mail.secure
+ * (which the mail lab's DNS delegates into the namespace) instead: Postfix as
+ * in bench/mail-throughput.ts, nginx for the MTA-STS policy hosts, NSD with
+ * each domain's MX, SPF, DMARC, DKIM, MTA-STS and TLS-RPT records. The
+ * domains share MX hosts as hosted mail does: 1,000 domains over 250 MX
+ * hosts (mxNNN, DOMAINS/4 of them, at most 250), each with addresses of its
+ * own (10.254.8.0/24, fd00:5a5b::2:N), a domain's host picked by a hash of
+ * its name (so some hosts serve one domain, some eight or more, and the
+ * domains checked at once sometimes share one); a domain's MTA-STS policy
+ * host sits on its MX host's IPv4 address. The workers and the server take no
+ * DKIM selectors, so neither does the direct peer: every mode checks alike.
+ *
  * PostgreSQL is a private cluster (bench/lib/private-postgres.ts), so that
  * restarting it touches nothing else. Every configuration checks CONCURRENCY
  * domains at once in total (split over the workers), so that the figures
  * compare the machinery, not more parallel work on two cores.
  *
  * Run: `node bench/campaign-throughput.ts [DOMAINS=1000] [CONCURRENCY=20] [PARTS]`
- * (PARTS: some of unlimited,direct,embedded,workers,faults; default all)
- * as root (starts the DNS lab; takes the lab lock; needs nginx, nsd,
- * openssl, iproute2 and PostgreSQL's initdb/pg_ctl). Not part of the tests.
+ * (PARTS: some of unlimited,direct,embedded,workers,faults, and `mail` for
+ * the mail half; default all the web parts; `mail` alone means
+ * mail,direct,embedded,workers) as root (starts the DNS lab, or the mail
+ * lab for `mail`; takes the lab lock; needs nginx, nsd, openssl, iproute2,
+ * postfix for `mail`, and PostgreSQL's initdb/pg_ctl). Not part of the tests.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,15 +54,30 @@ import { LocalAddressLimiter } from "../src/jobs/address-limit.ts";
 import { PgBossQueue } from "../src/jobs/pg-boss.ts";
 import { openDatabase, type Store } from "../src/store/index.ts";
 import { acquireLab, releaseLab } from "../test/lab/lab-lock.ts";
-import { ENV, INSIDE4, NS, acceptsFromHost, acceptsInNs, connectTime, dnsQueryTime, issueLeaf, makeCa, nginxConf, openNetnsLab, run, waitFor, writeNsdConf, type NetnsLab } from "./lib/netns-lab.ts";
+import { mailRecords, makeDkimKey } from "./lib/mail-records.ts";
+import { ENV, INSIDE4, NS, acceptsFromHost, acceptsInNs, connectTime, dnsQueryTime, issueLeaf, makeCa, nginxConf, openNetnsLab, run, succeedsInNs, waitFor, writeNsdConf, type NetnsLab } from "./lib/netns-lab.ts";
+import { postfixWarnings, writePostfix } from "./lib/postfix.ts";
 import { PrivateCluster, privateClusterUnavailable } from "./lib/private-postgres.ts";
 import { benchDomain, labSettings } from "./lib/suite-throughput.ts";
 
 const DOMAINS = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = Number(process.argv[3] ?? 20);
-/** Which parts to run (comma-separated): direct, unlimited, embedded, workers, faults; default all. */
-const PARTS = new Set((process.argv[4] ?? "unlimited,direct,embedded,workers,faults").split(","));
-const ZONE = "bench.web.secure";
+const KNOWN_PARTS = ["unlimited", "direct", "embedded", "workers", "faults", "mail"];
+/** Which parts to run (comma-separated): direct, unlimited, embedded, workers, faults; default all; `mail` for the mail half. */
+const GIVEN = (process.argv[4] ?? "unlimited,direct,embedded,workers,faults").split(",");
+for (const part of GIVEN) {
+  if (!KNOWN_PARTS.includes(part)) {
+    console.error(`parts ${process.argv[4] ?? ""}: "${part}" is not one of ${KNOWN_PARTS.join(", ")}`);
+    process.exit(2);
+  }
+}
+/** The mail half: the mail suite over mail domains, in the modes given with it (or direct, embedded, workers). */
+const MAIL = GIVEN.includes("mail");
+const PARTS = new Set(MAIL && GIVEN.length === 1 ? ["direct", "embedded", "workers"] : GIVEN.filter((part) => part !== "mail"));
+const SUITE: "web" | "mail" = MAIL ? "mail" : "web";
+const ZONE = MAIL ? "bench.mail.secure" : "bench.web.secure";
+/** The mail half's MX hosts: four domains each on average, at most 250 (one /24). */
+const MX_HOSTS = Math.min(250, Math.max(1, Math.ceil(DOMAINS / 4)));
 const PER_ADDRESS = 4;
 const LEASE_SECONDS = 10;
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -55,6 +85,18 @@ const bin = join(root, "bin/baseline.js");
 const labDns = join(root, "lab/dns/");
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The MX host (from 0) of the INDEX-th mail domain: a hash of its name, as a hoster's customers spread over its hosts. */
+function mxHostOf(index: number): number {
+  return createHash("sha256").update(benchDomain(index, ZONE)).digest().readUInt32BE(0) % MX_HOSTS;
+}
+
+const mxName = (host: number): string => `mx${String(host + 1).padStart(3, "0")}.${ZONE}`;
+
+/** The HOST-th MX host's own addresses. */
+function mxAddressesOf(host: number): { v4: string; v6: string } {
+  return { v4: `10.254.8.${host + 1}`, v6: `fd00:5a5b::2:${(host + 1).toString(16)}` };
+}
 
 /** The INDEX-th domain's own addresses. */
 function addressesOf(index: number): { v4: string; v6: string } {
@@ -94,20 +136,62 @@ ${headers}
   writeNsdConf(lab, ZONE);
 }
 
-/** Puts every domain's addresses on the namespace's interface, and routes the IPv4 block there from the host. */
+/**
+ * Puts every domain's addresses (web) or every MX host's (mail) on the namespace's
+ * interface, and routes their IPv4 block there from the host.
+ */
 function addAddresses(lab: NetnsLab): string[] {
   const all: string[] = [];
   const lines: string[] = [];
-  for (let index = 0; index < DOMAINS; index++) {
-    const { v4, v6 } = addressesOf(index);
+  const pairs = MAIL ? Array.from({ length: MX_HOSTS }, (_, host) => mxAddressesOf(host)) : Array.from({ length: DOMAINS }, (_, index) => addressesOf(index));
+  for (const { v4, v6 } of pairs) {
     all.push(v4, v6);
     lines.push(`addr add ${v4}/32 dev bb-ns`, `addr add ${v6}/128 dev bb-ns nodad`);
   }
   const batch = join(lab.dir, "addresses.batch");
   writeFileSync(batch, `${lines.join("\n")}\n`);
   run("ip", ["-n", NS, "-batch", batch]);
-  run("ip", ["route", "add", "10.254.4.0/22", "dev", "bb-host"]);
+  run("ip", ["route", "add", MAIL ? "10.254.8.0/24" : "10.254.4.0/22", "dev", "bb-host"]);
   return all;
+}
+
+/**
+ * The mail half's servers: Postfix (one master answering on every MX host's
+ * addresses, a certificate naming every MX host), nginx for the MTA-STS
+ * policies (one policy allowing *.ZONE), NSD with the zone.
+ */
+function writeMailServers(lab: NetnsLab): string {
+  const { dir } = lab;
+  issueLeaf(dir, "mx", Array.from({ length: MX_HOSTS }, (_, host) => mxName(host)));
+  issueLeaf(dir, "sts", Array.from({ length: DOMAINS }, (_, index) => `mta-sts.${benchDomain(index, ZONE)}`));
+  const key = makeDkimKey(dir);
+  const lines = [`$ORIGIN ${ZONE}.`, "$TTL 300", "@ SOA ns hostmaster 1 3600 900 604800 300", "@ NS ns", `ns A ${INSIDE4}`];
+  for (let host = 0; host < MX_HOSTS; host++) {
+    const { v4, v6 } = mxAddressesOf(host);
+    lines.push(`${mxName(host).slice(0, -(ZONE.length + 1))} A ${v4}`, `${mxName(host).slice(0, -(ZONE.length + 1))} AAAA ${v6}`);
+  }
+  for (let index = 0; index < DOMAINS; index++) {
+    const host = mxHostOf(index);
+    lines.push(...mailRecords(benchDomain(index, ZONE).slice(0, -(ZONE.length + 1)), benchDomain(index, ZONE), mxName(host), key, mxAddressesOf(host).v4));
+  }
+  mkdirSync(join(dir, "zones"), { recursive: true });
+  mkdirSync(join(dir, "tmp"), { recursive: true });
+  writeFileSync(join(dir, "zones", `${ZONE}.zone`), `${lines.join("\n")}\n`);
+  writeNsdConf(lab, ZONE);
+  writeFileSync(join(dir, "mta-sts.txt"), `version: STSv1\r\nmode: enforce\r\nmx: *.${ZONE}\r\nmax_age: 604800\r\n`);
+  writeFileSync(join(dir, "nginx.conf"), nginxConf(dir, `  server {
+    ${lab.netem ? "listen 443 ssl;" : `listen ${lab.listen4}:443 ssl;`}
+    ssl_certificate ${dir}/sts.pem; ssl_certificate_key ${dir}/sts.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location = /.well-known/mta-sts.txt { default_type text/plain; alias ${dir}/mta-sts.txt; }
+    location / { return 404; }
+  }
+`));
+  // Behind the relay Postfix listens on loopback (the relay holds every public address); under netem on every address.
+  return writePostfix(lab, {
+    hostname: mxName(0), keyFile: join(dir, "mx.key"), certFile: join(dir, "mx.pem"),
+    interfaces: lab.netem ? "all" : "loopback-only", listeners: lab.netem ? ["smtp"] : [`${lab.listen4}:25`],
+  });
 }
 
 /** A child process of `baseline`, its output kept. */
@@ -193,35 +277,51 @@ async function verify(store: Store, run: RunRecord): Promise<{ results: number; 
   return { results: rows.length, exactlyOnce: rows.length === DOMAINS && keys.size === DOMAINS && status === "done", errors: rows.filter((row) => row.error !== null).length };
 }
 
-const targets = (): { domain: string; suite: "web" }[] => Array.from({ length: DOMAINS }, (_, index) => ({ domain: benchDomain(index, ZONE), suite: "web" as const }));
+const targets = (): { domain: string; suite: "web" | "mail" }[] => Array.from({ length: DOMAINS }, (_, index) => ({ domain: benchDomain(index, ZONE), suite: SUITE }));
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("needs root (a network namespace, ports 53, 80 and 443, a private PostgreSQL)");
   const unavailable = privateClusterUnavailable();
   if (unavailable) throw new Error(`PostgreSQL: ${unavailable}`);
   await acquireLab();
-  const started = spawnSync("bash", [join(labDns, "start.sh")], { encoding: "utf8" });
-  if (started.status !== 0) throw new Error(`lab/dns/start.sh failed: ${started.stderr}`);
+  // The mail lab's start makes sure the DNS lab serves mail.secure. with the bench's delegation.
+  const startScript = MAIL ? join(root, "lab/mail/start.sh") : join(labDns, "start.sh");
+  const started = spawnSync("bash", [startScript], { encoding: "utf8" });
+  if (started.status !== 0) throw new Error(`${startScript} failed: ${started.stderr}`);
   const lab = openNetnsLab("baseline-campaign-");
   const cluster = new PrivateCluster();
   const children: Child[] = [];
   try {
     makeCa(lab.dir, "Baseline campaign bench CA");
-    issueLeaf(lab.dir, "leaf", [`*.${ZONE}`]);
-    writeServers(lab);
+    let postfix = "";
+    if (MAIL) postfix = writeMailServers(lab);
+    else {
+      issueLeaf(lab.dir, "leaf", [`*.${ZONE}`]);
+      writeServers(lab);
+    }
     const extra = addAddresses(lab);
     if (!lab.netem) {
       // The relay inherits ENV (netns-lab.ts), read when it starts.
       (ENV as NodeJS.ProcessEnv).BASELINE_RELAY_ADDRESSES = extra.join(",");
-      lab.startRelay([{ port: 53, v6: false }, { port: 80, v6: true }, { port: 443, v6: true }]);
+      lab.startRelay(MAIL ? [{ port: 25, v6: true }, { port: 53, v6: false }, { port: 443, v6: true }] : [{ port: 53, v6: false }, { port: 80, v6: true }, { port: 443, v6: true }]);
     }
     lab.start("nsd", ["-d", "-c", join(lab.dir, "nsd.conf")]);
     lab.start("nginx", ["-c", join(lab.dir, "nginx.conf"), "-e", join(lab.dir, "nginx.log")]);
-    await waitFor(() => spawnSync("dig", ["+short", "+time=1", "+tries=1", `@${INSIDE4}`, benchDomain(0, ZONE), "A"], { encoding: "utf8" }).stdout.includes("10.254.4.1"), "NSD in the namespace");
+    if (MAIL) lab.start("/usr/lib/postfix/sbin/master", ["-c", postfix, "-d"]);
+    // The first name's address, as NSD answers it: the domain's own (web), its MX host's (mail).
+    const [probeName, probeAddress, lastAddress, port]: [string, string, string, number] = MAIL
+      ? [mxName(0), mxAddressesOf(0).v4, mxAddressesOf(MX_HOSTS - 1).v4, 25]
+      : [benchDomain(0, ZONE), addressesOf(0).v4, addressesOf(DOMAINS - 1).v4, 443];
+    await waitFor(() => spawnSync("dig", ["+short", "+time=1", "+tries=1", `@${INSIDE4}`, probeName, "A"], { encoding: "utf8" }).stdout.split("\n").includes(probeAddress), "NSD in the namespace", 300);
     await waitFor(() => acceptsInNs(lab.listen4, 443), "nginx in the namespace");
-    await waitFor(() => acceptsFromHost(443), "port 443 from the host");
-    await waitFor(() => spawnSync("bash", ["-c", `exec 3<>/dev/tcp/${addressesOf(DOMAINS - 1).v4}/443`]).status === 0, "the last domain's address");
-    const rtt = (await connectTime(addressesOf(0).v4, 443)).toFixed(1);
+    if (MAIL) {
+      // The server itself, inside the namespace: behind the relay, the relay accepts before Postfix is up.
+      const greets = (): boolean => succeedsInNs("timeout", ["2", "bash", "-c", `exec 3<>/dev/tcp/${lab.listen4}/25; read -r line <&3; [[ $line == 220* ]]`]);
+      await waitFor(greets, "Postfix in the namespace", 300);
+    }
+    await waitFor(() => acceptsFromHost(port), `port ${port} from the host`);
+    await waitFor(() => spawnSync("bash", ["-c", `exec 3<>/dev/tcp/${lastAddress}/${port}`]).status === 0, MAIL ? "the last MX host's address" : "the last domain's address");
+    const rtt = (await connectTime(probeAddress, port)).toFixed(1);
     const dnsTime = dnsQueryTime(benchDomain(0, ZONE));
     await cluster.start();
 
@@ -231,7 +331,8 @@ async function main(): Promise<void> {
       "--rpki-vrps", join(root, "lab/net/rpki/vrps.json"), "--bgp-origins", join(root, "lab/net/rpki/bgp-origins.txt"), "--connections-per-address", String(PER_ADDRESS)];
     const rows: Row[] = [];
     const faults: FaultRow[] = [];
-    console.log(`${DOMAINS} web domains, ${CONCURRENCY} at once in total; TCP connect ${rtt} ms, DNS query ${dnsTime} ms; ${lab.delayNote}`);
+    const hosting = MAIL ? ` over ${MX_HOSTS} MX hosts (${new Set(Array.from({ length: DOMAINS }, (_, index) => mxHostOf(index))).size} used, at most ${Math.max(...countBy(Array.from({ length: DOMAINS }, (_, index) => mxHostOf(index))))} domains on one)` : "";
+    console.log(`${DOMAINS} ${SUITE} domains${hosting}, ${CONCURRENCY} at once in total; TCP connect ${rtt} ms, DNS query ${dnsTime} ms; ${lab.delayNote}`);
 
     // The peer: the same checks run directly, in this process (a fresh one per measure would not change the rate).
     // In the order given (the first run through the relay may pay for its warm-up).
@@ -239,9 +340,13 @@ async function main(): Promise<void> {
       const settings = labSettings(caPem, limited ? { addressLimit: new LocalAddressLimiter(PER_ADDRESS) } : {});
       const begin = performance.now();
       let errors = 0;
-      for await (const report of inOrder(targets(), (target) => checkAndScore(target.domain, "web", settings), { concurrency: CONCURRENCY })) {
+      // Which tests did not pass, and on how many domains: the lab should make nearly all pass.
+      const notPassed = new Map<string, number>();
+      for await (const report of inOrder(targets(), (target) => checkAndScore(target.domain, SUITE, settings), { concurrency: CONCURRENCY })) {
         if (report.tests.some((test) => test.status === "error")) errors++;
+        for (const test of report.tests) if (test.status !== "passed") notPassed.set(`${test.id} ${test.status}`, (notPassed.get(`${test.id} ${test.status}`) ?? 0) + 1);
       }
+      if (notPassed.size > 0) console.log(`    not passed: ${[...notPassed].sort().map(([key, count]) => `${key} ×${count}`).join(", ")}`);
       rows.push({ mode: limited ? `direct, ${PER_ADDRESS} per address` : "direct, no address limit", processes: 1, atOnce: String(CONCURRENCY), seconds: (performance.now() - begin) / 1000, peakMb: process.resourceUsage().maxRSS / 1024, errors });
       console.log(`  ${rows.at(-1)?.mode}: ${rows.at(-1)?.seconds.toFixed(1)} s`);
     }
@@ -338,12 +443,23 @@ async function main(): Promise<void> {
     await producer.close(0);
     await store.close();
     printReport(rows, faults);
+    if (MAIL) {
+      const warnings = postfixWarnings(lab);
+      if (warnings.length > 0) console.log(`Postfix logged ${warnings.length} other warnings, e.g.:\n  ${warnings.slice(0, 5).join("\n  ")}`);
+    }
   } finally {
     for (const child of children) await child.kill("SIGKILL");
     cluster.remove();
     lab.close();
     releaseLab();
   }
+}
+
+/** How many times each value occurs. */
+function countBy(values: number[]): number[] {
+  const counts = new Map<number, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return [...counts.values()];
 }
 
 function printReport(rows: Row[], faults: FaultRow[]): void {

@@ -25,7 +25,9 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ENV, INSIDE4, INSIDE6, acceptsFromHost, acceptsInNs, answersA, connectTime, dnsQueryTime, issueLeaf, makeCa, nginxConf, openNetnsLab, run, succeedsInNs, waitFor, writeNsdConf, type NetnsLab } from "./lib/netns-lab.ts";
+import { INSIDE4, INSIDE6, acceptsFromHost, acceptsInNs, answersA, connectTime, dnsQueryTime, issueLeaf, makeCa, nginxConf, openNetnsLab, succeedsInNs, waitFor, writeNsdConf, type NetnsLab } from "./lib/netns-lab.ts";
+import { mailRecords, makeDkimKey } from "./lib/mail-records.ts";
+import { postfixWarnings, writePostfix } from "./lib/postfix.ts";
 import { benchDomain, labSettings, printRun, runSuite } from "./lib/suite-throughput.ts";
 
 const DOMAINS = Number(process.argv[2] ?? 100);
@@ -40,26 +42,15 @@ function makePki(dir: string): void {
   makeCa(dir, "Baseline mail bench CA");
   issueLeaf(dir, "mx", [MX]);
   issueLeaf(dir, "sts", Array.from({ length: DOMAINS }, (_, index) => `mta-sts.${domainName(index)}`));
-  run("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", join(dir, "dkim.key")]);
-}
-
-function txt(text: string): string {
-  const parts: string[] = [];
-  for (let at = 0; at < text.length; at += 250) parts.push(`"${text.slice(at, at + 250)}"`);
-  return parts.join(" ");
 }
 
 function writeZone(lab: NetnsLab): void {
   const { dir } = lab;
-  const key = spawnSync("openssl", ["pkey", "-in", join(dir, "dkim.key"), "-pubout", "-outform", "DER"], { env: ENV }).stdout.toString("base64");
+  const key = makeDkimKey(dir);
   const lines = [`$ORIGIN ${ZONE}.`, "$TTL 300", "@ SOA ns hostmaster 1 3600 900 604800 300", "@ NS ns", `ns A ${INSIDE4}`, `mx A ${INSIDE4}`, `mx AAAA ${INSIDE6}`];
   for (let index = 0; index < DOMAINS; index++) {
     const name = domainName(index).slice(0, -(ZONE.length + 1));
-    lines.push(`${name} MX 10 ${MX}.`, `${name} TXT "v=spf1 mx -all"`,
-      `_dmarc.${name} TXT "v=DMARC1; p=reject; rua=mailto:dmarc@${domainName(index)}"`,
-      `lab._domainkey.${name} TXT ${txt(`v=DKIM1; k=rsa; p=${key}`)}`,
-      `_mta-sts.${name} TXT "v=STSv1; id=1"`, `mta-sts.${name} A ${INSIDE4}`,
-      `_smtp._tls.${name} TXT "v=TLSRPTv1; rua=mailto:tlsrpt@${domainName(index)}"`);
+    lines.push(...mailRecords(name, domainName(index), MX, key, INSIDE4));
   }
   mkdirSync(join(dir, "zones"), { recursive: true });
   writeFileSync(join(dir, "zones", `${ZONE}.zone`), `${lines.join("\n")}\n`);
@@ -80,61 +71,6 @@ function writeNginx(lab: NetnsLab): void {
 `));
 }
 
-/** A Postfix master of its own: smtpd on port 25 only, nothing delivered. */
-function writePostfix(lab: NetnsLab): string {
-  const { dir } = lab;
-  const conf = join(dir, "postfix");
-  const queue = join(conf, "queue");
-  mkdirSync(conf, { recursive: true });
-  for (const sub of ["active", "bounce", "corrupt", "defer", "deferred", "flush", "hold", "incoming", "private", "saved", "trace"]) run("install", ["-d", "-o", "postfix", "-g", "root", "-m", "0700", join(queue, sub)]);
-  run("install", ["-d", "-o", "root", "-g", "root", "-m", "0755", join(queue, "pid")]);
-  run("install", ["-d", "-o", "postfix", "-g", "postdrop", "-m", "0730", join(queue, "maildrop")]);
-  run("install", ["-d", "-o", "postfix", "-g", "postdrop", "-m", "0710", join(queue, "public")]);
-  run("install", ["-d", "-o", "postfix", "-g", "postfix", "-m", "0700", join(conf, "data")]);
-  writeFileSync(join(conf, "main.cf"), `compatibility_level = 3.6
-queue_directory = ${queue}
-data_directory = ${conf}/data
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-meta_directory = /etc/postfix
-shlib_directory = /usr/lib/postfix
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = ${MX}
-mydestination =
-relay_domains =
-local_recipient_maps =
-inet_interfaces = loopback-only
-inet_protocols = all
-smtpd_recipient_restrictions = reject
-smtpd_relay_restrictions = reject
-smtpd_tls_security_level = may
-smtpd_tls_chain_files = ${dir}/mx.key, ${dir}/mx.pem
-smtpd_tls_protocols = >=TLSv1.2
-smtpd_tls_ciphers = high
-tls_high_cipherlist = ECDHE+AESGCM:ECDHE+CHACHA20:@SECLEVEL=2
-tls_preempt_cipherlist = yes
-tls_ssl_options = NO_RENEGOTIATION
-smtpd_tls_session_cache_database =
-maillog_file = ${dir}/postfix.log
-maillog_file_prefixes = ${dir}
-smtpd_client_connection_rate_limit = 0
-smtpd_client_connection_count_limit = 0
-default_process_limit = 400
-smtpd_peername_lookup = no
-`);
-  const services = readFileSync("/usr/share/postfix/master.cf.dist", "utf8").split("\n")
-    .filter((line) => line !== "" && !line.startsWith("#") && !line.startsWith(" ") && !/^(smtp\s+inet|pickup)\s/.test(line))
-    .map((line) => {
-      const fields = line.split(/\s+/);
-      if (fields.length >= 8 && fields[4] === "y") fields[4] = "n";
-      return fields.join(" ");
-    });
-  const listeners = [`${lab.listen4}:25`, ...(lab.listen6 === undefined ? [] : [`[${lab.listen6}]:25`])];
-  writeFileSync(join(conf, "master.cf"), [...services, ...listeners.map((listener) => `${listener} inet n - n - - smtpd`)].join("\n") + "\n");
-  return conf;
-}
-
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("needs root (a network namespace, ports 25, 53 and 443)");
   // The mail lab's start makes sure the DNS lab serves mail.secure. with the bench's delegation.
@@ -146,7 +82,7 @@ async function main(): Promise<void> {
     makePki(dir);
     writeZone(net);
     writeNginx(net);
-    const postfix = writePostfix(net);
+    const postfix = writePostfix(net, { hostname: MX, keyFile: join(dir, "mx.key"), certFile: join(dir, "mx.pem"), interfaces: "loopback-only", listeners: [`${net.listen4}:25`, ...(net.listen6 === undefined ? [] : [`[${net.listen6}]:25`])] });
     if (!net.netem) net.startRelay([{ port: 25, v6: true }, { port: 53, v6: false }, { port: 443, v6: false }]);
     net.start("nsd", ["-d", "-c", join(dir, "nsd.conf")]);
     net.start("nginx", ["-c", join(dir, "nginx.conf"), "-e", join(dir, "nginx.log")]);
@@ -164,15 +100,7 @@ async function main(): Promise<void> {
     const domains = Array.from({ length: DOMAINS }, (_, index) => domainName(index));
     const result = await runSuite("mail", domains, CONCURRENCY, settings);
     printRun(result, `TCP connect ${rtt} ms, DNS query ${dnsTime} ms; ${net.delayNote}`, "the bench zone is unsigned, so no DNSSEC or DANE; its name server has no AAAA");
-    // Postfix's own complaints (limits reached, TLS failures), if any.
-    let log = "";
-    try {
-      log = readFileSync(join(dir, "postfix.log"), "utf8");
-    } catch {
-      // No log: Postfix said nothing.
-    }
-    // The TLS probes' refused handshakes (old versions, odd suites) are expected noise.
-    const warnings = log.split("\n").filter((line) => /warning|fatal|error/i.test(line) && !/SSL_accept error|TLS library problem/.test(line));
+    const warnings = postfixWarnings(net);
     if (warnings.length > 0) console.log(`  Postfix logged ${String(warnings.length)} other warnings, e.g.:\n    ${warnings.slice(0, 5).join("\n    ")}`);
   } finally {
     net.close();
