@@ -76,13 +76,29 @@ export function createCheckHandler(options: CheckHandlerOptions): JobHandler {
   };
 }
 
+/**
+ * What a queue calls when it gives up on a target (jobs/pg-boss.ts onGiveUp:
+ * its jobs failed round after round without a result, because the check
+ * stops its worker or the result cannot be written): `reason` becomes the
+ * target's result, without checking again, and the run ends if it was its
+ * last. The result's key keeps it to one, as with the handler.
+ */
+export function createGiveUp(options: Pick<CheckHandlerOptions, "store" | "onRunFinished">): (job: CheckJob, reason: string) => Promise<void> {
+  return async (job, reason) => {
+    const run = await getRun(options.store.db, job.runId);
+    if (!run || run.status === "cancelled" || run.status === "done") return;
+    await recordResult(options.store.db, { ...job, error: reason });
+    await finishRun(options, job.runId);
+  };
+}
+
 async function hasResult(store: Store, job: CheckJob): Promise<boolean> {
   const row = await store.db.selectFrom("results").select("run_id").where("run_id", "=", job.runId).where("domain", "=", job.domain).where("suite", "=", job.suite).executeTakeFirst();
   return row !== undefined;
 }
 
 /** Marks the run done (with its alerts) if this was its last result; the one call that did runs onRunFinished. */
-async function finishRun(options: CheckHandlerOptions, runId: string): Promise<void> {
+async function finishRun(options: Pick<CheckHandlerOptions, "store" | "onRunFinished">, runId: string): Promise<void> {
   const finished = await finishRunWithAlerts(options.store.db, runId);
   if (finished && options.onRunFinished) await options.onRunFinished(finished.run, finished.alerts).catch((error: unknown) => console.error(`baseline: after run ${runId}: ${String(error)}`));
 }
