@@ -14,7 +14,7 @@ import pg from "pg";
 import { defaultSettings } from "../checks/context.ts";
 import { fixedResolver } from "../checks/http/test-support.ts";
 import type { DomainReport, Suite } from "../checks/types.ts";
-import { createCheckHandler } from "../campaigns/execute.ts";
+import { createCheckHandler, createGiveUp } from "../campaigns/execute.ts";
 import { cancelRun, createRun, getRun, manualSlot, type RunRecord } from "../campaigns/runs.ts";
 import { openTestStore, skipReason, type TestStore } from "../store/test-databases.ts";
 import { CHECK_QUEUE, PgBossQueue } from "./pg-boss.ts";
@@ -170,5 +170,33 @@ describe("pg-boss queue", { skip: await skipReason("postgres") }, () => {
     await producer.enqueue(domains.slice(0, 4).map((domain) => ({ runId: run.id, domain, suite: "web" as const })));
     assert.deepEqual([await producer.sweep(0), await producer.sweep(0), await producer.sweep(0), await producer.sweep(0)], [2, 2, 1, 0]);
     assert.equal(await jobsOf(run.id, ["created"]), 9);
+  });
+
+  test("a target whose jobs keep ending without a result is given up on after maxSweeps, with one error result", async () => {
+    const { run } = await createRun(store.db, { subjectKind: "batch", subjectId: "b6", slot: manualSlot(), targets: [{ domain: "doomed.example", suite: "web" }] });
+    // One attempt a job, so that each round is one delivery; the handler fails as one whose result cannot be written
+    // (or whose worker is killed on the last attempt): the job ends "failed" and the target stays pending.
+    const worker = queue(1, { store, maxAttempts: 1, maxSweeps: 2, onGiveUp: createGiveUp({ store }) });
+    let deliveries = 0;
+    // (Jobs the sweeps of the tests above put back reach this worker too: only this run's count.)
+    await worker.start((job) => {
+      if (job.runId === run.id) deliveries++;
+      return Promise.reject(new Error("the result cannot be written"));
+    });
+    const roundEnds = (round: number): Promise<true> => waitFor(`round ${round} fails`, async () => (deliveries === round && (await jobsOf(run.id, ["created", "retry", "active"])) === 0 ? true : undefined));
+    await worker.enqueue([{ runId: run.id, domain: "doomed.example", suite: "web" }]);
+    await roundEnds(1);
+    assert.equal(await worker.sweep(0), 1, "put back once");
+    await roundEnds(2);
+    assert.equal(await worker.sweep(0), 1, "put back twice");
+    await roundEnds(3);
+    assert.equal(await worker.sweep(0), 0, "lost a third time: given up, not put back");
+    assert.equal(await worker.sweep(0), 0);
+    await worker.close(1000);
+    assert.equal(deliveries, 3);
+    const rows = await store.db.selectFrom("results").select(["domain", "error", "score"]).where("run_id", "=", run.id).execute();
+    assert.equal(rows.length, 1);
+    assert.match(rows[0]?.error ?? "", /^gave up after 3 rounds in the queue of up to 1 deliveries each without a result/);
+    assert.equal((await getRun(store.db, run.id))?.status, "done");
   });
 });

@@ -29,6 +29,9 @@
  *   such targets of live runs back into the queue now and then: those with
  *   no live job in pg-boss's table, a bounded number per sweep; the key
  *   keeps a target from doubling should its job appear meanwhile.
+ *   A target put back maxSweeps times and lost again (its check kills
+ *   every worker that runs it, its result cannot be written) is given up
+ *   on: onGiveUp writes the error as its result, so that it ends too.
  * - Bounded concurrency: at most `concurrency` jobs per process. Its loop
  *   fetches as many jobs as it has free places, and again as soon as one
  *   frees (pg-boss's fetch, complete, fail and touch), so a slow domain
@@ -75,6 +78,14 @@ export interface PgBossQueueOptions {
   sweepMs?: number;
   /** Targets one sweep puts back at most (default 1000); more wait for the next sweep. */
   sweepLimit?: number;
+  /** Times the sweep puts one target back (>= 1, default 3); lost once more, it is given up on (onGiveUp). */
+  maxSweeps?: number;
+  /**
+   * Writes `reason` as the result of a target given up on, and finishes its
+   * run if that was its last (campaigns/execute.ts createGiveUp). Every
+   * process that sweeps needs it: without it such a target stays pending.
+   */
+  onGiveUp?: (job: CheckJob, reason: string) => Promise<void>;
   /** Where pg-boss's own errors go (default: stderr, at most one line a second). */
   onError?: (message: string) => void;
 }
@@ -87,6 +98,7 @@ export class PgBossQueue implements JobQueue {
   readonly #boss: PgBoss;
   readonly #maxAttempts: number;
   readonly #sweepLimit: number;
+  readonly #maxSweeps: number;
   #opening: Promise<void> | null = null;
   #handler: JobHandler | null = null;
   #loop: Promise<void> | null = null;
@@ -107,6 +119,9 @@ export class PgBossQueue implements JobQueue {
     this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.#sweepLimit = options.sweepLimit ?? 1000;
     if (!Number.isInteger(this.#sweepLimit) || this.#sweepLimit < 1) throw new Error(`sweepLimit must be a positive integer, got ${this.#sweepLimit}`);
+    // At least once: a target whose job was never enqueued (the server died first) has had no delivery at all.
+    this.#maxSweeps = options.maxSweeps ?? 3;
+    if (!Number.isInteger(this.#maxSweeps) || this.#maxSweeps < 1) throw new Error(`maxSweeps must be a positive integer, got ${this.#maxSweeps}`);
     const supervise = options.superviseSeconds ?? 10;
     this.#boss = new PgBoss({
       connectionString: options.connectionString,
@@ -262,6 +277,14 @@ export class PgBossQueue implements JobQueue {
    * (an anti-join on the key, one probe of pg-boss's unique index of live
    * exclusive jobs per pending target), so a sweep reads and inserts at most
    * sweepLimit rows however large the backlog of queued jobs.
+   *
+   * Each time counts in run_targets.attempts (which only the embedded queue
+   * uses otherwise). A target put back `maxSweeps` times that is lost once
+   * more is given up on (onGiveUp writes the error as its result): its jobs
+   * keep ending without one, a check that stops its worker or a result that
+   * cannot be written, and would otherwise come back for ever. The row's
+   * not_before keeps two processes sweeping at once from counting it twice.
+   *
    * Returns how many jobs were new, which is 0 when nothing was lost.
    */
   async sweep(olderThanMs = this.#options.sweepMs ?? 60_000): Promise<number> {
@@ -275,19 +298,30 @@ export class PgBossQueue implements JobQueue {
     this.#sweeping = (async () => {
       try {
         await this.open();
-        const before = new Date(Date.now() - olderThanMs).toISOString();
-        const { rows } = await sql<{ run_id: string; domain: string; suite: CheckJob["suite"] }>`
-          select t.run_id, t.domain, t.suite
-          from run_targets t join runs r on r.id = t.run_id
-          where r.status in ('queued', 'running') and r.created_at <= ${before} and t.state <> 'done'
-            and not exists (${this.#liveJobOf(sql`t`)})
-          order by r.created_at, t.run_id, t.suite, t.domain
-          limit ${this.#sweepLimit}`.execute(store.db);
-        for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-          const chunk = rows.slice(start, start + INSERT_CHUNK).map((row) => {
-            const job: CheckJob = { runId: row.run_id, domain: row.domain, suite: row.suite };
-            return { data: job, singletonKey: jobKey(job) };
-          });
+        const now = Date.now();
+        const before = new Date(now - olderThanMs).toISOString();
+        const at = new Date(now).toISOString();
+        const notBefore = new Date(now + olderThanMs / 2).toISOString();
+        const { rows } = await sql<{ run_id: string; domain: string; suite: CheckJob["suite"]; attempts: number }>`
+          update run_targets set attempts = attempts + 1, not_before = ${notBefore}
+          where (run_id, domain, suite) in (
+            select t.run_id, t.domain, t.suite
+            from run_targets t join runs r on r.id = t.run_id
+            where r.status in ('queued', 'running') and r.created_at <= ${before} and t.state <> 'done'
+              and (t.not_before is null or t.not_before <= ${at})
+              and not exists (${this.#liveJobOf(sql`t`)})
+            order by r.created_at, t.run_id, t.suite, t.domain
+            limit ${this.#sweepLimit}
+            for update of t skip locked)
+          returning run_id, domain, suite, attempts`.execute(store.db);
+        const again: CheckJob[] = [];
+        for (const row of rows) {
+          const job: CheckJob = { runId: row.run_id, domain: row.domain, suite: row.suite };
+          if (row.attempts <= this.#maxSweeps) again.push(job);
+          else await this.#giveUp(job, row.attempts);
+        }
+        for (let start = 0; start < again.length; start += INSERT_CHUNK) {
+          const chunk = again.slice(start, start + INSERT_CHUNK).map((job) => ({ data: job, singletonKey: jobKey(job) }));
           added += (await this.#boss.insert(CHECK_QUEUE, chunk, { returnId: true }))?.length ?? 0;
         }
         if (added > 0) this.#pause.wake();
@@ -298,6 +332,16 @@ export class PgBossQueue implements JobQueue {
     await this.#sweeping;
     this.#sweeping = null;
     return added;
+  }
+
+  /** A target lost `rounds` times: its error as its result (onGiveUp); tried again at a later sweep if that fails. */
+  async #giveUp(job: CheckJob, rounds: number): Promise<void> {
+    const reason = `gave up after ${rounds} rounds in the queue of up to ${this.#maxAttempts} deliveries each without a result (the check stops its worker, or its result cannot be written)`;
+    if (!this.#options.onGiveUp) {
+      this.#reportError(`sweep: ${jobKey(job)}: ${reason}; left pending (no onGiveUp)`);
+      return;
+    }
+    await this.#options.onGiveUp(job, reason).catch((error: unknown) => this.#reportError(`sweep: giving up on ${jobKey(job)}: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /**

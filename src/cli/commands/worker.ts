@@ -14,7 +14,7 @@
 import type { Command } from "commander";
 import { AlertDeliverer, smtpUrlProblem } from "../../campaigns/delivery.ts";
 import { CampaignEngine } from "../../campaigns/engine.ts";
-import { createCheckHandler } from "../../campaigns/execute.ts";
+import { createCheckHandler, createGiveUp } from "../../campaigns/execute.ts";
 import { defaultSettings } from "../../checks/context.ts";
 import { DEFAULT_CONNECTIONS_PER_ADDRESS, PostgresAddressLimiter } from "../../jobs/address-limit.ts";
 import { DEFAULT_PGBOSS_SCHEMA, PgBossQueue } from "../../jobs/pg-boss.ts";
@@ -92,9 +92,11 @@ export function registerWorkerCommand(program: Command): void {
       const store = await openStore(url);
       const addressLimit = new PostgresAddressLimiter({ connectionString: url, limit: perAddress });
       const settings = { ...base, addressLimit };
-      const queue = new PgBossQueue({ connectionString: url, schema: flags.pgbossSchema, concurrency, leaseSeconds: lease, superviseSeconds: Math.max(1, Math.floor(lease / 5)), store });
       const alerts = new AlertDeliverer({ store, ...(flags.smtpUrl ? { smtpUrl: flags.smtpUrl } : {}), mailFrom: flags.mailFrom, allowPrivate: flags.allowPrivate ?? false });
-      const handler = createCheckHandler({ store, settings, onRunFinished: CampaignEngine.afterRun(store, alerts.deliver) });
+      const onRunFinished = CampaignEngine.afterRun(store, alerts.deliver);
+      // Its sweep gives up on a target whose jobs keep ending without a result (onGiveUp writes the error).
+      const queue = new PgBossQueue({ connectionString: url, schema: flags.pgbossSchema, concurrency, leaseSeconds: lease, superviseSeconds: Math.max(1, Math.floor(lease / 5)), store, onGiveUp: createGiveUp({ store, onRunFinished }) });
+      const handler = createCheckHandler({ store, settings, onRunFinished });
       try {
         await queue.start(handler);
       } catch (error) {
