@@ -15,6 +15,7 @@ import { seedIfEmpty } from "../../server/seed.ts";
 import { HeavyWork } from "../../server/workers/heavy-work.ts";
 import { defaultSettings } from "../../checks/context.ts";
 import { CampaignEngine } from "../../campaigns/engine.ts";
+import { createGiveUp } from "../../campaigns/execute.ts";
 import { AlertDeliverer, smtpUrlProblem } from "../../campaigns/delivery.ts";
 import { DEFAULT_CONNECTIONS_PER_ADDRESS, LocalAddressLimiter, PostgresAddressLimiter, type AddressLimiter } from "../../jobs/address-limit.ts";
 import { PgBossQueue } from "../../jobs/pg-boss.ts";
@@ -102,7 +103,7 @@ export function registerServerCommands(program: Command): void {
       const onPostgres = store.dialect === "postgres";
       const runChecks = !onPostgres || (options.runChecks ?? false);
       const addressLimit: AddressLimiter = onPostgres ? new PostgresAddressLimiter({ connectionString: options.db, limit: perAddress }) : new LocalAddressLimiter(perAddress);
-      const queue = onPostgres ? new PgBossQueue({ connectionString: options.db, concurrency: checkConcurrency, store }) : undefined;
+      const queue = onPostgres ? new PgBossQueue({ connectionString: options.db, concurrency: checkConcurrency, store, onGiveUp: createGiveUp({ store, onRunFinished: CampaignEngine.afterRun(store, alerts.deliver) }) }) : undefined;
       if (queue) {
         try {
           // Installs the queue's schema, then brings back targets whose jobs were lost while no server ran.
