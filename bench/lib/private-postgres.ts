@@ -12,13 +12,29 @@
  *   cluster.remove();
  */
 import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const INITDB = "/usr/local/bin/initdb";
-export const PG_CTL = "/usr/local/bin/pg_ctl";
+/**
+ * Where PostgreSQL's server programs are: Debian keeps them out of PATH, in
+ * /usr/lib/postgresql/VERSION/bin (the newest is taken); some machines link
+ * them into /usr/local/bin.
+ */
+function serverBinary(name: string): string {
+  const linked = `/usr/local/bin/${name}`;
+  if (existsSync(linked)) return linked;
+  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql").filter((entry) => /^\d+$/.test(entry)).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const version of versions) {
+    const path = `/usr/lib/postgresql/${version}/bin/${name}`;
+    if (existsSync(path)) return path;
+  }
+  return linked;
+}
+
+export const INITDB = serverBinary("initdb");
+export const PG_CTL = serverBinary("pg_ctl");
 
 /** Why a private cluster cannot run here, or false. */
 export function privateClusterUnavailable(): string | false {
