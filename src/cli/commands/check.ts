@@ -25,7 +25,7 @@ import { renderText, SCORING_NOTE, wrap } from "../../checks/report/text.ts";
 import { type DomainReport, type Suite } from "../../checks/types.ts";
 import { CheckInputError } from "../../checks/errors.ts";
 import { UsageError, writeFileAtomically } from "../output.ts";
-import { addResolverOptions, positiveInteger, readCaFile, readOptionFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
+import { addResolverOptions, parseDkimSelectors, positiveInteger, readCaFile, readOptionFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
 
 interface CheckFlags extends ResolverFlags {
   suite: "web" | "mail" | "all";
@@ -94,7 +94,7 @@ export async function runCheckCommand(positional: readonly string[], flags: Chec
   if (domains.length === 0) throw new UsageError("check: give at least one domain, or --input FILE");
   const timeoutMs = positiveInteger(flags.timeout, "--timeout");
   const concurrency = positiveInteger(flags.concurrency, "--concurrency");
-  const dkimSelectors = flags.dkimSelectors === undefined ? [] : parseSelectors(flags.dkimSelectors);
+  const dkimSelectors = flags.dkimSelectors === undefined ? [] : parseDkimSelectors(flags.dkimSelectors);
   if (flags.html) assertWritableFolder(flags.html);
   const suites = suitesToRun(flags.suite);
   const settings = io.settings ?? { ...buildSettings(flags, timeoutMs), dkimSelectors };
@@ -163,13 +163,6 @@ function assertWritableFolder(path: string): void {
   } catch (error) {
     throw new UsageError(`--html ${path}: cannot write there (${error instanceof Error && "code" in error ? String(error.code) : String(error)})`);
   }
-}
-
-function parseSelectors(list: string): string[] {
-  const selectors = list.split(",").map((selector) => selector.trim().toLowerCase()).filter(Boolean);
-  const bad = selectors.find((selector) => !/^[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*$/.test(selector));
-  if (selectors.length === 0 || bad !== undefined) throw new UsageError(`--dkim-selectors ${list}: expected DNS labels separated by commas, like s1,google${bad ? ` ("${bad}" is not one)` : ""}`);
-  return selectors;
 }
 
 /** The suites to run, in order; those without checks are left out with a note. */

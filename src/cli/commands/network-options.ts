@@ -120,3 +120,11 @@ export function readOptionFile(path: string, option: string): string {
     throw new UsageError(`${option} ${path}: cannot read it (${error instanceof Error && "code" in error ? String(error.code) : String(error)})`);
   }
 }
+
+/** `--dkim-selectors s1,google`: the DKIM selectors the mail checks look for (check, serve, worker). */
+export function parseDkimSelectors(list: string): string[] {
+  const selectors = list.split(",").map((selector) => selector.trim().toLowerCase()).filter(Boolean);
+  const bad = selectors.find((selector) => !/^[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*$/.test(selector));
+  if (selectors.length === 0 || bad !== undefined) throw new UsageError(`--dkim-selectors ${list}: expected DNS labels separated by commas, like s1,google${bad ? ` ("${bad}" is not one)` : ""}`);
+  return selectors;
+}

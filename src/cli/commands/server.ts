@@ -21,7 +21,7 @@ import { DEFAULT_CONNECTIONS_PER_ADDRESS, LocalAddressLimiter, PostgresAddressLi
 import { PgBossQueue } from "../../jobs/pg-boss.ts";
 import { connectionsPerAddress } from "./worker.ts";
 import { UsageError } from "../output.ts";
-import { addResolverOptions, readCaFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
+import { addResolverOptions, parseDkimSelectors, readCaFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
 
 export const DEFAULT_DATABASE = `sqlite:${fileURLToPath(new URL("../../../data/local/baseline.sqlite", import.meta.url))}`;
 
@@ -40,6 +40,7 @@ const OPTIMIZE_EVERY_MS = 5 * 60 * 1000;
 /** The `serve` options that every check the server runs obeys (interfaces.md §5). */
 interface ServeCheckFlags extends ResolverFlags {
   caFile?: string;
+  dkimSelectors?: string;
   rpkiVrps?: string;
   bgpOrigins?: string;
 }
@@ -57,6 +58,7 @@ export function registerServerCommands(program: Command): void {
     .option("--ca-file <file>", "checks also trust the certificate authorities in this PEM file (labs)")
     .option("--rpki-vrps <file>", "validated ROA payloads for the RPKI checks; with --bgp-origins")
     .option("--bgp-origins <file>", "announced prefixes and their origin AS; with --rpki-vrps")
+    .option("--dkim-selectors <list>", "DKIM selectors the mail checks look for, comma-separated")
     .option("--check-concurrency <n>", "domains the server's own runner checks at once (campaigns, contracts, batch API)", "8")
     .option("--smtp-url <url>", "SMTP server for alert e-mails, smtp://host:port (smtps:// for TLS; user:password@ when it asks)")
     .option("--mail-from <address>", "From address of alert e-mails", "baseline@localhost")
@@ -84,6 +86,7 @@ export function registerServerCommands(program: Command): void {
       // Read before the database opens, so that a bad file is named at once.
       const checkSettings = defaultSettings(resolverFromFlags(options), {
         allowPrivate: options.allowPrivate ?? false,
+        dkimSelectors: options.dkimSelectors === undefined ? [] : parseDkimSelectors(options.dkimSelectors),
         extraCa: options.caFile ? readCaFile(options.caFile) : [],
         routing: readRouting(options.rpkiVrps, options.bgpOrigins),
       });

@@ -20,7 +20,7 @@ import { DEFAULT_CONNECTIONS_PER_ADDRESS, PostgresAddressLimiter } from "../../j
 import { DEFAULT_PGBOSS_SCHEMA, PgBossQueue } from "../../jobs/pg-boss.ts";
 import { DatabaseOpenError, DatabaseUrlError, openDatabase, parseDatabaseUrl, type Store } from "../../store/index.ts";
 import { UsageError } from "../output.ts";
-import { addResolverOptions, positiveInteger, readCaFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
+import { addResolverOptions, parseDkimSelectors, positiveInteger, readCaFile, readRouting, resolverFromFlags, type ResolverFlags } from "./network-options.ts";
 
 /** How long running checks get to finish on SIGINT/SIGTERM before their jobs go back to the queue. */
 const STOP_GRACE_MS = 20_000;
@@ -34,6 +34,7 @@ interface WorkerFlags extends ResolverFlags {
   caFile?: string;
   rpkiVrps?: string;
   bgpOrigins?: string;
+  dkimSelectors?: string;
   smtpUrl?: string;
   mailFrom: string;
 }
@@ -70,6 +71,7 @@ export function registerWorkerCommand(program: Command): void {
     .option("--ca-file <file>", "checks also trust the certificate authorities in this PEM file (labs)")
     .option("--rpki-vrps <file>", "validated ROA payloads for the RPKI checks; with --bgp-origins")
     .option("--bgp-origins <file>", "announced prefixes and their origin AS; with --rpki-vrps")
+    .option("--dkim-selectors <list>", "DKIM selectors the mail checks look for, comma-separated")
     .option("--smtp-url <url>", "SMTP server for the alert e-mails of runs this worker finishes")
     .option("--mail-from <address>", "From address of alert e-mails", "baseline@localhost")
     .action(async (flags: WorkerFlags) => {
@@ -86,6 +88,7 @@ export function registerWorkerCommand(program: Command): void {
       // Files are read before the database opens, so that a bad one is named at once.
       const base = defaultSettings(resolverFromFlags(flags), {
         allowPrivate: flags.allowPrivate ?? false,
+        dkimSelectors: flags.dkimSelectors === undefined ? [] : parseDkimSelectors(flags.dkimSelectors),
         extraCa: flags.caFile ? readCaFile(flags.caFile) : [],
         routing: readRouting(flags.rpkiVrps, flags.bgpOrigins),
       });
