@@ -43,3 +43,8 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
   });
   return raw(out);
 }
+
+/** An ISO time as pages show it: "2026-12-07 15:52 UTC" (minutes are enough for runs and alerts); "" for none. */
+export function utcMinute(iso: string | null): string {
+  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : "";
+}

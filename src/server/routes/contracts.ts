@@ -31,7 +31,7 @@ import { requirementsFor } from "../../requirements/select.ts";
 import { NotFoundError, ValidationError } from "../../store/index.ts";
 import { documentPool } from "../../tenders/worker/document-pool.ts";
 import { canEdit, pageContext, type AppContext, type AppEnv } from "../context.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, utcMinute, type SafeHtml } from "../html.ts";
 import type { MessageKey } from "../i18n.ts";
 import { localizedTenderError } from "../issue-messages.ts";
 import { page } from "../layout.ts";
@@ -182,7 +182,7 @@ function notFound(c: AppContext): Response | Promise<Response> {
   return c.html(page(pageContext(c), c.get("t")("contracts.notFound"), html``));
 }
 
-const when = (iso: string | null): string => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "");
+const when = utcMinute;
 const csrf = (c: AppContext): SafeHtml => html`<input type="hidden" name="csrf" value="${c.get("csrfToken") ?? ""}">`;
 
 const NOTICES: Record<string, MessageKey> = {

@@ -43,7 +43,7 @@ import { CATEGORY_NAMES, cleanText, effectiveStatus } from "../../checks/report/
 import type { CheckStatus } from "../../checks/types.ts";
 import { ConflictError, getInstitution, listInstitutionNames, NotFoundError, SUITE_CHOICES, ValidationError, type Issue, type SuiteChoice } from "../../store/index.ts";
 import { canEdit, pageContext, wholeNumberQuery, type AppContext, type AppEnv } from "../context.ts";
-import { html, raw, type SafeHtml } from "../html.ts";
+import { html, raw, utcMinute, type SafeHtml } from "../html.ts";
 import type { MessageKey, Translate } from "../i18n.ts";
 import { page } from "../layout.ts";
 import { reportLabels } from "./check.ts";
@@ -342,9 +342,7 @@ const text = (form: Form, name: string): string => {
 };
 
 /** "2026-12-07 15:00 UTC": one fixed form in every language, as the runs are scheduled in UTC. */
-function when(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
+const when = utcMinute;
 
 function suiteLabel(t: Translate, suites: SuiteChoice): string {
   return t(`portfolios.suites.${suites}`);
