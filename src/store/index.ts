@@ -27,3 +27,4 @@ export * from "./users.ts";
 export { cachedRead, dataRevision, type CacheSpace } from "./read-cache.ts";
 export { sqliteWriteIntent } from "./sqlite.ts";
 export * from "./api-accounts.ts";
+export * from "./surveys.ts";

@@ -506,6 +506,87 @@ const campaigns: Migration = {
   },
 };
 
+/**
+ * Surveys from XLSForm (issue 12), anonymous by construction (see
+ * src/store/surveys.ts for what is and is not stored):
+ * - a response has a random id, its survey, the date it was submitted (no
+ *   time) and the answers; no session, invitation, address or person;
+ * - a session holds the answers while they are being given, under the
+ *   SHA-256 of the respondent's private token, and no invitation: the
+ *   invitation is spent when the session starts (a boolean, no time);
+ * - an invitation is an address, its token's hash, when it was sent, and
+ *   whether it was used.
+ * On SQLite the responses table has no rowid (WITHOUT ROWID): rows are
+ * kept in the order of their random ids, not in the order they came in.
+ * A survey takes its invitations, sessions and responses with it.
+ */
+const surveys: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("surveys")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("form_id", "text", (column) => column.notNull())
+      .addColumn("title", "text", (column) => column.notNull())
+      .addColumn("version", "text", (column) => column.notNull())
+      .addColumn("form", "text", (column) => column.notNull())
+      .addColumn("file_name", "text", (column) => column.notNull())
+      .addColumn("mode", "text", (column) => column.notNull().defaultTo("public"))
+      .addColumn("opens_at", "text")
+      .addColumn("closes_at", "text")
+      .addColumn("privacy_notice", "text", (column) => column.notNull().defaultTo(""))
+      .addColumn("consent_text", "text", (column) => column.notNull().defaultTo(""))
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("created_by", "text", (column) => column.references("users.id").onDelete("set null"))
+      .addCheckConstraint("surveys_mode_check", oneOf("mode", ["public", "invitation"]))
+      .execute();
+
+    await db.schema
+      .createTable("survey_invitations")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("survey_id", "text", (column) => column.notNull().references("surveys.id").onDelete("cascade"))
+      .addColumn("email", "text", (column) => column.notNull())
+      .addColumn("token_hash", "text", (column) => column.notNull().unique())
+      .addColumn("sent_at", "text")
+      .addColumn("used", "boolean", (column) => column.notNull().defaultTo(false))
+      // One invitation per address and survey (also the index of a survey's list).
+      .addUniqueConstraint("survey_invitations_survey_email", ["survey_id", "email"])
+      .execute();
+
+    await db.schema
+      .createTable("survey_sessions")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("survey_id", "text", (column) => column.notNull().references("surveys.id").onDelete("cascade"))
+      .addColumn("token_hash", "text", (column) => column.notNull().unique())
+      .addColumn("answers", "text", (column) => column.notNull().defaultTo("{}"))
+      .addColumn("page", "text")
+      .addColumn("language", "text", (column) => column.notNull())
+      .addColumn("started_at", "text", (column) => column.notNull())
+      .addColumn("updated_at", "text", (column) => column.notNull())
+      .addColumn("state", "text", (column) => column.notNull().defaultTo("open"))
+      .addCheckConstraint("survey_sessions_state_check", oneOf("state", ["open", "submitted"]))
+      .execute();
+
+    let responses = db.schema
+      .createTable("survey_responses")
+      .addColumn("id", "text", (column) => column.primaryKey())
+      .addColumn("survey_id", "text", (column) => column.notNull().references("surveys.id").onDelete("cascade"))
+      .addColumn("submitted_on", "text", (column) => column.notNull())
+      .addColumn("answers", "text", (column) => column.notNull());
+    if (!isPostgres(db)) responses = responses.modifyEnd(sql`without rowid`);
+    await responses.execute();
+
+    const indexes: [name: string, table: string, columns: string[]][] = [
+      ["survey_sessions_survey", "survey_sessions", ["survey_id", "state"]],
+      // Keyset pages of a survey's responses (iterateResponses) and their count.
+      ["survey_responses_survey", "survey_responses", ["survey_id", "id"]],
+    ];
+    for (const [name, table, columns] of indexes) await db.schema.createIndex(name).on(table).columns(columns).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    for (const table of ["survey_responses", "survey_sessions", "survey_invitations", "surveys"]) await db.schema.dropTable(table).execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial-schema": initialSchema,
@@ -513,6 +594,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0003-login-throttle": loginThrottle,
   "0004-known-devices": knownDevices,
   "0005-campaigns": campaigns,
+  "0006-surveys": surveys,
 };
 
 /** The name of the newest migration: the schema version a backup records. */

@@ -326,6 +326,73 @@ export interface BatchRequestsTable {
   finished_at: string | null;
 }
 
+/** How a survey is distributed; both are anonymous (src/store/surveys.ts). */
+export const SURVEY_MODES = ["public", "invitation"] as const;
+export type SurveyMode = (typeof SURVEY_MODES)[number];
+
+export const ANSWER_SESSION_STATES = ["open", "submitted"] as const;
+export type AnswerSessionState = (typeof ANSWER_SESSION_STATES)[number];
+
+/** A survey: an XLSForm as read (the form as JSON) and how it is run. */
+export interface SurveysTable {
+  id: string;
+  /** The form's settings form_id (not unique: a form may be imported twice). */
+  form_id: string;
+  title: string;
+  version: string;
+  /** JSON text: the Form (src/surveys/form.ts). */
+  form: string;
+  /** The uploaded file's name, for the staff pages. */
+  file_name: string;
+  mode: SurveyMode;
+  opens_at: string | null;
+  closes_at: string | null;
+  privacy_notice: string;
+  consent_text: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+/** Single-use invitations: no link to the session or the response they lead to. */
+export interface SurveyInvitationsTable {
+  id: string;
+  survey_id: string;
+  /** Stored lower-case. */
+  email: string;
+  /** SHA-256 of the token (hex); the token itself is only in the e-mail. */
+  token_hash: string;
+  sent_at: string | null;
+  /** Spent by starting a session; when is not kept. */
+  used: BooleanColumn;
+}
+
+/** Answers being given, under the respondent's private link; emptied on submit. */
+export interface SurveySessionsTable {
+  id: string;
+  survey_id: string;
+  /** SHA-256 of the private link's token (hex). */
+  token_hash: string;
+  /** JSON text: question name → value; "{}" once submitted. */
+  answers: string;
+  page: string | null;
+  language: string;
+  /** ISO timestamps while open; the submission's date only (YYYY-MM-DD) once submitted. */
+  started_at: string;
+  updated_at: string;
+  state: AnswerSessionState;
+}
+
+/** A submitted answer set: nothing in it points to a session, an invitation or a person. */
+export interface SurveyResponsesTable {
+  /** Random (UUID): the order of ids says nothing about the order of submission. */
+  id: string;
+  survey_id: string;
+  /** YYYY-MM-DD (UTC), no time. */
+  submitted_on: string;
+  /** JSON text: question name → value. */
+  answers: string;
+}
+
 /**
  * One row (id 1): raised by triggers on every change to the observatory's
  * tables, read by caches of
@@ -363,6 +430,10 @@ export interface DataTables {
   result_tests: ResultTestsTable;
   alerts: AlertsTable;
   batch_requests: BatchRequestsTable;
+  surveys: SurveysTable;
+  survey_invitations: SurveyInvitationsTable;
+  survey_sessions: SurveySessionsTable;
+  survey_responses: SurveyResponsesTable;
 }
 
 export type TableName = keyof DataTables;
@@ -435,6 +506,10 @@ export const TABLE_COLUMNS = {
   result_tests: ["run_id", "domain", "suite", "test_id", "standard", "category", "status"],
   alerts: ["id", "subject_kind", "subject_id", "run_id", "kind", "title", "detail", "created_at", "email_state", "webhook_state"],
   batch_requests: ["id", "account_id", "name", "type", "status", "run_id", "created_at", "finished_at"],
+  surveys: ["id", "form_id", "title", "version", "form", "file_name", "mode", "opens_at", "closes_at", "privacy_notice", "consent_text", "created_at", "created_by"],
+  survey_invitations: ["id", "survey_id", "email", "token_hash", "sent_at", "used"],
+  survey_sessions: ["id", "survey_id", "token_hash", "answers", "page", "language", "started_at", "updated_at", "state"],
+  survey_responses: ["id", "survey_id", "submitted_on", "answers"],
 } as const satisfies { readonly [T in TableName]: readonly (keyof Schema[T] & string)[] };
 
 /**
@@ -442,12 +517,14 @@ export const TABLE_COLUMNS = {
  * a backup taken before that migration has none of their rows, and restores
  * as if it had an empty list of them.
  */
-export const TABLES_SINCE: { readonly [T in TableName]?: string } = Object.fromEntries(
-  ["api_accounts", "portfolios", "portfolio_domains", "contracts", "contract_assets", "exemptions", "runs", "run_targets", "results", "result_tests", "alerts", "batch_requests"].map((table) => [table, "0005-campaigns"]),
-);
+export const TABLES_SINCE: { readonly [T in TableName]?: string } = Object.fromEntries<string>([
+  ...["api_accounts", "portfolios", "portfolio_domains", "contracts", "contract_assets", "exemptions", "runs", "run_targets", "results", "result_tests", "alerts", "batch_requests"].map((table) => [table, "0005-campaigns"] as const),
+  ...["surveys", "survey_invitations", "survey_sessions", "survey_responses"].map((table) => [table, "0006-surveys"] as const),
+]);
 
 /** Columns that SQLite returns as 0/1 and a backup file holds as true/false. */
 export const BOOLEAN_COLUMNS: { readonly [T in TableName]?: readonly (keyof Schema[T] & string)[] } = {
   institutions: ["global_south"],
   policies: ["covers_internet", "cites_standards"],
+  survey_invitations: ["used"],
 };
