@@ -17,6 +17,7 @@ import { registerCheckCommand } from "./commands/check.ts";
 import { registerDnsCommand } from "./commands/dns.ts";
 import { registerRequirementsCommand } from "./commands/requirements.ts";
 import { registerServerCommands } from "./commands/server.ts";
+import { registerSurveyCommands } from "./commands/survey.ts";
 import { registerTenderCommands } from "./commands/tender.ts";
 import { registerWorkerCommand } from "./commands/worker.ts";
 import { UsageError } from "./output.ts";
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCheckCommand(program, version);
   registerTenderCommands(program);
   registerServerCommands(program);
+  registerSurveyCommands(program);
   registerWorkerCommand(program);
   const overrideExits = (command: Command): void => {
     command.exitOverride();
