@@ -5,7 +5,7 @@
  * the nesting. Independent of the XLSForm reader on purpose.
  */
 import type { Choice, Form, Group, Question, QuestionType } from "./form.ts";
-import { OTHER_CHOICE } from "./form.ts";
+import { OTHER_CHOICE, otherFieldName } from "./form.ts";
 
 type QuestionSpec = { readonly kind: "question"; readonly name: string; readonly type: QuestionType; readonly more: Partial<Question> };
 type BeginSpec = { readonly kind: "begin"; readonly name: string; readonly relevant: string | null };
@@ -32,7 +32,8 @@ export function choicesWith(...rows: [string, Record<string, string>][]): Choice
   return rows.map(([name, extra]) => ({ name, label: { default: name }, extra }));
 }
 
-export function buildForm(rows: readonly Row[]): Form {
+/** withOtherQuestion: add NAME_other text questions after or_other ones, as the reader does. */
+export function buildForm(rows: readonly Row[], { withOtherQuestion = false } = {}): Form {
   const questions: Question[] = [];
   const groups: Group[] = [];
   const open: string[] = [];
@@ -73,6 +74,24 @@ export function buildForm(rows: readonly Row[]): Form {
       ...item.more,
       choices: list && orOther ? [...list, { name: OTHER_CHOICE, label: { default: "Other" }, extra: {} }] : list,
     });
+    // As the reader (and pyxform) does: the "specify other" text is a question of its own.
+    if (orOther && withOtherQuestion) {
+      questions.push({
+        ...(questions.at(-1) as Question),
+        name: otherFieldName({ name: item.name }),
+        type: "text",
+        list: null,
+        orOther: false,
+        label: { default: "Specify other." },
+        required: false,
+        relevant: `selected(\${${item.name}}, '${OTHER_CHOICE}')`,
+        constraint: null,
+        calculation: null,
+        choiceFilter: null,
+        default: null,
+        choices: null,
+      });
+    }
   }
   return { id: "test", title: "Test", version: "1", defaultLanguage: "default", languages: ["default"], questions, groups };
 }

@@ -268,29 +268,43 @@ describe("required, constraint, messages", () => {
   });
 });
 
-describe("or_other", () => {
-  const form = buildForm([
-    q("sector", "select_one", { choices: choices("health", "energy"), orOther: true }),
-    q("barriers", "select_multiple", { choices: choices("cost", "skills"), orOther: true }),
-  ]);
+for (const withOtherQuestion of [false, true]) {
+  describe(`or_other${withOtherQuestion ? ", with NAME_other as its own question (as the reader makes it)" : ""}`, () => {
+    const form = buildForm(
+      [
+        q("sector", "select_one", { choices: choices("health", "energy"), orOther: true }),
+        q("barriers", "select_multiple", { choices: choices("cost", "skills"), orOther: true }),
+      ],
+      { withOtherQuestion },
+    );
 
-  test("choosing 'other' requires the text, which is then kept", () => {
-    assert.deepEqual(post(form, { sector: "other" }).errors, [{ name: "sector", code: "other", message: null }]);
-    assert.deepEqual(post(form, { sector: "other", sector_other: "  " }).errors, [{ name: "sector", code: "other", message: null }]);
-    const result = post(form, { sector: "other", sector_other: "Water", barriers: ["skills", "other"], barriers_other: "Time" });
-    assert.deepEqual(result.errors, []);
-    assert.deepEqual(result.answers, { sector: "other", sector_other: "Water", barriers: "skills other", barriers_other: "Time" });
-  });
+    test("choosing 'other' requires the text, which is then kept", () => {
+      assert.deepEqual(post(form, { sector: "other" }).errors, [{ name: "sector", code: "other", message: null }]);
+      assert.deepEqual(post(form, { sector: "other", sector_other: "  " }).errors, [{ name: "sector", code: "other", message: null }]);
+      const result = post(form, { sector: "other", sector_other: "Water", barriers: ["skills", "other"], barriers_other: "Time" });
+      assert.deepEqual(result.errors, []);
+      assert.deepEqual(result.answers, { sector: "other", sector_other: "Water", barriers: "skills other", barriers_other: "Time" });
+      assert.deepEqual(validateAll(form, result.answers, NOW), []);
+    });
 
-  test("without 'other' the text is dropped", () => {
-    const result = post(form, { sector: "energy", sector_other: "Water" }, { sector_other: "old" });
-    assert.deepEqual(result.answers, { sector: "energy" });
-  });
+    test("an over-long text is one error", () => {
+      const errors = post(form, { sector: "other", sector_other: "x".repeat(10_001) }).errors;
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]?.code, "type");
+    });
 
-  test("finalAnswers keeps the text only while 'other' is chosen", () => {
-    assert.deepEqual(finalAnswers(form, { sector: "health", sector_other: "stale" }, NOW, { start: "s", end: "2026-03-04T10:00:00Z", deviceid: "d" }), { sector: "health" });
+    test("without 'other' the text is dropped", () => {
+      const result = post(form, { sector: "energy", sector_other: "Water" }, { sector_other: "old" });
+      assert.deepEqual(result.answers, { sector: "energy" });
+    });
+
+    test("finalAnswers keeps the text only while 'other' is chosen", () => {
+      const meta = { start: "s", end: "2026-03-04T10:00:00Z", deviceid: "d" };
+      assert.deepEqual(finalAnswers(form, { sector: "health", sector_other: "stale" }, NOW, meta), { sector: "health" });
+      assert.deepEqual(finalAnswers(form, { sector: "other", sector_other: "Water" }, NOW, meta), { sector: "other", sector_other: "Water" });
+    });
   });
-});
+}
 
 describe("calculations", () => {
   const form = buildForm([
@@ -411,5 +425,19 @@ describe("relevance that depends on a cleared answer", () => {
     ]);
     const result = post(form, { a: "no", b: "kept?", c: "kept?" });
     assert.deepEqual(result.answers, { a: "no" });
+  });
+});
+
+describe("names that are also Object.prototype's", () => {
+  test("__proto__ and constructor are answers like any other", () => {
+    const form = buildForm([q("__proto__", "text"), q("constructor", "integer", { relevant: "${__proto__} != ''", required: true })]);
+    const posted = JSON.parse('{"__proto__": "proto text", "constructor": "7"}') as Posted;
+    const result = post(form, posted);
+    assert.deepEqual(result.errors, []);
+    assert.equal(Object.hasOwn(result.answers, "__proto__"), true);
+    assert.equal(result.answers.constructor, "7");
+    assert.deepEqual(post(form, {}).errors, []); // constructor not relevant: no "required"
+    const final = finalAnswers(form, result.answers, NOW, { start: "", end: "", deviceid: "" });
+    assert.equal(JSON.stringify(final), '{"__proto__":"proto text","constructor":"7"}');
   });
 });

@@ -44,7 +44,19 @@ export interface SubmissionMeta {
 
 type MutableAnswers = Record<string, string>;
 
-/** Removes an answer (Answers are plain records keyed by question name). */
+/*
+ * Answers are plain records keyed by question name, and a name such as
+ * "__proto__" is a valid XLSForm name: so they are read, written and
+ * removed as own properties only.
+ */
+function get(answers: Answers, name: string): string | undefined {
+  return Object.hasOwn(answers, name) ? answers[name] : undefined;
+}
+
+function put(answers: MutableAnswers, name: string, value: string): void {
+  Object.defineProperty(answers, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function remove(answers: MutableAnswers, name: string): void {
   Reflect.deleteProperty(answers, name);
 }
@@ -176,11 +188,11 @@ function recalculate(form: Form, answers: MutableAnswers, now: Date): void {
         const computed = evaluate(expressionOf(question.calculation), { answers, now });
         result = typeof computed === "number" && Number.isNaN(computed) ? "" : toText(computed);
       }
-      const before = answers[question.name] ?? "";
+      const before = get(answers, question.name) ?? "";
       if (result === before) continue;
       changed = true;
       if (result === "") remove(answers, question.name);
-      else answers[question.name] = result;
+      else put(answers, question.name, result);
     }
     if (!changed) return;
   }
@@ -203,7 +215,7 @@ function settle(form: Form, answers: MutableAnswers, now: Date, scope: readonly 
         if (Object.hasOwn(answers, question.name) || Object.hasOwn(answers, other)) changed = true;
         remove(answers, question.name);
         if (question.orOther) remove(answers, other);
-      } else if (question.orOther && Object.hasOwn(answers, other) && !otherChosen(answers[question.name])) {
+      } else if (question.orOther && Object.hasOwn(answers, other) && !otherChosen(get(answers, question.name))) {
         remove(answers, other);
         changed = true;
       }
@@ -223,7 +235,7 @@ export function initialAnswers(form: Form, now: Date): Answers {
     if (question.default === null || question.default.trim() === "") continue;
     // Stored as if the respondent had typed it, so that "05" becomes 5 and an impossible default is left out.
     const result = parseAnswer(question, question.default, question.choices ?? []);
-    if (result.kind === "value") answers[question.name] = result.value;
+    if (result.kind === "value") put(answers, question.name, result.value);
   }
   recalculate(form, answers, now);
   return answers;
@@ -245,8 +257,8 @@ function isEntered(question: Question): boolean {
  */
 function checkAnswer(question: Question, answers: Answers, now: Date, typeError: FieldError | null): FieldError | null {
   if (typeError) return typeError;
-  const answer = answers[question.name] ?? "";
-  if (question.orOther && otherChosen(answer) && (answers[otherFieldName(question)] ?? "").trim() === "") {
+  const answer = get(answers, question.name) ?? "";
+  if (question.orOther && otherChosen(answer) && (get(answers, otherFieldName(question)) ?? "").trim() === "") {
     return { name: question.name, code: "other", message: null };
   }
   if (answer === "") {
@@ -259,7 +271,7 @@ function checkAnswer(question: Question, answers: Answers, now: Date, typeError:
 }
 
 function storeParsed(answers: MutableAnswers, name: string, result: ParsedAnswer): void {
-  if (result.kind === "value") answers[name] = result.value;
+  if (result.kind === "value") put(answers, name, result.value);
   else remove(answers, name);
 }
 
@@ -278,21 +290,24 @@ export function applyPage(form: Form, page: Page, posted: Posted, answers: Answe
   // ...then the filtered ones against what their filter now allows.
   for (const question of entered) {
     if (question.choiceFilter === null || typeErrors.has(question.name) || !Object.hasOwn(next, question.name)) continue;
-    const result = parseAnswer(question, next[question.name], choicesFor(form, question, next, now));
+    const result = parseAnswer(question, get(next, question.name), choicesFor(form, question, next, now));
     storeParsed(next, question.name, result);
     if (result.kind === "error") typeErrors.set(question.name, { name: question.name, code: result.code, message: null });
   }
+  const onPage = new Set(entered.map((question) => question.name));
   for (const question of entered) {
     if (!question.orOther) continue;
     const other = otherFieldName(question);
+    // The reader adds NAME_other as a text question of its own (as pyxform does): then it was parsed above.
+    if (onPage.has(other)) continue;
     const text = cleanText(postedSingle(field(other)));
-    if (!otherChosen(next[question.name]) || text.trim() === "") {
+    if (!otherChosen(get(next, question.name)) || text.trim() === "") {
       remove(next, other);
     } else if (text.length > MAX_TEXT_LENGTH) {
       remove(next, other);
       if (!typeErrors.has(question.name)) typeErrors.set(question.name, { name: question.name, code: "type", message: null });
     } else {
-      next[other] = text;
+      put(next, other, text);
     }
   }
   settle(form, next, now, page.questions);
@@ -300,6 +315,8 @@ export function applyPage(form: Form, page: Page, posted: Posted, answers: Answe
   for (const question of page.questions) {
     if (!isRelevant(form, question, next, now)) continue;
     const error = checkAnswer(question, next, now, typeErrors.get(question.name) ?? null);
+    // A NAME_other text refused as too long already has its error; "other is empty" would say it twice.
+    if (error?.code === "other" && typeErrors.has(otherFieldName(question))) continue;
     if (error) errors.push(error);
   }
   return { answers: next, errors };
@@ -308,9 +325,9 @@ export function applyPage(form: Form, page: Page, posted: Posted, answers: Answe
 /** A stored answer checked again as if posted: its type error, if any. */
 function storedTypeError(form: Form, question: Question, answers: Answers, now: Date): FieldError | null {
   if (!isEntered(question) || !Object.hasOwn(answers, question.name)) return null;
-  const result = parseAnswer(question, answers[question.name], choicesFor(form, question, answers, now));
+  const result = parseAnswer(question, get(answers, question.name), choicesFor(form, question, answers, now));
   if (result.kind === "error") return { name: question.name, code: result.code, message: null };
-  if (result.kind === "value" && result.value !== answers[question.name]) return { name: question.name, code: "type", message: null };
+  if (result.kind === "value" && result.value !== get(answers, question.name)) return { name: question.name, code: "type", message: null };
   return null;
 }
 
@@ -350,12 +367,12 @@ export function finalAnswers(form: Form, answers: Answers, now: Date, meta: Subm
   // Only the form's own questions (and or_other texts) are kept, whatever else the answers hold.
   const known = new Set(form.questions.flatMap((question) => (question.orOther ? [question.name, otherFieldName(question)] : [question.name])));
   const next: MutableAnswers = {};
-  for (const [name, value] of Object.entries(answers)) if (known.has(name) && value !== "") next[name] = value;
+  for (const [name, value] of Object.entries(answers)) if (known.has(name) && value !== "") put(next, name, value);
   for (const question of form.questions) {
     if (!METADATA.has(question.type)) continue;
     const value = metadataValue(question.type, meta);
     if (value === "") remove(next, question.name);
-    else next[question.name] = value;
+    else put(next, question.name, value);
   }
   settle(form, next, now, form.questions);
   // A value that is not of its question's type is not stored (validateAll reports them before).
@@ -366,7 +383,7 @@ export function finalAnswers(form: Form, answers: Answers, now: Date, meta: Subm
       dropped = true;
     }
     if (question.orOther && Object.hasOwn(next, otherFieldName(question))) {
-      const text = next[otherFieldName(question)] ?? "";
+      const text = get(next, otherFieldName(question)) ?? "";
       if (text.length > MAX_TEXT_LENGTH) {
         remove(next, otherFieldName(question));
         dropped = true;

@@ -8,6 +8,7 @@ import { describe, test } from "node:test";
 import type { Answers, Choice } from "./form.ts";
 import { hasNestedRepetition } from "./expression-functions.ts";
 import {
+  bareNames,
   evaluate,
   ExpressionError,
   parseExpression,
@@ -73,6 +74,11 @@ describe("parsing and precedence", () => {
   test("referencedNames lists each ${name} once, in order", () => {
     assert.deepEqual(referencedNames(parseExpression("${b} > 1 and selected(${a}, 'x') or ${b} = if(${c}, 1, 2)")), ["b", "a", "c"]);
     assert.deepEqual(referencedNames(parseExpression(". > 3")), []);
+  });
+
+  test("bareNames lists the names without ${}, which only a choice_filter gives a meaning", () => {
+    assert.deepEqual(bareNames(parseExpression("region = ${r} and starts-with(name, 'a') or region = 'x'")), ["region", "name"]);
+    assert.deepEqual(bareNames(parseExpression("${a} = 'yes'")), []);
   });
 });
 

@@ -321,11 +321,26 @@ export function parseExpression(text: string): Expression {
 
 /** The `${name}`s an expression uses, each once, in order of appearance. */
 export function referencedNames(expression: Expression): string[] {
+  return namesOf(expression, "ref");
+}
+
+/**
+ * The bare names (no `${}`) an expression uses, each once. Only a
+ * choice_filter gives them a meaning (the choice's columns); anywhere else
+ * they are always empty, so a reader may refuse them there (`${a} = yes`,
+ * quotes forgotten, would otherwise be silently false).
+ */
+export function bareNames(expression: Expression): string[] {
+  return namesOf(expression, "bare");
+}
+
+function namesOf(expression: Expression, kind: "ref" | "bare"): string[] {
   const names = new Set<string>();
   const visit = (node: Expression): void => {
     switch (node.kind) {
       case "ref":
-        names.add(node.name);
+      case "bare":
+        if (node.kind === kind) names.add(node.name);
         return;
       case "negate":
         visit(node.operand);
