@@ -37,6 +37,7 @@ import { MAX_UPLOAD_BYTES, registerExchangeRoutes } from "./routes/exchange.ts";
 import { registerMapRoutes } from "./routes/map.ts";
 import { registerObservatoryRoutes } from "./routes/observatory.ts";
 import { registerPortfolioRoutes } from "./routes/portfolios.ts";
+import { isSurveyAnswerPost, registerSurveyRoutes, SURVEY_MAX_BODY_BYTES, SURVEY_MAX_FORM_FIELDS, surveyRateLimit, type SurveyOptions } from "./routes/surveys.ts";
 import { HeavyWork } from "./workers/heavy-work.ts";
 
 /** Request bodies above this are refused, whether they announce their length or arrive chunked (uploads included). */
@@ -61,7 +62,7 @@ function csrfRefused(c: AppContext): Response | Promise<Response> {
 }
 
 /** `checks`: what /check's checks obey (the `serve` options) and its limits; default: the public internet. */
-export function createApp(given: AppServices & { checks?: CheckRouteOptions; batchApi?: BatchApiOptions }): Hono<AppEnv> {
+export function createApp(given: AppServices & { checks?: CheckRouteOptions; batchApi?: BatchApiOptions; surveys?: SurveyOptions }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const services: RequestServices = { ...given, heavyWork: given.heavyWork ?? new HeavyWork(), exportCache: new ExportCache() };
 
@@ -97,11 +98,14 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions; bat
     await next();
   });
 
+  // Answering a survey: POSTs counted per client (in memory only) before their body is read.
+  app.use(surveyRateLimit(given.surveys?.rateLimit));
+
   // Every state-changing request needs a session (and, below, its CSRF
   // token). Without one it is refused here, before its body is read: an
   // anonymous client must not make the server buffer and parse uploads.
   app.use(async (c, next) => {
-    if (c.req.method !== "POST" || isLogin(c) || isBatchApi(c) || c.get("csrfToken")) return next();
+    if (c.req.method !== "POST" || isLogin(c) || isBatchApi(c) || isSurveyAnswerPost(c) || c.get("csrfToken")) return next();
     return csrfRefused(c);
   });
 
@@ -111,7 +115,11 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions; bat
   // limits: nobody signed in has a reason to send more.
   app.use(async (c, next) => {
     if (c.req.method !== "POST" || isBatchApi(c)) return next();
-    const limits = c.get("user") ? { maxBytes: MAX_BODY_BYTES, maxFields: MAX_FORM_FIELDS } : { maxBytes: ANONYMOUS_MAX_BODY_BYTES, maxFields: ANONYMOUS_MAX_FORM_FIELDS };
+    const limits = isSurveyAnswerPost(c)
+      ? { maxBytes: SURVEY_MAX_BODY_BYTES, maxFields: SURVEY_MAX_FORM_FIELDS }
+      : c.get("user")
+        ? { maxBytes: MAX_BODY_BYTES, maxFields: MAX_FORM_FIELDS }
+        : { maxBytes: ANONYMOUS_MAX_BODY_BYTES, maxFields: ANONYMOUS_MAX_FORM_FIELDS };
     const read = await readLimitedBody(c.req.raw, limits);
     // A form whose fields could not be counted as the parser will read them (form-limits.ts): malformed, not too large.
     if ("refused" in read && read.refused === "form") throw new HTTPException(400, { message: c.get("t")("error.badForm") });
@@ -132,7 +140,8 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions; bat
       const strings = (Array.isArray(value) ? value : [value]).filter((item) => typeof item === "string");
       if (name.includes("\0") || strings.some((item) => item.includes("\0"))) throw new HTTPException(400, { message: c.get("t")("error.nulField", { name: quoted(name) }) });
     }
-    if (isLogin(c)) return next();
+    // Answering a survey needs no session: its private link is the secret (routes/surveys.ts refuses other sites).
+    if (isLogin(c) || isSurveyAnswerPost(c)) return next();
     const expected = c.get("csrfToken");
     // The last of repeated values, as parseBody() without `all` gives.
     const field = Array.isArray(body.csrf) ? body.csrf.at(-1) : body.csrf;
@@ -154,6 +163,7 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions; bat
   registerPortfolioRoutes(app);
   registerCheckRoutes(app, given.checks);
   registerContractRoutes(app);
+  registerSurveyRoutes(app, given.surveys);
   registerBatchApiRoutes(app, given.batchApi);
 
   app.notFound((c) => {

@@ -6,6 +6,7 @@
  */
 import { CONTRACTS_MESSAGES } from "./messages/contracts.ts";
 import { PORTFOLIOS_MESSAGES } from "./messages/portfolios.ts";
+import { SURVEYS_MESSAGES } from "./messages/surveys.ts";
 
 const coreEn = {
   "app.name": "Baseline observatory",
@@ -379,7 +380,7 @@ const coreEn = {
 } as const;
 
 /** Each area with pages of its own keeps its strings in messages/. */
-const en = { ...coreEn, ...PORTFOLIOS_MESSAGES.en, ...CONTRACTS_MESSAGES.en } as const;
+const en = { ...coreEn, ...PORTFOLIOS_MESSAGES.en, ...CONTRACTS_MESSAGES.en, ...SURVEYS_MESSAGES.en } as const;
 
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
@@ -1126,8 +1127,8 @@ const coreEs: Partial<Messages> = {
   "check.category.web.rpki": "Validación del origen de las rutas (RPKI)",
 };
 
-const fr: Partial<Messages> = { ...coreFr, ...PORTFOLIOS_MESSAGES.fr, ...CONTRACTS_MESSAGES.fr };
-const es: Partial<Messages> = { ...coreEs, ...PORTFOLIOS_MESSAGES.es, ...CONTRACTS_MESSAGES.es };
+const fr: Partial<Messages> = { ...coreFr, ...PORTFOLIOS_MESSAGES.fr, ...CONTRACTS_MESSAGES.fr, ...SURVEYS_MESSAGES.fr };
+const es: Partial<Messages> = { ...coreEs, ...PORTFOLIOS_MESSAGES.es, ...CONTRACTS_MESSAGES.es, ...SURVEYS_MESSAGES.es };
 
 const MESSAGES: Record<UiLanguage, Partial<Messages>> = { en, fr, es };
 

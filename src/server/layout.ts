@@ -64,7 +64,7 @@ export function page(context: PageContext, title: string, body: SafeHtml, status
     ["/check", t("nav.check")],
   ];
   // Campaigns and contracts are the staff's working pages: shown once signed in.
-  if (user) nav.push(["/portfolios", t("nav.portfolios")], ["/contracts", t("nav.contracts")]);
+  if (user) nav.push(["/portfolios", t("nav.portfolios")], ["/contracts", t("nav.contracts")], ["/surveys/admin", t("nav.surveys")]);
   const languageLinks = (["en", "fr", "es"] as const).map((language) =>
     language === context.language ? html`<strong>${language}</strong>` : html`<a href="${context.path}${context.path.includes("?") ? "&" : "?"}lang=${language}" lang="${language}">${language}</a>`,
   );

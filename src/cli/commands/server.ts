@@ -118,7 +118,7 @@ export function registerServerCommands(program: Command): void {
       }
       const campaigns = new CampaignEngine({ store, settings: { ...checkSettings, addressLimit }, concurrency: checkConcurrency, deliver: alerts.deliver, onTick: alerts.onTick, runJobs: runChecks, ...(queue ? { queue } : {}) });
       await campaigns.start();
-      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, campaigns, checks: { settings: checkSettings }, batchApi: { maxDomains: batchMaxDomains } });
+      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, campaigns, checks: { settings: checkSettings }, batchApi: { maxDomains: batchMaxDomains }, surveys: { ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}), mailFrom: options.mailFrom, ...(options.publicUrl ? { baseUrl: options.publicUrl } : {}) } });
       const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
         console.log(`Baseline observatory on http://${options.host}:${info.port}/ (database ${store.url})`);
       });
