@@ -332,6 +332,14 @@ describe("calculations", () => {
     assert.equal(empty.answers.label, "small");
   });
 
+  test("once() keeps a calculation's first value across pages", () => {
+    const stamped = buildForm([q("a", "text"), q("first", "calculate", { calculation: "once(now())" })]);
+    const first = post(stamped, { a: "x" });
+    assert.equal(first.answers.first, NOW.toISOString());
+    const later = applyPage(stamped, pagesOf(stamped)[0] as Page, { a: "y" }, first.answers, new Date("2026-03-05T00:00:00Z"));
+    assert.equal(later.answers.first, NOW.toISOString());
+  });
+
   test("a constraint may use a calculation", () => {
     assert.deepEqual(post(form, { price: "1", quantity: "1", check: "5" }).errors, [{ name: "check", code: "constraint", message: null }]);
   });

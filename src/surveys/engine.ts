@@ -185,7 +185,7 @@ function recalculate(form: Form, answers: MutableAnswers, now: Date): void {
     for (const question of calculated) {
       let result = "";
       if (isRelevant(form, question, answers, now) && question.calculation !== null) {
-        const computed = evaluate(expressionOf(question.calculation), { answers, now });
+        const computed = evaluate(expressionOf(question.calculation), { answers, now, current: get(answers, question.name) ?? "" });
         result = typeof computed === "number" && Number.isNaN(computed) ? "" : toText(computed);
       }
       const before = get(answers, question.name) ?? "";

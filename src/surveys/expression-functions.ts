@@ -5,8 +5,8 @@
  * A name not listed here is refused when the expression is parsed, so a
  * form that uses one is refused at upload, not half-run later.
  *
- * `if` is not here: it evaluates only the branch it takes, so
- * expression.ts handles it. Every function here gets its arguments
+ * `if` (which evaluates only the branch it takes) and `once` (which
+ * keeps a calculation's first value) are not here: expression.ts handles them. Every function here gets its arguments
  * already evaluated.
  *
  * regex() runs the form author's pattern with JavaScript's RegExp (with
@@ -86,13 +86,21 @@ const FUNCTIONS = new Map<string, FunctionSpec>([
       call: (args) => args.map(toText).find((text) => text !== "") ?? "",
     },
   ],
+  ["normalize-space", { min: 1, max: 1, call: (args) => toText(arg(args, 0)).trim().replace(/\s+/g, " ") }],
+  ["substring-before", { min: 2, max: 2, call: (args) => beforeOrAfter(toText(arg(args, 0)), toText(arg(args, 1)), "before") }],
+  ["substring-after", { min: 2, max: 2, call: (args) => beforeOrAfter(toText(arg(args, 0)), toText(arg(args, 1)), "after") }],
+  ["join", { min: 1, max: Infinity, call: (args) => args.slice(1).map(toText).join(toText(arg(args, 0))) }],
+  ["date", { min: 1, max: 1, call: (args) => toDate(arg(args, 0)) }],
   ["regex", { min: 2, max: 2, call: (args) => regexMatches(toText(arg(args, 0)), toText(arg(args, 1))) }],
   ["today", { min: 0, max: 0, call: (_args, context) => context.now.toISOString().slice(0, 10) }],
   ["now", { min: 0, max: 0, call: (_args, context) => context.now.toISOString() }],
 ]);
 
 /** Functions expression.ts evaluates itself (their arguments lazily). */
-const SPECIAL_FUNCTIONS = new Map<string, { min: number; max: number }>([["if", { min: 3, max: 3 }]]);
+const SPECIAL_FUNCTIONS = new Map<string, { min: number; max: number }>([
+  ["if", { min: 3, max: 3 }],
+  ["once", { min: 1, max: 1 }],
+]);
 
 /** The arity of a known function, or null for an unknown name. */
 export function functionArity(name: string): { min: number; max: number } | null {
@@ -104,6 +112,23 @@ export function callFunction(name: string, args: readonly Value[], context: Func
   const spec = FUNCTIONS.get(name);
   if (!spec) throw new Error(`unknown function ${name}()`);
   return spec.call(args, context);
+}
+
+function beforeOrAfter(text: string, separator: string, side: "before" | "after"): string {
+  const at = text.indexOf(separator);
+  if (at < 0) return "";
+  return side === "before" ? text.slice(0, at) : text.slice(at + separator.length);
+}
+
+/** date(): a date text as it is, a number as that many days after 1970-01-01 (as ODK), else "". */
+function toDate(value: Value): string {
+  if (typeof value === "string") {
+    const text = value.trim();
+    if (/^\d{4}-\d{2}-\d{2}/.test(text)) return text.slice(0, 10);
+  }
+  const days = toNumber(value);
+  if (!Number.isFinite(days) || Math.abs(days) > 3_000_000) return "";
+  return new Date(Math.floor(days) * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** ODK's substr(string, start, end): 0-based, end exclusive, in characters. */

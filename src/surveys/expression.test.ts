@@ -209,6 +209,24 @@ describe("functions", () => {
     assert.equal(run("coalesce(${a}, ${b}, 'z')", { b: "B" }), "B");
   });
 
+  test("ODK's extra text and date functions", () => {
+    assert.equal(run("normalize-space('  a \n b  ')"), "a b");
+    assert.equal(run("substring-before('a-b-c', '-')"), "a");
+    assert.equal(run("substring-after('a-b-c', '-')"), "b-c");
+    assert.equal(run("substring-after('abc', 'x')"), "");
+    assert.equal(run("join(', ', 'a', ${b}, 'c')", { b: "B" }), "a, B, c");
+    assert.equal(run("date('2026-01-31')"), "2026-01-31");
+    assert.equal(run("date(0)"), "1970-01-01");
+    assert.equal(run("date(365)"), "1971-01-01");
+    assert.equal(run("date('soon')"), "");
+    assert.equal(run("${d} < date('2000-01-01')", { d: "1999-12-31" }), true);
+  });
+
+  test("once keeps the value already there, else computes it", () => {
+    assert.equal(run("once(today())", {}, { current: "" }), "2026-03-04");
+    assert.equal(run("once(today())", {}, { current: "2025-01-01" }), "2025-01-01");
+  });
+
   test("number functions", () => {
     assert.equal(run("int(-3.7)"), -3);
     assert.equal(run("round(2.5)"), 3);

@@ -55,7 +55,7 @@ export type Expression =
 export interface EvaluationContext {
   readonly answers: Answers;
   readonly now: Date;
-  /** The value `.` stands for (the answer a constraint checks). */
+  /** The value `.` stands for: the answer a constraint checks, a calculation's present value (for once()). */
   readonly current?: string;
   /** The choice a choice_filter is deciding about: bare names are its name or extra columns. */
   readonly choice?: Choice;
@@ -382,6 +382,12 @@ export function evaluate(expression: Expression, context: EvaluationContext): Va
         const [condition, then, otherwise] = expression.args;
         if (!condition || !then || !otherwise) return "";
         return evaluate(toBoolean(evaluate(condition, context)) ? then : otherwise, context);
+      }
+      if (expression.name === "once") {
+        // ODK's once(x): the value already there (a calculation's current one), else x.
+        const current = context.current ?? "";
+        const [argument] = expression.args;
+        return current !== "" || !argument ? current : evaluate(argument, context);
       }
       const args = expression.args.map((argument) => evaluate(argument, context));
       return callFunction(expression.name, args, { now: context.now, current: context.current ?? "" });
