@@ -28,6 +28,7 @@ export async function readXlsxSheets(bytes: Uint8Array): Promise<Sheet[]> {
   } catch (error) {
     throw new FormError("", null, null, `corrupt .xlsx: ${oneLineText(error instanceof Error ? error.message : String(error))}`);
   }
+  if (workbook.worksheets.length === 0) throw new FormError("", null, null, "not an .xlsx workbook: the zip holds no worksheets");
   return workbook.worksheets.filter((worksheet) => formSheetName(worksheet.name) !== null).map(sheetOf);
 }
 
