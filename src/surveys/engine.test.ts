@@ -340,6 +340,17 @@ describe("calculations", () => {
     assert.equal(later.answers.first, NOW.toISOString());
   });
 
+  test("a cycle of calculations that never settles stops", () => {
+    const cycle = buildForm([
+      q("a", "calculate", { calculation: "if(${b} = '', 1, '')" }),
+      q("b", "calculate", { calculation: "if(${a} = '', 1, '')" }),
+      q("x", "text"),
+    ]);
+    const result = post(cycle, { x: "y" });
+    assert.deepEqual(result.errors, []);
+    assert.equal(result.answers.x, "y");
+  });
+
   test("a constraint may use a calculation", () => {
     assert.deepEqual(post(form, { price: "1", quantity: "1", check: "5" }).errors, [{ name: "check", code: "constraint", message: null }]);
   });

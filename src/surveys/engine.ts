@@ -177,10 +177,17 @@ export function choicesFor(form: Form, question: Question, answers: Answers, now
 
 // ---------------------------------------------------------------- answers
 
+/**
+ * Passes over the calculations at most: one settles calculations in sheet
+ * order, each further one a calculation that uses a later one; a cycle
+ * (a = f(b), b = g(a)) that never settles stops here.
+ */
+const MAX_CALCULATION_PASSES = 50;
+
 /** Recomputes the calculations in sheet order, repeating until they settle (bounded). */
 function recalculate(form: Form, answers: MutableAnswers, now: Date): void {
   const calculated = form.questions.filter(isCalculated);
-  for (let pass = 0; pass <= calculated.length; pass++) {
+  for (let pass = 0; pass <= Math.min(calculated.length, MAX_CALCULATION_PASSES); pass++) {
     let changed = false;
     for (const question of calculated) {
       let result = "";
