@@ -398,6 +398,8 @@ describe("forms refused, with sheet, row and column", () => {
     await refused({ survey: [header, row("begin group", "g", { relevant: "${nope} = 1" }), row("text", "a"), row("end group", null)] }, { sheet: "survey", row: 2, column: "relevant", message: /\$\{nope\}/ });
     await refused({ survey: [header, row("begin group", "g"), row("text", "a"), row("end group", null), row("text", "b", { relevant: "${g} = 1" })] }, { sheet: "survey", row: 5, column: "relevant", message: /is a group/ });
     await refused({ survey: [header, row("select_one yn", "a", { choice_filter: "name = ${zz}" })], choices }, { sheet: "survey", row: 2, column: "choice_filter", message: /\$\{zz\}/ });
+    await refused({ survey: [header, row("text", "a"), row("text", "b", { relevant: "${a} = yes" })] }, { sheet: "survey", row: 3, column: "relevant", message: /"yes" without \$\{\} or quotes/ });
+    await refused({ survey: [header, row("select_one yn", "a", { choice_filter: "colour = 'red'" })], choices }, { sheet: "survey", row: 2, column: "choice_filter", message: /"colour" is not a column of the choices sheet/ });
     await refused({ survey: [["type", "name", "label::English (en)"], ["note", "n", "Hello ${who}"]] }, { sheet: "survey", row: 2, column: "label::English (en)", message: /\$\{who\}/ });
   });
 

@@ -21,7 +21,7 @@
  * once.
  */
 import { basename, extname } from "node:path";
-import { ExpressionError, parseExpression, referencedNames } from "./expression.ts";
+import { bareNames, ExpressionError, parseExpression, referencedNames, type Expression } from "./expression.ts";
 import { OTHER_CHOICE, otherFieldName, type Choice, type Form, type Group, type Question, type QuestionType, type Translated } from "./form.ts";
 import { readCsvSheets } from "./xlsform-csv.ts";
 import { FormError, formatBytes, formSheetName, MAX_FORM_BYTES, oneLineText, type FormSheetName, type Sheet, type SheetRow } from "./xlsform-common.ts";
@@ -424,12 +424,12 @@ class FormReader {
     const groupNames = new Set(groups.map((group) => group.name));
     const unknown = (name: string): string | null =>
       names.has(name) ? null : groupNames.has(name) ? `\${${name}} is a group; only questions can be referred to` : `\${${name}} refers to no question of the form`;
-    const check = (row: number, key: string, text: string | null): void => {
+    const check = (row: number, key: string, text: string | null, choices: readonly Choice[] | null = null): void => {
       if (text === null) return;
       const column = this.header(table, key);
-      let references: string[];
+      let expression: Expression;
       try {
-        references = referencedNames(parseExpression(text));
+        expression = parseExpression(text);
       } catch (error) {
         if (error instanceof ExpressionError) {
           this.fail("survey", row, column, `"${oneLineText(text)}" does not parse (at character ${error.position + 1}): ${error.message}`);
@@ -437,9 +437,19 @@ class FormReader {
         }
         throw error;
       }
-      for (const name of references) {
+      for (const name of referencedNames(expression)) {
         const problem = unknown(name);
         if (problem !== null) this.fail("survey", row, column, problem);
+      }
+      // A bare name means a choice's column in a choice_filter and nothing anywhere else, where it is
+      // almost always forgotten quotes (`${a} = yes`), which would be silently false.
+      const columns = new Set(["name", ...(choices ?? []).flatMap((choice) => Object.keys(choice.extra))]);
+      for (const name of bareNames(expression)) {
+        if (key !== "choice_filter") {
+          this.fail("survey", row, column, `"${name}" without \${} or quotes means nothing here: write '${name}' for the text, or \${${name}} for a question`);
+        } else if (!columns.has(name)) {
+          this.fail("survey", row, column, `"${name}" is not a column of the choices sheet (a choice_filter may use name and the list's other columns)`);
+        }
       }
     };
     const checkText = (row: number, key: string, text: Translated): void => {
@@ -462,7 +472,7 @@ class FormReader {
       check(question.row, "relevant", question.relevant);
       check(question.row, "constraint", question.constraint);
       check(question.row, "calculation", question.calculation);
-      check(question.row, "choice_filter", question.choiceFilter);
+      check(question.row, "choice_filter", question.choiceFilter, question.choices);
       checkText(question.row, "label", question.label);
       checkText(question.row, "hint", question.hint);
     }
