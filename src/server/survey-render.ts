@@ -34,7 +34,8 @@ export const SURVEY_STYLE = `
 .sv-group>legend{font-weight:700;font-size:1.1rem;padding:0 .3rem}
 .sv-note{background:#f5f7fa;padding:.5rem .8rem;border-left:4px solid #9aa5b1}
 .sv-readonly{margin:.2rem 0}
-.sv-rank{display:grid;grid-template-columns:auto minmax(0,20rem);gap:.3rem .8rem;align-items:center}
+.sv-rank{display:grid;grid-template-columns:max-content minmax(0,20rem);justify-content:start;gap:.3rem .8rem;align-items:center}
+.sv-scale{display:flex;flex-wrap:wrap;gap:.2rem 1.2rem}
 .sv-rank label{margin:0;font-weight:normal}
 .sv-actions{display:flex;flex-wrap:wrap;gap:.8rem;margin:1.5rem 0}
 .sv-actions button.sv-secondary{background:#fff;color:#0b4f8a;border:2px solid #0b4f8a}
@@ -80,7 +81,7 @@ export function fieldId(question: Question): string {
 }
 
 function isChoiceList(question: Question): boolean {
-  return question.type === "select_multiple" || question.type === "rank" || (question.type === "select_one" && !isMinimal(question));
+  return question.type === "select_multiple" || question.type === "rank" || (question.type === "select_one" && !isMinimal(question)) || (question.type === "range" && scaleOf(question) !== null);
 }
 
 function isMinimal(question: Question): boolean {
@@ -152,7 +153,7 @@ export function errorSummary(view: Pick<PageView, "form" | "language" | "answers
     <ul>${errors.map((error) => {
       const question = byName.get(error.name);
       const label = question ? labelOf({ ...view }, question) : error.name;
-      return html`<li><a href="#${question ? fieldId(question) : `q-${error.name}`}">${label}: ${errorText(view, question, error)}</a></li>`;
+      return html`<li><a href="#${question ? fieldId(question) : `q-${error.name}`}">${label} — ${errorText(view, question, error)}</a></li>`;
     })}</ul>
   </div>`;
 }
@@ -270,13 +271,32 @@ function questionField(view: PageView, question: Question, shown: (name: string)
           )}</select>`,
       )}</div></fieldset>`;
     }
+    case "range": {
+      // A short scale (a 1 to 5 rating) as radio buttons: every value visible, no typing.
+      const steps = scaleOf(question);
+      if (!steps) break;
+      return html`<fieldset class="${wrapClass}"${described}><legend>${label}${required}</legend>${hint}${errorLine}<div class="sv-scale">${steps.map(
+        (step, index) => html`<label class="sv-option" for="${id}--${index}"><input type="radio" id="${id}--${index}" name="${name}" value="${step}"${Number(value) === Number(step) && value !== "" ? " checked" : ""}${invalid}> <span>${step}</span></label>`,
+      )}</div></fieldset>`;
+    }
     case "acknowledge":
       return html`<div class="${wrapClass}">${hint}${errorLine}<label class="sv-option" for="${id}"><input type="checkbox" id="${id}" name="${name}" value="OK"${value === "OK" ? " checked" : ""}${described}${invalid}${requiredAttribute}> <span>${label}${required}</span></label></div>`;
-    default: {
-      const input = textInput(question, id, name, value, html`${described}${invalid}${requiredAttribute}`);
-      return html`<div class="${wrapClass}"><label for="${id}">${label}${required}</label>${hint}${errorLine}${input}</div>`;
-    }
+    default:
+      break;
   }
+  const input = textInput(question, id, name, value, html`${described}${invalid}${requiredAttribute}`);
+  return html`<div class="${wrapClass}"><label for="${id}">${label}${required}</label>${hint}${errorLine}${input}</div>`;
+}
+
+/** The values of a range of at most 11 whole steps (start, end, step parameters; default 1 to 10 by 1), else null. */
+function scaleOf(question: Question): string[] | null {
+  const start = Number(question.parameters.start ?? "1");
+  const end = Number(question.parameters.end ?? "10");
+  const step = Number(question.parameters.step ?? "1");
+  if (![start, end, step].every(Number.isFinite) || step === 0 || (end - start) / step < 0) return null;
+  const count = Math.floor((end - start) / step + 1e-9) + 1;
+  if (count > 11 || ![start, step].every(Number.isInteger)) return null;
+  return Array.from({ length: count }, (_, index) => String(start + index * step));
 }
 
 /**
@@ -301,8 +321,9 @@ function otherField(view: PageView, question: Question, shown: (name: string) =>
 function choiceLabel(view: Pick<PageView, "form" | "language" | "answers" | "t">, choice: Choice | undefined): string {
   if (!choice) return "";
   const text = formText(view.form, choice.label, view.language, view.answers);
-  if (text) return text;
-  return choice.name === OTHER_CHOICE ? view.t("surveys.otherChoice") : choice.name;
+  // The reader labels or_other's added choice "Other" in every language, as pyxform does: ours is translated.
+  if (choice.name === OTHER_CHOICE && (text === "" || text === "Other")) return view.t("surveys.otherChoice");
+  return text || choice.name;
 }
 
 /** The input of a question typed in: text, numbers (typed as text, checked on the server), dates and times. */

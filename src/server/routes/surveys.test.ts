@@ -96,10 +96,10 @@ for (const dialect of TEST_DIALECTS) {
       assert.equal(bad.status, 400);
       const page = await bad.text();
       assert.match(page, /role="alert"/);
-      assert.match(page, /<a href="#q-staff">How many people work in your team\?: Give a number from 1 to 1000\.<\/a>/);
+      assert.match(page, /<a href="#q-staff">How many people work in your team\? — Give a number from 1 to 1000\.<\/a>/);
       assert.match(page, /<p class="error" id="q-staff-error">Give a number from 1 to 1000\.<\/p>/);
       assert.match(page, /id="q-staff" name="staff" value="0"[^>]*aria-describedby="q-staff-hint q-staff-error" aria-invalid="true"/);
-      assert.match(page, /<a href="#q-buys_it--0">Do you buy IT services\?: Answer this question\.<\/a>/);
+      assert.match(page, /<a href="#q-buys_it--0">Do you buy IT services\? — Answer this question\.<\/a>/);
 
       // "No" skips the barriers page: page 2 of 2 is the last.
       const last = await follow(app, await post(app, `${link}?page=about`, { region: "150", staff: "12", buys_it: "no", "-action": "next" }));
