@@ -35,7 +35,7 @@ export class FormError extends Error {
 export function formErrorLine(fileName: string, error: FormError): string {
   const where = [error.sheet, error.row === null ? "" : String(error.row)].filter((part) => part !== "").join(" ");
   const place = [where, error.column ?? ""].filter((part) => part !== "").join(", ");
-  return `${fileName}: ${place === "" ? "" : `${place}: `}${oneLineText(error.message)}`;
+  return oneLineText(`${fileName}: ${place === "" ? "" : `${place}: `}${error.message}`);
 }
 
 /** Every line break and control character as a space: a message is one line whatever a cell held. */

@@ -18,6 +18,12 @@ export interface ZipLimits {
   maxEntries: number;
   /** All entries together, inflated. */
   maxUncompressedBytes: number;
+  /**
+   * The parts exceljs parses (everything but media), inflated: exceljs holds
+   * about 60 bytes of memory per byte of sheet XML, so this bounds its
+   * memory (10 MB of XML is some 300,000 cells, far beyond any form).
+   */
+  maxXmlBytes: number;
   /** Inflated over compressed size of one entry larger than ratioFloorBytes; XML rarely passes 50. */
   maxRatio: number;
   ratioFloorBytes: number;
@@ -26,12 +32,17 @@ export interface ZipLimits {
 export const ZIP_LIMITS: ZipLimits = {
   maxEntries: 1_000,
   maxUncompressedBytes: 50 * 1024 * 1024,
+  maxXmlBytes: 10 * 1024 * 1024,
   maxRatio: 200,
   ratioFloorBytes: 1024 * 1024,
 };
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const OLE_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+/** Pictures and embedded files, which exceljs keeps as bytes without parsing. */
+const MEDIA = /^xl\/(media|embeddings)\/|\.(png|jpe?g|gif|bmp|tiff?|emf|wmf|svg|webp|bin)$/i;
+const isXmlPart = (name: string): boolean => !MEDIA.test(name);
 
 const startsWith = (bytes: Uint8Array, magic: readonly number[]): boolean => magic.every((byte, index) => bytes[index] === byte);
 
@@ -40,6 +51,8 @@ export const isOleFile = (bytes: Uint8Array): boolean => startsWith(bytes, OLE_M
 export const isZipFile = (bytes: Uint8Array): boolean => startsWith(bytes, ZIP_MAGIC);
 
 const bomb = (message: string): FormError => new FormError("", null, null, `refused: ${message}, possibly a zip bomb`);
+const tooMuchXml = (limits: ZipLimits): FormError =>
+  new FormError("", null, null, `refused: the workbook's sheets unpack to more than ${formatBytes(limits.maxXmlBytes)}, far more than any form (or a zip bomb)`);
 const corrupt = (error: unknown): FormError => new FormError("", null, null, `corrupt .xlsx: ${oneLineText(error instanceof Error ? error.message : String(error))}`);
 
 /** Throws a FormError unless the bytes are a zip that inflates within the limits. */
@@ -62,11 +75,14 @@ async function checkDirectory(buffer: Buffer, limits: ZipLimits): Promise<void> 
   try {
     if (zip.entryCount > limits.maxEntries) throw bomb(`the zip holds ${zip.entryCount} entries (limit ${limits.maxEntries})`);
     let total = 0;
+    let xml = 0;
     for await (const entry of zip.eachEntry()) {
       total += entry.uncompressedSize;
       if (total > limits.maxUncompressedBytes) {
         throw bomb(`it would unpack to more than ${formatBytes(limits.maxUncompressedBytes)} (the zip announces at least ${formatBytes(total)})`);
       }
+      if (isXmlPart(entry.fileName)) xml += entry.uncompressedSize;
+      if (xml > limits.maxXmlBytes) throw tooMuchXml(limits);
       if (entry.uncompressedSize > limits.ratioFloorBytes && entry.uncompressedSize > limits.maxRatio * Math.max(entry.compressedSize, 1)) {
         throw bomb(`${entry.fileName} unpacks ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} times its size (limit ${limits.maxRatio})`);
       }
@@ -81,15 +97,22 @@ async function checkDirectory(buffer: Buffer, limits: ZipLimits): Promise<void> 
 async function inflateAll(buffer: Buffer, limits: ZipLimits): Promise<void> {
   const zip = await openZip(buffer);
   let total = 0;
+  let xml = 0;
   try {
     for await (const entry of zip.eachEntry()) {
       if (entry.fileName.endsWith("/")) continue;
+      const counted = isXmlPart(entry.fileName);
       const stream: Readable = await zip.openReadStreamPromise(entry);
       for await (const chunk of stream) {
         total += (chunk as Buffer).length;
+        if (counted) xml += (chunk as Buffer).length;
         if (total > limits.maxUncompressedBytes) {
           stream.destroy();
           throw bomb(`it unpacks to more than ${formatBytes(limits.maxUncompressedBytes)}`);
+        }
+        if (xml > limits.maxXmlBytes) {
+          stream.destroy();
+          throw tooMuchXml(limits);
         }
       }
     }

@@ -494,9 +494,14 @@ describe("files refused", () => {
     const zip = new JSZip();
     for (let index = 0; index < 3; index++) zip.file(`part${index}.xml`, new Uint8Array(64 * 1024));
     const bytes = await zip.generateAsync({ type: "uint8array", compression: "DEFLATE" });
-    const error = await formError(checkZip(bytes, { maxEntries: 100, maxUncompressedBytes: 100 * 1024, maxRatio: 1e9, ratioFloorBytes: 1e9 }));
+    const error = await formError(checkZip(bytes, { maxEntries: 100, maxUncompressedBytes: 100 * 1024, maxXmlBytes: 1e9, maxRatio: 1e9, ratioFloorBytes: 1e9 }));
     assert.match(error.message, /more than 100 KB.*zip bomb/);
-    const entries = await formError(checkZip(bytes, { maxEntries: 2, maxUncompressedBytes: 1e9, maxRatio: 1e9, ratioFloorBytes: 1e9 }));
+    const xml = await formError(checkZip(bytes, { maxEntries: 100, maxUncompressedBytes: 1e9, maxXmlBytes: 100 * 1024, maxRatio: 1e9, ratioFloorBytes: 1e9 }));
+    assert.match(xml.message, /sheets unpack to more than 100 KB/);
+    const pictures = new JSZip();
+    for (let index = 0; index < 3; index++) pictures.file(`xl/media/image${index}.png`, new Uint8Array(64 * 1024));
+    await checkZip(await pictures.generateAsync({ type: "uint8array", compression: "DEFLATE" }), { maxEntries: 100, maxUncompressedBytes: 1e9, maxXmlBytes: 100 * 1024, maxRatio: 1e9, ratioFloorBytes: 1e9 });
+    const entries = await formError(checkZip(bytes, { maxEntries: 2, maxUncompressedBytes: 1e9, maxXmlBytes: 1e9, maxRatio: 1e9, ratioFloorBytes: 1e9 }));
     assert.match(entries.message, /3 entries \(limit 2\)/);
   });
 
