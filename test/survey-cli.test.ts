@@ -53,7 +53,7 @@ describe("baseline survey validate", () => {
     assert.deepEqual(result.stderr.trim().split("\n"), [`${file}: survey 3, type: type "geopoint" is unsupported`, `${file}: survey 4, relevant: \${nmae} refers to no question of the form`]);
   });
 
-  it("exits 2 for a formula cell, an .xls, a missing file", async () => {
+  it("exits 2 for a formula cell, an .xls, an oversize file, a missing file", async () => {
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet("survey");
     sheet.addRow(["type", "name", "label"]);
@@ -70,6 +70,12 @@ describe("baseline survey validate", () => {
     const legacy = baseline("survey", "validate", xls);
     assert.equal(legacy.status, 2);
     assert.equal(legacy.stderr, `${xls}: legacy .xls workbooks are not read: save the form as .xlsx (Excel Workbook) and try again\n`);
+
+    const big = join(work, "big.csv");
+    writeFileSync(big, Buffer.alloc(5 * 1024 * 1024 + 1, 0x20));
+    const oversize = baseline("survey", "validate", big);
+    assert.equal(oversize.status, 2);
+    assert.equal(oversize.stderr, `${big}: the file is 5.0 MB, over the 5.0 MB limit for a form\n`);
 
     const missing = baseline("survey", "validate", join(work, "nowhere.xlsx"));
     assert.equal(missing.status, 2);

@@ -32,9 +32,7 @@ export { FormError, formErrorLine, MAX_FORM_BYTES } from "./xlsform-common.ts";
 
 /** Reads an XLSForm (.xlsx or .csv, by the file name's extension); throws FormError. */
 export async function readXlsForm(bytes: Uint8Array, fileName: string): Promise<Form> {
-  if (bytes.byteLength > MAX_FORM_BYTES) {
-    throw new FormError("", null, null, `the file is ${formatBytes(bytes.byteLength)}, over the ${formatBytes(MAX_FORM_BYTES)} limit for a form`);
-  }
+  if (bytes.byteLength > MAX_FORM_BYTES) throw oversize(bytes.byteLength);
   const extension = extname(fileName).toLowerCase();
   let sheets: Sheet[];
   if (extension === ".xls") {
@@ -47,6 +45,11 @@ export async function readXlsForm(bytes: Uint8Array, fileName: string): Promise<
     throw new FormError("", null, null, `an XLSForm is an .xlsx or .csv file, not ${extension === "" ? "a file without extension" : extension}`);
   }
   return formFromSheets(sheets, basename(fileName, extname(fileName)));
+}
+
+/** The error for a file over MAX_FORM_BYTES (callers that know the size before reading use it too). */
+export function oversize(bytes: number): FormError {
+  return new FormError("", null, null, `the file is ${formatBytes(bytes)}, over the ${formatBytes(MAX_FORM_BYTES)} limit for a form`);
 }
 
 const SHEET_ORDER: Readonly<Record<string, number>> = { "": 0, settings: 1, survey: 2, choices: 3 };
@@ -244,7 +247,7 @@ class FormReader {
       }
       const earlier = list.rows.get(name);
       if (earlier !== undefined) {
-        this.fail("choices", row.number, this.header(table, "name"), `list "${listName}" has the choice "${name}" twice (also on row ${earlier})`);
+        this.fail("choices", row.number, this.header(table, "name"), `list "${listName}" has the choice "${name}" twice (also on row ${earlier}); choice names are unique in a list (allow_choice_duplicates is unsupported)`);
         continue;
       }
       list.rows.set(name, row.number);

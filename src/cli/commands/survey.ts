@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { formToJson, METADATA_TYPES, type Form } from "../../surveys/form.ts";
-import { FormError, formErrorLine, MAX_FORM_BYTES, readXlsForm } from "../../surveys/xlsform.ts";
+import { FormError, formErrorLine, MAX_FORM_BYTES, oversize, readXlsForm } from "../../surveys/xlsform.ts";
 import { UsageError } from "../output.ts";
 
 /** Lines printed for one form's errors at most; the rest are counted. */
@@ -25,7 +25,10 @@ export function registerSurveyCommands(program: Command): void {
     });
 }
 
-/** Reads the file into bytes; a missing or oversize file is a usage error (the size checked before reading). */
+/**
+ * Reads the file into bytes: a missing file is a usage error; one over
+ * MAX_FORM_BYTES a FormError, found from its size before reading it.
+ */
 export function readFormFile(file: string): Uint8Array {
   let size: number;
   try {
@@ -36,7 +39,7 @@ export function readFormFile(file: string): Uint8Array {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read ${file}: ${error instanceof Error && "code" in error && error.code === "ENOENT" ? "no such file" : String(error)}`);
   }
-  if (size > MAX_FORM_BYTES) throw new UsageError(formErrorLine(file, new FormError("", null, null, `the file is over the ${MAX_FORM_BYTES / (1024 * 1024)} MB limit for a form`)));
+  if (size > MAX_FORM_BYTES) throw oversize(size);
   return readFileSync(file);
 }
 
@@ -48,10 +51,9 @@ export function printFormErrors(file: string, error: FormError): void {
 }
 
 export async function validateCommand(file: string, options: { json?: boolean }): Promise<number> {
-  const bytes = readFormFile(file);
   let form: Form;
   try {
-    form = await readXlsForm(bytes, file);
+    form = await readXlsForm(readFormFile(file), file);
   } catch (error) {
     if (!(error instanceof FormError)) throw error;
     printFormErrors(file, error);
