@@ -168,6 +168,23 @@ describe("forms pyxform reads", () => {
     assert.equal(byName.get("age")?.row, 5, "rows as a spreadsheet numbers them, the header being row 1");
   });
 
+  test("the training fixture (.csv): a plain label in the default language, rank, range parameters, regex constraint, or_other, read_only, defaults", async () => {
+    const form = await readXlsForm(readFileSync(new URL("fixtures/training.csv", import.meta.url)), "training.csv");
+    const expected = JSON.parse(readFileSync(new URL("fixtures/training.expected.json", import.meta.url), "utf8")) as FormJson;
+    assert.deepEqual(formToJson(form), expected);
+    const byName = new Map(form.questions.map((each) => [each.name, each]));
+    assert.deepEqual(form.groups.map((group) => [group.path, group.appearance]), [["trainee", "field-list"], ["feedback", null]]);
+    assert.deepEqual(byName.get("email_domain")?.hint, { [EN]: "e.g. example.org" });
+    assert.deepEqual(byName.get("email_domain")?.requiredMessage, { [EN]: "Needed to group answers" });
+    assert.equal(byName.get("course_date")?.default, "2026-01-15");
+    assert.deepEqual(byName.get("satisfaction")?.parameters, { start: "0", end: "10", step: "2" });
+    assert.equal(byName.get("topics_more")?.appearance, "minimal");
+    assert.equal(byName.get("low_score")?.calculation, "if(${satisfaction} < 4, 'low', 'ok')");
+    assert.equal(byName.get("locked")?.readOnly, true);
+    assert.equal(byName.get("locked")?.default, "12");
+    assert.equal(byName.get("improve")?.appearance, "multiline");
+  });
+
   test("a plain label is the default language's: settings default_language, else \"default\"", async () => {
     const survey = [
       ["type", "name", "label", "label::Español (es)", "hint"],
