@@ -399,6 +399,7 @@ describe("forms refused, with sheet, row and column", () => {
   test("choices: duplicate names in a list, a choice without name, spaces in a select_multiple's choice", async () => {
     await refused({ survey: [header, row("select_one yn", "q")], choices: [...choices, ["yn", "yes", "Yes again"]] }, { sheet: "choices", row: 4, column: "name", message: /"yes" twice \(also on row 2\)/ });
     await refused({ survey: [header, row("select_one yn", "q")], choices: [...choices, ["yn", null, "Maybe"]] }, { sheet: "choices", row: 4, column: "name", message: /has no name/ });
+    await refused({ survey: [header, row("select_one 1to5", "q")], choices: [...choices, ["1to5", "1", "One"]] }, { sheet: "choices", row: 4, column: "list_name", message: /not a valid list name/ });
     await refused({ survey: [header, row("select_multiple yn", "q")], choices: [...choices, ["yn", "not sure", "Not sure"]] }, { sheet: "choices", row: 4, column: "name", message: /space/ });
   });
 
@@ -432,6 +433,8 @@ describe("forms refused, with sheet, row and column", () => {
 
   test("sheets and columns: no survey sheet, no type column, a column given twice", async () => {
     await refused({ choices }, { sheet: "survey", row: null, column: null, message: /no survey sheet/ });
+    await refused({ survey: [header] }, { sheet: "survey", row: null, column: null, message: /no questions/ });
+    await refused({ survey: [header, row("begin group", "g"), row("end group", null)] }, { sheet: "survey", row: null, column: null, message: /no questions/ });
     await refused({ survey: [["name", "label"], ["a", "A"]] }, { sheet: "survey", row: 1, column: null, message: /no type column/ });
     await refused({ survey: [["type", "name", "label", "Label"], ["text", "a", "A", "B"]] }, { sheet: "survey", row: 1, column: "Label", message: /twice/ });
     await refused({ survey: [["type", "name", "label", "label::English (en)"], ["text", "a", "A", "B"]], settings: [["default_language"], [EN]] }, { sheet: "survey", row: 1, column: "label::English (en)", message: /twice/ });

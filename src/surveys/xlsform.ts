@@ -241,6 +241,9 @@ class FormReader {
         continue;
       }
       let list = lists.get(listName);
+      if (!list && !NAME_PATTERN.test(listName)) {
+        this.fail("choices", row.number, this.header(table, "list_name"), `"${listName}" is not a valid list name: use letters, digits, _, - and ., starting with a letter or _`);
+      }
       if (!list) {
         list = { choices: [], row: row.number, rows: new Map() };
         lists.set(listName, list);
@@ -372,6 +375,7 @@ class FormReader {
     for (const group of stack) {
       if (group.name !== "") this.fail("survey", group.row, typeHeader, `begin group "${group.name}" has no end group`);
     }
+    if (questions.length === 0 && this.errors.length === 0) this.fail("survey", null, null, "the survey sheet has no questions");
     return { questions, groups };
   }
 
