@@ -12,8 +12,14 @@
  * "Specify other.", relevant when "other" is selected), names that are
  * XML names unique in the form. What Baseline cannot run (repeats,
  * geopoint, media, choices from files, required or read_only given as an
- * expression, dynamic defaults) is refused with the word "unsupported"
- * rather than half done.
+ * expression, dynamic defaults, allow_choice_duplicates) is refused with
+ * the word "unsupported" rather than half done.
+ *
+ * Stricter than pyxform on purpose in two places, both where a form would
+ * otherwise run wrongly without a word: names are unique in the whole form
+ * (answers are keyed by name; pyxform asks it of siblings, and of names a
+ * ${} uses), and a bare name outside choice_filter (`${a} = yes`, quotes
+ * forgotten, always false) is refused.
  *
  * Every problem found is a FormError naming the sheet, row and column;
  * the reader goes on after one, and throws the first in sheet order with
