@@ -13,7 +13,9 @@
  * Rows are numbered per sheet as a spreadsheet would number them, the
  * header being row 1, so that a message points at the same row whether the
  * form came as .xlsx or .csv. The file must be UTF-8 (a byte order mark is
- * allowed); "=" at the start of a CSV cell is text, not a formula.
+ * allowed); "=" at the start of a CSV cell is text, not a formula. Commas
+ * separate cells, or semicolons when the first line does (`survey;;;`, as
+ * Excel saves CSV in much of Europe).
  */
 import { parse } from "csv-parse/sync";
 import { FormError, formSheetName, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, oneLineText, type Sheet, type SheetRow } from "./xlsform-common.ts";
@@ -28,7 +30,9 @@ export function readCsvSheets(bytes: Uint8Array): Sheet[] {
   if (text.includes("\u0000")) throw new FormError("", null, null, "the CSV file holds binary data (NUL bytes), not text");
   let records: string[][];
   try {
-    const parsed: unknown = parse(text, { relax_column_count: true, relax_quotes: false, skip_empty_lines: false });
+    // Excel saves "CSV" with semicolons where the decimal mark is a comma; the first line tells which.
+    const delimiter = /^\s*"?[A-Za-z_]+"?\s*;/.test(text) ? ";" : ",";
+    const parsed: unknown = parse(text, { delimiter, relax_column_count: true, relax_quotes: false, skip_empty_lines: false });
     records = parsed as string[][];
   } catch (error) {
     throw new FormError("", null, null, `unreadable CSV: ${oneLineText(error instanceof Error ? error.message : String(error))}`);

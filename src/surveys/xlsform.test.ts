@@ -333,6 +333,18 @@ describe("forms pyxform reads", () => {
     );
   });
 
+  test("a CSV saved with semicolons, a byte order mark and CRLF line ends", async () => {
+    const text = "\ufeffsurvey;;;\r\n;type;name;label\r\n;text;q;\"Prénom, nom\"\r\n;note;n;Bonjour, ${q}\r\n";
+    const form = await readXlsForm(new TextEncoder().encode(text), "semicolons.csv");
+    assert.deepEqual(
+      form.questions.map((question) => [question.name, question.label]),
+      [
+        ["q", { default: "Prénom, nom" }],
+        ["n", { default: "Bonjour, ${q}" }],
+      ],
+    );
+  });
+
   test("dates and booleans in cells read as text", async () => {
     const form = await readXlsForm(
       await xlsx({ survey: [["type", "name", "label", "default", "required"], ["date", "day", "Day", new Date(Date.UTC(2026, 0, 31)), true]] }),
