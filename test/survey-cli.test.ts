@@ -1,7 +1,7 @@
 // `baseline survey validate` as a user runs it: the form as JSON (interfaces.md §5) or a
 // summary, and for a form it cannot take exit code 2 with `FILE: sheet ROW, column: message`.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,14 +16,24 @@ const starter = fileURLToPath(new URL("../data/surveys/procurement-policies.xlsx
 const work = mkdtempSync(join(tmpdir(), "baseline-survey-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function baseline(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: work });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
 }
 
-describe("baseline survey validate", () => {
-  it("prints the form as JSON", () => {
-    const result = baseline("survey", "validate", household, "--json");
+/** Runs `baseline ARGS`; asynchronous so that a test can start several at once (each start loads the whole CLI). */
+function baseline(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { encoding: "utf8", cwd: work }, (error, stdout, stderr) => {
+      resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("baseline survey validate", { concurrency: true }, () => {
+  it("prints the form as JSON", async () => {
+    const result = await baseline("survey", "validate", household, "--json");
     assert.equal(result.status, 0, result.stderr);
     const form = JSON.parse(result.stdout) as FormJson;
     assert.equal(form.id, "household");
@@ -35,8 +45,8 @@ describe("baseline survey validate", () => {
     assert.deepEqual(form.questions.map((question) => question.name), ["start", "consent", "age", "country", "city", "tools", "likes", "likes_other", "double_age", "comments", "score"]);
   });
 
-  it("prints a summary of the starter survey without --json", () => {
-    const result = baseline("survey", "validate", starter);
+  it("prints a summary of the starter survey without --json", async () => {
+    const result = await baseline("survey", "validate", starter);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^Security standards in public procurement/);
     assert.match(result.stdout, /id procurement_policies, version \d{10}/);
@@ -44,10 +54,10 @@ describe("baseline survey validate", () => {
     assert.match(result.stdout, /\d+ questions \(\d+ asked\) in 5 groups/);
   });
 
-  it("exits 2 with one line per problem, naming sheet, row and column", () => {
+  it("exits 2 with one line per problem, naming sheet, row and column", async () => {
     const file = join(work, "bad.csv");
     writeFileSync(file, "survey\n,type,name,label,relevant\n,text,name,Your name,\n,geopoint,where,Where,\n,text,age,Age,${nmae} != ''\n");
-    const result = baseline("survey", "validate", file, "--json");
+    const result = await baseline("survey", "validate", file, "--json");
     assert.equal(result.status, 2);
     assert.equal(result.stdout, "");
     assert.deepEqual(result.stderr.trim().split("\n"), [`${file}: survey 3, type: type "geopoint" is unsupported`, `${file}: survey 4, relevant: \${nmae} refers to no question of the form`]);
@@ -60,24 +70,27 @@ describe("baseline survey validate", () => {
     sheet.addRow(["text", "a", { formula: "UPPER(\"x\")", result: "X" }]);
     const formula = join(work, "formula.xlsx");
     writeFileSync(formula, new Uint8Array(await workbook.xlsx.writeBuffer()));
-    const refused = baseline("survey", "validate", formula);
+    const xls = join(work, "old.xls");
+    writeFileSync(xls, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]));
+    const big = join(work, "big.csv");
+    writeFileSync(big, Buffer.alloc(5 * 1024 * 1024 + 1, 0x20));
+    const [refused, legacy, oversize, missing] = await Promise.all([
+      baseline("survey", "validate", formula),
+      baseline("survey", "validate", xls),
+      baseline("survey", "validate", big),
+      baseline("survey", "validate", join(work, "nowhere.xlsx")),
+    ]);
+
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, new RegExp(`^${formula.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: survey 2, label: the cell holds a formula \\(=UPPER\\("x"\\)\\)`));
     assert.equal(refused.stderr.trim().split("\n").length, 1);
 
-    const xls = join(work, "old.xls");
-    writeFileSync(xls, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]));
-    const legacy = baseline("survey", "validate", xls);
     assert.equal(legacy.status, 2);
     assert.equal(legacy.stderr, `${xls}: legacy .xls workbooks are not read: save the form as .xlsx (Excel Workbook) and try again\n`);
 
-    const big = join(work, "big.csv");
-    writeFileSync(big, Buffer.alloc(5 * 1024 * 1024 + 1, 0x20));
-    const oversize = baseline("survey", "validate", big);
     assert.equal(oversize.status, 2);
     assert.equal(oversize.stderr, `${big}: the file is 5.0 MB, over the 5.0 MB limit for a form\n`);
 
-    const missing = baseline("survey", "validate", join(work, "nowhere.xlsx"));
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /^baseline: cannot read .*nowhere\.xlsx: no such file\n$/);
   });
