@@ -37,6 +37,7 @@ import { MAX_UPLOAD_BYTES, registerExchangeRoutes } from "./routes/exchange.ts";
 import { registerMapRoutes } from "./routes/map.ts";
 import { registerObservatoryRoutes } from "./routes/observatory.ts";
 import { registerPortfolioRoutes } from "./routes/portfolios.ts";
+import { registerSurveyAdminRoutes } from "./routes/survey-admin.ts";
 import { isSurveyAnswerPost, registerSurveyRoutes, SURVEY_MAX_BODY_BYTES, SURVEY_MAX_FORM_FIELDS, surveyRateLimit, type SurveyOptions } from "./routes/surveys.ts";
 import { HeavyWork } from "./workers/heavy-work.ts";
 
@@ -163,6 +164,8 @@ export function createApp(given: AppServices & { checks?: CheckRouteOptions; bat
   registerPortfolioRoutes(app);
   registerCheckRoutes(app, given.checks);
   registerContractRoutes(app);
+  // The staff pages first, so that /surveys/admin is not taken for a survey called "admin".
+  registerSurveyAdminRoutes(app, given.surveys);
   registerSurveyRoutes(app, given.surveys);
   registerBatchApiRoutes(app, given.batchApi);
 

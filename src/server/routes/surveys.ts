@@ -133,7 +133,7 @@ export function registerSurveyRoutes(app: Hono<AppEnv>, options: SurveyOptions =
     const { view, session, survey, token } = found;
     const { store } = c.get("services");
     // A resent submit (or a second tab): the answers were stored once; say thanks again.
-    if (session.state === "submitted") return c.redirect(resumePath(survey, token), 303);
+    if (session.state === "submitted") return c.redirect(`${resumePath(survey, token)}${view.langQuery.replace("&", "?")}`, 303);
     const closed = closedRefusal(c, found);
     if (closed) return closed;
     const now = new Date();
@@ -221,7 +221,8 @@ function viewOf(c: AppContext, form: Form, stored: string | undefined): FormView
   const language = asked ?? (stored && languages.includes(stored) ? stored : undefined) ?? match(c.get("language")) ?? form.defaultLanguage;
   const code = languageCode(language);
   const ui = LANGUAGES.find((candidate) => candidate === code) ?? (code ? "en" : c.get("language"));
-  return { form, language, ui, t: translator(ui), langQuery: asked ? `&lang=${encodeURIComponent(c.req.query("lang") ?? "")}` : "" };
+  // Every link and form of a form with several languages says which one, so that the thank-you page (whose session no longer keeps it) and any resent post keep it.
+  return { form, language, ui, t: translator(ui), langQuery: languages.length > 1 ? `&lang=${encodeURIComponent(code ?? language)}` : "" };
 }
 
 async function surveyOf(c: AppContext): Promise<Found | Response> {
@@ -401,7 +402,7 @@ async function submitOrErrors(c: AppContext, options: SurveyOptions, found: Foun
   }
   const final = finalAnswers(form, answers, now, { start: session.startedAt, end: now.toISOString(), deviceid: "baseline" });
   await submitAnswerSession(c.get("services").store.db, session.id, { ...final });
-  return c.redirect(resumePath(survey, token), 303);
+  return c.redirect(`${resumePath(survey, token)}${view.langQuery.replace("&", "?")}`, 303);
 }
 
 function thanks(c: AppContext, view: FormView): Response | Promise<Response> {
