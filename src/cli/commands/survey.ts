@@ -1,13 +1,25 @@
 /**
  * `baseline survey ...`: surveys from XLSForms. One function per
  * subcommand, each registered in registerSurveyCommands; `validate` reads a
- * form as the web upload does and prints it (interfaces.md §5).
+ * form as the web upload does and prints it, `import` stores it as a new
+ * survey, `export` streams a survey's responses (interfaces.md §5).
  */
-import { readFileSync, statSync } from "node:fs";
-import type { Command } from "commander";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createWriteStream, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Writable } from "node:stream";
+import { finished } from "node:stream/promises";
+import { Option, type Command } from "commander";
+import { createSurvey, DatabaseOpenError, DatabaseUrlError, getSurvey, iterateResponses, openDatabase, type Store } from "../../store/index.ts";
+import { exportCsv } from "../../surveys/export-csv.ts";
+import { exportJson } from "../../surveys/export-json.ts";
+import { exportSpss } from "../../surveys/export-spss.ts";
+import { exportXlsx } from "../../surveys/export-xlsx.ts";
 import { formToJson, METADATA_TYPES, type Form } from "../../surveys/form.ts";
 import { FormError, formErrorLine, MAX_FORM_BYTES, oversize, readXlsForm } from "../../surveys/xlsform.ts";
 import { UsageError } from "../output.ts";
+import { DEFAULT_DATABASE } from "./server.ts";
 
 /** Lines printed for one form's errors at most; the rest are counted. */
 const MAX_ERROR_LINES = 20;
@@ -23,6 +35,125 @@ export function registerSurveyCommands(program: Command): void {
     .action(async (file: string, options: { json?: boolean }) => {
       process.exitCode = await validateCommand(file, options);
     });
+
+  survey
+    .command("import")
+    .description("store an XLSForm as a new survey (public, open at once) and print its id and public path")
+    .argument("<file>", "the XLSForm (.xlsx or .csv)")
+    .option("--db <url>", "database", DEFAULT_DATABASE)
+    .action(async (file: string, options: { db: string }) => {
+      process.exitCode = await importCommand(file, options);
+    });
+
+  survey
+    .command("export")
+    .description("write a survey's responses as CSV, XLSX, JSON or SPSS syntax")
+    .argument("<id>", "the survey's id")
+    .addOption(new Option("--format <format>", "file format").choices(EXPORT_FORMATS).default("csv"))
+    .option("-o, --output <file>", "file to write (default: standard output)")
+    .option("--labels", "CSV: question and choice labels instead of names")
+    .option("--language <name>", "language of labels, as the form names it (default: the form's default)")
+    .option("--db <url>", "database", DEFAULT_DATABASE)
+    .action(async (id: string, options: ExportCommandOptions) => {
+      await exportCommand(id, options);
+    });
+}
+
+export const EXPORT_FORMATS = ["csv", "xlsx", "json", "spss"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+interface ExportCommandOptions {
+  format: ExportFormat;
+  output?: string;
+  labels?: boolean;
+  language?: string;
+  db: string;
+}
+
+async function openStore(url: string): Promise<Store> {
+  try {
+    return await openDatabase(url);
+  } catch (error) {
+    if (error instanceof DatabaseUrlError || error instanceof DatabaseOpenError) throw new UsageError(error.message.split("\n")[0] ?? error.message);
+    throw error;
+  }
+}
+
+/** `survey import FILE`: the form as validate reads it, stored; prints "ID /surveys/ID". */
+export async function importCommand(file: string, options: { db: string }): Promise<number> {
+  let form: Form;
+  try {
+    form = await readXlsForm(readFormFile(file), file);
+  } catch (error) {
+    if (!(error instanceof FormError)) throw error;
+    printFormErrors(file, error);
+    return 2;
+  }
+  const store = await openStore(options.db);
+  try {
+    const survey = await createSurvey(store.db, { form, formId: form.id, title: form.title, version: form.version, fileName: basename(file) }, null);
+    process.stdout.write(`${survey.id} /surveys/${survey.id}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `survey export ID`: streams the responses in the format asked for, to
+ * standard output or to a file written through a temporary one beside it
+ * (renamed into place when complete, removed on failure).
+ */
+export async function exportCommand(id: string, options: ExportCommandOptions): Promise<void> {
+  const store = await openStore(options.db);
+  try {
+    const survey = await getSurvey(store.db, id);
+    if (!survey) throw new UsageError(`no survey with id ${id}`);
+    const form = survey.form as Form;
+    if (options.language !== undefined && !form.languages.includes(options.language)) {
+      throw new UsageError(`--language ${options.language}: the form's languages are ${form.languages.join(", ")}`);
+    }
+    const language = options.language ?? form.defaultLanguage;
+    const source = () => iterateResponses(store.db, survey.id);
+    const write = async (out: Writable, end: boolean): Promise<void> => {
+      switch (options.format) {
+        case "csv":
+          return exportCsv(form, source(), out, { labels: options.labels ?? false, language, end });
+        case "json":
+          return exportJson(form, source(), out, { end });
+        case "spss":
+          return exportSpss(form, source, out, { language, end });
+        case "xlsx":
+          return exportXlsx(form, source, out, { language });
+      }
+    };
+    if (options.output === undefined) {
+      await write(process.stdout, false);
+      return;
+    }
+    const target = options.output;
+    const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+    let out: Writable | undefined;
+    try {
+      const file = createWriteStream(temporary, { flags: "wx" });
+      out = file;
+      // Opened (or refused: a missing folder) before anything is written.
+      await once(file, "open");
+      const done = finished(file);
+      // Seen here should the export fail first; awaited below otherwise.
+      done.catch(() => undefined);
+      await write(file, true);
+      await done;
+      renameSync(temporary, target);
+    } catch (error) {
+      out?.destroy();
+      rmSync(temporary, { force: true });
+      if (error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("E")) throw new UsageError(`cannot write ${target}: ${error.code === "ENOENT" ? "its folder does not exist" : error.message}`);
+      throw error;
+    }
+  } finally {
+    await store.close();
+  }
 }
 
 /**

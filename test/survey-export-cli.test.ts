@@ -1,0 +1,118 @@
+// `baseline survey import` and `baseline survey export` as a user runs them
+// (interfaces.md §5): real processes on a SQLite file, responses stored
+// through the store as the web app stores them, every format written to a
+// file or to standard output, and the one-line errors with exit code 2.
+// A process costs some 2 s of start-up on a busy machine, so the cases that
+// differ only in options call the command's function in this process.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import ExcelJS from "exceljs";
+import { exportCommand } from "../src/cli/commands/survey.ts";
+import { UsageError } from "../src/cli/output.ts";
+import { createAnswerSession, openDatabase, submitAnswerSession } from "../src/store/index.ts";
+
+const bin = fileURLToPath(new URL("../bin/baseline.js", import.meta.url));
+const fixture = fileURLToPath(new URL("../src/surveys/fixtures/household.csv", import.meta.url));
+
+function baseline(...args: string[]): { status: number | null; stdout: string; stderr: string; bytes: Buffer } {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: tmpdir() });
+  return { status: result.status, stdout: result.stdout.toString("utf8"), stderr: result.stderr.toString("utf8"), bytes: result.stdout };
+}
+
+function assertUsageError(result: ReturnType<typeof baseline>, pattern: RegExp): void {
+  assert.equal(result.status, 2, result.stderr);
+  assert.equal(result.stdout, "");
+  assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+  assert.match(result.stderr.trimEnd(), pattern);
+}
+
+describe("baseline survey import and export", () => {
+  let work = "";
+  let db = "";
+  let id = "";
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), "baseline-survey-cli-"));
+    db = `sqlite:${join(work, "baseline.sqlite")}`;
+    const imported = baseline("survey", "import", fixture, "--db", db);
+    assert.equal(imported.status, 0, imported.stderr);
+    const match = /^(\S+) \/surveys\/(\S+)\n$/.exec(imported.stdout);
+    assert.ok(match && match[1] === match[2], imported.stdout);
+    id = match[1] ?? "";
+    const store = await openDatabase(db);
+    try {
+      const responses: Record<string, string>[] = [
+        { consent: "OK", age: "34", country: "nl", city: "ams", tools: "hammer saw", likes: "other", likes_other: "=cmd|' /C calc'!A0", comments: "Fine, \"really\"", score: "7" },
+        { consent: "OK", age: "51", country: "fr", city: "par", tools: "saw", likes: "yes", comments: "Très bien" },
+      ];
+      for (const answers of responses) {
+        const { session } = await createAnswerSession(store.db, { surveyId: id, language: "English (en)" });
+        assert.deepEqual(await submitAnswerSession(store.db, session.id, answers), { stored: true });
+      }
+    } finally {
+      await store.close();
+    }
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it("exports CSV to standard output by default, in KoboToolbox's layout", () => {
+    const result = baseline("survey", "export", id, "--db", db);
+    assert.equal(result.status, 0, result.stderr);
+    const [header, ...rows] = result.stdout.trimEnd().split("\n");
+    assert.equal(header, "start,consent,age,country,city,tools,tools/hammer,tools/saw,likes,likes_other,double_age,comments,score,_id,_submitted_on");
+    assert.equal(rows.length, 2);
+    assert.ok(rows.some((row) => row.includes(",hammer saw,1,1,other,'=cmd|' /C calc'!A0,")), rows.join("\n"));
+    assert.ok(rows.some((row) => row.includes('"Fine, ""really"""')));
+  });
+
+  it("writes XLSX to a file with -o, through a temporary file", async () => {
+    const file = join(work, "answers.xlsx");
+    const result = baseline("survey", "export", id, "--format", "xlsx", "-o", file, "--db", db);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, "");
+    assert.deepEqual(
+      readdirSync(work).filter((name) => name.endsWith(".tmp")),
+      [],
+      "no temporary file left",
+    );
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(file);
+    assert.deepEqual(
+      workbook.worksheets.map((sheet) => sheet.name),
+      ["data", "labels", "codebook"],
+    );
+    assert.equal(workbook.getWorksheet("labels")?.getRow(1).getCell(4).value, "Country");
+  });
+
+  it("writes JSON, SPSS and labelled CSV in another language (the command in-process)", async () => {
+    await exportCommand(id, { format: "json", output: join(work, "answers.json"), db });
+    const json = JSON.parse(readFileSync(join(work, "answers.json"), "utf8")) as Record<string, string>[];
+    assert.deepEqual(json.map((record) => record.country).sort(), ["fr", "nl"]);
+    await exportCommand(id, { format: "spss", output: join(work, "answers.sps"), db });
+    const spss = readFileSync(join(work, "answers.sps"), "utf8");
+    assert.match(spss, /VALUE LABELS consent\n {4}1 "OK"\n/);
+    assert.match(spss, /\/country\n {4}1 "Netherlands"\n {4}2 "France"\n/);
+    await exportCommand(id, { format: "csv", labels: true, language: "Français (fr)", output: join(work, "labels.csv"), db });
+    const labelled = readFileSync(join(work, "labels.csv"), "utf8");
+    assert.match(labelled, /^start,J'accepte de participer,Votre âge,Pays,Ville,/);
+    assert.match(labelled, /,Pays-Bas,Amsterdam,Marteau Scie,1,1,/);
+    await assert.rejects(exportCommand(id, { format: "csv", language: "Klingon", db }), (error: unknown) => error instanceof UsageError && error.message === "--language Klingon: the form's languages are English (en), Français (fr)");
+    await assert.rejects(exportCommand(id, { format: "csv", output: join(work, "no-such-folder", "x.csv"), db }), (error: unknown) => error instanceof UsageError && /^cannot write .*x\.csv: its folder does not exist$/.test(error.message));
+    assert.ok(!existsSync(join(work, "no-such-folder")));
+  });
+
+  it("refuses an unknown survey and a bad form with one line and exit 2", () => {
+    assertUsageError(baseline("survey", "export", "no-such-survey", "--format", "sav", "--db", db), /--format.*sav.*csv, xlsx, json, spss/);
+    assertUsageError(baseline("survey", "export", "no-such-survey", "--db", db), /^baseline: no survey with id no-such-survey$/);
+    const bad = join(work, "bad.csv");
+    writeFileSync(bad, "survey,,,\n,type,name,label\n,geopoint,where,Where\n");
+    const refused = baseline("survey", "import", bad, "--db", db);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /bad\.csv: survey 2, type: .*unsupported/);
+  });
+});
