@@ -109,6 +109,19 @@ for (const dialect of TEST_DIALECTS) {
       assert.match(list, /<td>Public link<\/td>\s*<td>open<\/td>\s*<td class="num">0<\/td>/);
     });
 
+    it("imports the starter survey in English, French and Spanish", async () => {
+      const csrf = await admin.csrf("/surveys/admin");
+      const response = await admin.post("/surveys/admin/starter", { csrf });
+      assert.equal(response.status, 303);
+      const id = /^\/surveys\/admin\/([^/?]+)\?created=1$/.exec(response.headers.get("location") ?? "")?.[1] ?? "";
+      const starter = await getSurvey(store.db, id);
+      assert.ok(starter);
+      assert.deepEqual((starter.form as { languages: string[] }).languages.map((language) => /\((\w+)\)$/.exec(language)?.[1]), ["en", "fr", "es"]);
+      const intro = await (await app.request(`/surveys/${id}?lang=es`)).text();
+      assert.match(intro, /<a href="[^"]+lang=fr" lang="fr" hreflang="fr">Français<\/a>/);
+      assert.match(intro, /Su privacidad/);
+    });
+
     it("lets editors and admins change the settings, and not viewers", async () => {
       const viewerCsrf = await viewer.csrf(`/surveys/admin/${surveyId}`);
       const viewerPage = await (await viewer.get(`/surveys/admin/${surveyId}`)).text();
