@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Baseline's tests use, once: LibreOffice Writer
-# (headless) opens generated Word files in the slow test group, and Chromium
+# (headless) opens generated Word files in the slow test group, LibreOffice
+# Calc the survey exports (XLSX) and GNU PSPP their SPSS syntax, and Chromium
 # runs the observatory's end-to-end tests (playwright-core drives it); openssl
 # s_server is the TLS prober's lab server; nginx, testssl.sh and iproute2 (ip,
 # tc) run the web lab (lab/net), its testssl.sh oracle and the throughput bench;
@@ -9,6 +10,9 @@
 set -euo pipefail
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+# soffice alone does not say whether Calc is there: its library does.
+[ -e /usr/lib/libreoffice/program/libsclo.so ] || missing+=(libreoffice-calc-nogui)
+command -v pspp >/dev/null 2>&1 || missing+=(pspp)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 PATH=$PATH:/usr/sbin:/sbin command -v nginx >/dev/null 2>&1 || missing+=(nginx)
