@@ -29,6 +29,7 @@ export const RESULTS_STYLE = `
 .sr-pair table{margin-top:0}
 table.sr-table td.num,table.sr-table th.num{text-align:right;font-variant-numeric:tabular-nums}
 table.sr-table caption{text-align:left;font-weight:600;padding:.2rem 0}
+table.sr-table caption.sr-caption{font-weight:normal;color:#555;font-size:.9rem}
 .sr-texts{max-height:24rem;overflow-y:auto;border:1px solid #c9d3dd;padding:.3rem 1.4rem;margin:.3rem 0}
 .sr-texts li{margin:.2rem 0;white-space:pre-wrap}
 .sr-scroll{overflow-x:auto}
@@ -44,8 +45,8 @@ function observatoryFilter(question: Question | undefined): "region" | "sector" 
   return null;
 }
 
-/** The form's language shown to staff: the one of their UI language when the form has it, else the form's default. */
-function staffLanguage(c: AppContext, form: Form): string {
+/** The form's language shown to staff (labels, exports): the one of ?lang= or their UI language when the form has it, else the form's default. */
+export function staffLanguage(c: AppContext, form: Form): string {
   const wanted = c.req.query("lang") ?? c.get("language");
   return form.languages.find((language) => languageCode(language) === wanted) ?? form.defaultLanguage;
 }
@@ -93,7 +94,7 @@ function body(c: AppContext, form: Form, result: QuestionResult, question: Quest
       const chart = choiceChart(form, result, language, { id: `chart-${index}`, answeredText: (answered) => t("surveys.results.answered", { answered, total }), width: 560 });
       const row = (choice: ChoiceTally): SafeHtml =>
         html`<tr><th scope="row">${label(choice.label, choice.name)}</th><td class="num">${choice.count}</td><td class="num">${percentText(choice.percent)}</td>${filter ? html`<td>${choice.name === "other" ? "" : html`<a href="/policies?${filter}=${encodeURIComponent(choice.name)}">${t(filter === "region" ? "surveys.results.regionLink" : "surveys.results.sectorLink")}</a>`}</td>` : ""}</tr>`;
-      const table = html`<table class="sr-table"><caption class="muted">${t("surveys.results.chartDesc")}</caption><thead><tr><th scope="col">${t("surveys.results.col.answer")}</th><th scope="col" class="num">${t("surveys.results.col.count")}</th><th scope="col" class="num">${t("surveys.results.col.percent")}</th>${filter ? html`<th scope="col">${t("surveys.results.observatory")}</th>` : ""}</tr></thead><tbody>${result.choices.map(row)}</tbody></table>`;
+      const table = html`<table class="sr-table"><caption class="sr-caption">${t("surveys.results.tableCaption", { question: label(result.label, result.name) })}</caption><thead><tr><th scope="col">${t("surveys.results.col.answer")}</th><th scope="col" class="num">${t("surveys.results.col.count")}</th><th scope="col" class="num">${t("surveys.results.col.percent")}</th>${filter ? html`<th scope="col">${t("surveys.results.observatory")}</th>` : ""}</tr></thead><tbody>${result.choices.map(row)}</tbody></table>`;
       return html`${result.firstOnly ? html`<p class="muted">${t("surveys.results.rankNote")}</p>` : ""}<div class="sr-pair"><div>${chart ? raw(chart) : ""}</div><div>${table}</div></div>`;
     }
     case "number": {

@@ -184,6 +184,11 @@ for (const dialect of TEST_DIALECTS) {
       const text = await csv.text();
       assert.match(text.split("\n")[0] ?? "", /region.*staff.*barriers\/cost/);
       assert.equal(text.trim().split("\n").length, 4);
+      const labelled = await (await viewer.get(`/surveys/admin/${surveyId}/export/csv-labels`)).text();
+      assert.match(labelled.split("\n")[0] ?? "", /Where do you work\?/);
+      assert.match(labelled, /Europe/);
+      const french = await (await viewer.get(`/surveys/admin/${surveyId}/export/csv-labels?lang=fr`)).text();
+      assert.match(french.split("\n")[0] ?? "", /Où travaillez-vous \?/);
       const xlsx = await viewer.get(`/surveys/admin/${surveyId}/export/xlsx`);
       assert.equal(xlsx.status, 200);
       const workbook = new ExcelJS.Workbook();

@@ -44,7 +44,7 @@ import { canEdit, pageContext, type AppContext, type AppEnv } from "../context.t
 import { html, raw, utcMinute, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
 import { InvitationMailer } from "../survey-mail.ts";
-import { resultsSection, RESULTS_STYLE } from "../survey-results.ts";
+import { resultsSection, RESULTS_STYLE, staffLanguage } from "../survey-results.ts";
 import { surveyStatus, type SurveyOptions } from "./surveys.ts";
 
 /** The starter survey (issue 12 §5), shipped with the project. */
@@ -68,13 +68,14 @@ fieldset.sa-radios label{font-weight:normal;margin:.2rem 0}
 
 type FormFields = Record<string, string | File>;
 
-/** The exports: each writes to a stream, reading the responses afresh from the function (SPSS reads them twice). */
-type Writer = (form: Form, responses: () => AsyncIterable<ExportResponse>, out: Writable) => Promise<void>;
+/** The exports: each writes to a stream, reading the responses afresh from the function (SPSS reads them twice); labels in `language`. */
+type Writer = (form: Form, responses: () => AsyncIterable<ExportResponse>, out: Writable, language: string) => Promise<void>;
 const EXPORTS = {
   csv: { suffix: "csv", type: "text/csv; charset=utf-8", write: (form, responses, out) => exportCsv(form, responses, out) },
-  xlsx: { suffix: "xlsx", type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write: (form, responses, out) => exportXlsx(form, responses, out) },
+  "csv-labels": { suffix: "csv", type: "text/csv; charset=utf-8", write: (form, responses, out, language) => exportCsv(form, responses, out, { labels: true, language }) },
+  xlsx: { suffix: "xlsx", type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write: (form, responses, out, language) => exportXlsx(form, responses, out, { language }) },
   json: { suffix: "json", type: "application/json; charset=utf-8", write: (form, responses, out) => exportJson(form, responses, out) },
-  sps: { suffix: "sps", type: "text/plain; charset=utf-8", write: (form, responses, out) => exportSpss(form, responses, out) },
+  sps: { suffix: "sps", type: "text/plain; charset=utf-8", write: (form, responses, out, language) => exportSpss(form, responses, out, { language }) },
 } as const satisfies Record<string, { suffix: string; type: string; write: Writer }>;
 type ExportFormat = keyof typeof EXPORTS;
 
@@ -190,7 +191,7 @@ export function registerSurveyAdminRoutes(app: Hono<AppEnv>, options: SurveyOpti
     const out = new PassThrough();
     const db = c.get("services").store.db;
     // Streamed: the exporter writes as it reads the responses in batches, whatever their number.
-    void write(form, () => iterateResponses(db, survey.id), out).then(
+    void write(form, () => iterateResponses(db, survey.id), out, staffLanguage(c, form)).then(
       () => {
         if (!out.writableEnded) out.end();
       },
@@ -199,7 +200,7 @@ export function registerSurveyAdminRoutes(app: Hono<AppEnv>, options: SurveyOpti
         out.destroy(error instanceof Error ? error : new Error(String(error)));
       },
     );
-    const name = `${survey.formId.replace(/[^\w.-]+/g, "_") || "survey"}-${new Date().toISOString().slice(0, 10)}.${suffix}`;
+    const name = `${survey.formId.replace(/[^\w.-]+/g, "_") || "survey"}${format === "csv-labels" ? "-labels" : ""}-${new Date().toISOString().slice(0, 10)}.${suffix}`;
     return new Response(Readable.toWeb(out) as ReadableStream<Uint8Array>, {
       headers: { "Content-Type": type, "Content-Disposition": `attachment; filename="${name}"`, "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff" },
     });

@@ -216,6 +216,12 @@ for (const dialect of TEST_DIALECTS) {
       assert.equal(forged.status, 403);
     });
 
+    it("refuses an answering post past its size limit before reading it all", async () => {
+      const link = await start(app, survey);
+      const response = await post(app, `${link}?page=about`, { comment: "x".repeat(300 * 1024), "-action": "save" });
+      assert.equal(response.status, 413);
+    });
+
     it("limits the posts of one client, in memory, with a 429 page", async () => {
       const limited = appOn(store, { rateLimit: { max: 3, windowMs: 60_000 } });
       for (let i = 0; i < 3; i++) assert.notEqual((await post(limited, `/surveys/${survey.id}/start`, {})).status, 429);
