@@ -27,6 +27,7 @@ import {
   listInvitations,
   listSurveys,
   markInvitationSent,
+  pruneAnswerSessions,
   saveAnswerSession,
   submitAnswerSession,
   updateSurveySettings,
@@ -216,6 +217,19 @@ for (const dialect of TEST_DIALECTS) {
       }
       assert.equal(await getAnswerSession(store.db, survey.id, open.token), null);
       await assert.rejects(createAnswerSession(store.db, { surveyId: survey.id, language: "en" }), NotFoundError);
+    });
+
+    it("forgets sessions started and left, not the submitted ones", async () => {
+      const survey = await newSurvey(store.db);
+      const left = await createAnswerSession(store.db, { surveyId: survey.id, language: "en" });
+      await saveAnswerSession(store.db, left.session.id, { answers: { story: SECRET }, page: null, language: "en" });
+      const done = await createAnswerSession(store.db, { surveyId: survey.id, language: "en" });
+      await submitAnswerSession(store.db, done.session.id, { region: "150" });
+      assert.equal(await pruneAnswerSessions(store.db, new Date(Date.now() - 60_000)), 0, "saved a moment ago");
+      assert.equal(await pruneAnswerSessions(store.db, new Date(Date.now() + 60_000)), 1);
+      assert.equal(await getAnswerSession(store.db, survey.id, left.token), null);
+      assert.equal((await getAnswerSession(store.db, survey.id, done.token))?.state, "submitted");
+      assert.equal(await countResponses(store.db, survey.id), 1);
     });
 
     it("keeps surveys through a backup and restore, and a backup from before 0006 restores with none", async () => {

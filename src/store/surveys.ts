@@ -381,6 +381,17 @@ export async function submitAnswerSession(db: Kysely<Schema>, sessionId: string,
 }
 
 /**
+ * Forgets answers that were started and left: open sessions not saved
+ * since `before` are deleted with what they held (nothing of them was
+ * submitted). Submitted sessions stay (they hold no answer, only the link
+ * that says "submitted already"). Returns how many were deleted.
+ */
+export async function pruneAnswerSessions(db: Kysely<Schema>, before: Date): Promise<number> {
+  const result = await db.deleteFrom("survey_sessions").where("state", "=", "open").where("updated_at", "<", timestamp(before)).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
  * One invitation per new address (addresses already invited to this survey
  * are left out of the result, so nobody holds two tokens); the raw tokens
  * are returned once, for the e-mails, and only their hashes kept.
