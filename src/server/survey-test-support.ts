@@ -12,7 +12,8 @@
  */
 import ExcelJS from "exceljs";
 
-type Row = (string | number | null)[];
+/** A row of cells; `{ formula }` writes a formula cell (which the reader refuses). */
+type Row = (string | number | null | { formula: string })[];
 
 /** Writes an XLSForm (survey, choices and settings sheets) from rows, the first of each being the header. */
 export async function xlsForm(sheets: { survey: Row[]; choices?: Row[]; settings?: Row[] }): Promise<Uint8Array> {

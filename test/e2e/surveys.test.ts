@@ -85,7 +85,7 @@ describe("surveys in Chromium (slow)", { timeout: 180_000 }, () => {
     folder = mkdtempSync(join(tmpdir(), "survey-e2e-"));
     writeFileSync(join(folder, "procurement-test.xlsx"), await twoLanguageForm());
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    staffContext = await browser.newContext({ baseURL: baseUrl, locale: "en-US", viewport: { width: 1280, height: 900 } });
+    staffContext = await browser.newContext({ baseURL: baseUrl, locale: "en-US", viewport: { width: 1280, height: 900 }, bypassCSP: true });
     staffContext.setDefaultTimeout(STEP_TIMEOUT_MS);
     staff = await staffContext.newPage();
   });
@@ -207,6 +207,7 @@ describe("surveys in Chromium (slow)", { timeout: 180_000 }, () => {
     await staff.getByRole("button", { name: "Show" }).click();
     await staff.waitForURL(/by=region/);
     await staff.getByRole("table", { name: "What holds you back? by Where do you work?" }).waitFor();
+    await assertAccessible(staff, "results page");
     await staff.screenshot({ path: "/tmp/survey-results.png", fullPage: true });
   });
 

@@ -79,6 +79,7 @@ for (const dialect of TEST_DIALECTS) {
         ["unsupported.xlsx", await xlsForm({ survey: [header, ["geopoint", "where", "Where?"]] }), /^unsupported\.xlsx: survey 2, type: .*unsupported/],
         ["duplicate.xlsx", await xlsForm({ survey: [header, ["text", "a", "A"], ["text", "a", "Again"]] }), /^duplicate\.xlsx: survey 3, name: .*a/],
         ["nolist.xlsx", await xlsForm({ survey: [header, ["select_one colours", "colour", "Colour?"]] }), /^nolist\.xlsx: .*colours/],
+        ["formula.xlsx", await xlsForm({ survey: [header, ["text", "a", { formula: "HYPERLINK(\"http://example.org\")" }]] }), /^formula\.xlsx: survey 2, label: .*formula/i],
         ["badexpr.xlsx", await xlsForm({ survey: [[...header, "relevant"], ["text", "a", "A", ""], ["text", "b", "B", "${nope} = 1"]] }), /^badexpr\.xlsx: survey 3, relevant: .*nope/],
       ];
       for (const [name, bytes, expected] of cases) {
