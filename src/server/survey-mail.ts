@@ -27,15 +27,22 @@ export interface SurveyMailOptions {
 export class InvitationMailer {
   readonly #transport: Transporter | null;
   readonly #from: string;
+  readonly #baseUrl: string | undefined;
 
   constructor(options: SurveyMailOptions) {
     const problem = options.smtpUrl === undefined ? null : smtpUrlProblem(options.smtpUrl);
     if (problem) throw new Error(problem);
     const timeout = options.timeoutMs ?? 10_000;
     this.#from = options.mailFrom ?? "baseline@localhost";
+    this.#baseUrl = options.baseUrl?.replace(/\/+$/, "");
     this.#transport = options.smtpUrl
       ? nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout } as Parameters<typeof nodemailer.createTransport>[0])
       : null;
+  }
+
+  /** Where links point: the configured public address, else the origin of the request being answered. */
+  base(requestUrl: string): string {
+    return this.#baseUrl ?? new URL(requestUrl).origin;
   }
 
   /** Whether an SMTP server is configured. */

@@ -80,7 +80,7 @@ const EXPORTS = {
 type ExportFormat = keyof typeof EXPORTS;
 
 export function registerSurveyAdminRoutes(app: Hono<AppEnv>, options: SurveyOptions = {}): void {
-  const mailer = new InvitationMailer({ ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}), ...(options.mailFrom ? { mailFrom: options.mailFrom } : {}) });
+  const mailer = new InvitationMailer({ ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}), ...(options.mailFrom ? { mailFrom: options.mailFrom } : {}), ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
 
   app.use("/surveys/admin", requireUser);
   app.use("/surveys/admin/*", requireUser);
@@ -151,7 +151,7 @@ export function registerSurveyAdminRoutes(app: Hono<AppEnv>, options: SurveyOpti
     if (emails.length === 0) return surveyPage(c, survey, mailer, { error: t("surveys.invite.none") }, 400);
     if (bad.length) return surveyPage(c, survey, mailer, { error: t("surveys.invite.bad", { addresses: bad.slice(0, 10).join(", ") }) }, 400);
     if (emails.length > MAX_INVITATIONS_AT_ONCE) return surveyPage(c, survey, mailer, { error: t("surveys.invite.tooMany", { max: MAX_INVITATIONS_AT_ONCE }) }, 400);
-    const base = options.baseUrl?.replace(/\/+$/, "") ?? new URL(c.req.url).origin;
+    const base = mailer.base(c.req.url);
     const made = await createInvitations(store.db, survey.id, emails, c.get("user")?.id ?? null);
     const failed: string[] = [];
     for (const invitation of made) {
@@ -264,8 +264,7 @@ async function surveyPage(c: AppContext, survey: Survey, mailer: InvitationMaile
   const now = new Date();
   const csrf = html`<input type="hidden" name="csrf" value="${c.get("csrfToken") ?? ""}">`;
   const responses = await countResponses(store.db, survey.id);
-  const origin = new URL(c.req.url).origin;
-  const publicUrl = `${origin}/surveys/${survey.id}`;
+  const publicUrl = `${mailer.base(c.req.url)}/surveys/${survey.id}`;
   const summary = html`<ul class="sa-summary">
       <li>${t("surveys.col.mode")}<strong>${t(`surveys.mode.${survey.mode}`)}</strong></li>
       <li>${t("surveys.col.status")}<strong>${t(`surveys.status.${surveyStatus(survey, now)}`)}</strong></li>
