@@ -2,10 +2,11 @@
 // (interfaces.md §5): real processes on a SQLite file, responses stored
 // through the store as the web app stores them, every format written to a
 // file or to standard output, and the one-line errors with exit code 2.
-// A process costs some 2 s of start-up on a busy machine, so the cases that
-// differ only in options call the command's function in this process.
+// A process costs some 2 s of start-up on a busy machine, so the processes
+// after the import start together, and the cases that differ only in
+// options call the command's function in this process.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,12 +20,22 @@ import { createAnswerSession, openDatabase, submitAnswerSession } from "../src/s
 const bin = fileURLToPath(new URL("../bin/baseline.js", import.meta.url));
 const fixture = fileURLToPath(new URL("../src/surveys/fixtures/household.csv", import.meta.url));
 
-function baseline(...args: string[]): { status: number | null; stdout: string; stderr: string; bytes: Buffer } {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: tmpdir() });
-  return { status: result.status, stdout: result.stdout.toString("utf8"), stderr: result.stderr.toString("utf8"), bytes: result.stdout };
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
 }
 
-function assertUsageError(result: ReturnType<typeof baseline>, pattern: RegExp): void {
+/** Runs `baseline ARGS`; asynchronous so that several run at once. */
+function baseline(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { encoding: "utf8", cwd: tmpdir() }, (error, stdout, stderr) => {
+      resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+function assertUsageError(result: Run, pattern: RegExp): void {
   assert.equal(result.status, 2, result.stderr);
   assert.equal(result.stdout, "");
   assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
@@ -35,11 +46,12 @@ describe("baseline survey import and export", () => {
   let work = "";
   let db = "";
   let id = "";
+  let runs: Record<"csv" | "xlsx" | "format" | "unknown" | "bad", Promise<Run>>;
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "baseline-survey-cli-"));
     db = `sqlite:${join(work, "baseline.sqlite")}`;
-    const imported = baseline("survey", "import", fixture, "--db", db);
+    const imported = await baseline("survey", "import", fixture, "--db", db);
     assert.equal(imported.status, 0, imported.stderr);
     const match = /^(\S+) \/surveys\/(\S+)\n$/.exec(imported.stdout);
     assert.ok(match && match[1] === match[2], imported.stdout);
@@ -57,11 +69,20 @@ describe("baseline survey import and export", () => {
     } finally {
       await store.close();
     }
+    const bad = join(work, "bad.csv");
+    writeFileSync(bad, "survey,,,\n,type,name,label\n,geopoint,where,Where\n");
+    runs = {
+      csv: baseline("survey", "export", id, "--db", db),
+      xlsx: baseline("survey", "export", id, "--format", "xlsx", "-o", join(work, "answers.xlsx"), "--db", db),
+      format: baseline("survey", "export", "no-such-survey", "--format", "sav", "--db", db),
+      unknown: baseline("survey", "export", "no-such-survey", "--db", db),
+      bad: baseline("survey", "import", bad, "--db", db),
+    };
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it("exports CSV to standard output by default, in KoboToolbox's layout", () => {
-    const result = baseline("survey", "export", id, "--db", db);
+  it("exports CSV to standard output by default, in KoboToolbox's layout", async () => {
+    const result = await runs.csv;
     assert.equal(result.status, 0, result.stderr);
     const [header, ...rows] = result.stdout.trimEnd().split("\n");
     assert.equal(header, "start,consent,age,country,city,tools,tools/hammer,tools/saw,likes,likes_other,double_age,comments,score,_id,_submitted_on");
@@ -72,7 +93,7 @@ describe("baseline survey import and export", () => {
 
   it("writes XLSX to a file with -o, through a temporary file", async () => {
     const file = join(work, "answers.xlsx");
-    const result = baseline("survey", "export", id, "--format", "xlsx", "-o", file, "--db", db);
+    const result = await runs.xlsx;
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, "");
     assert.deepEqual(
@@ -106,12 +127,10 @@ describe("baseline survey import and export", () => {
     assert.ok(!existsSync(join(work, "no-such-folder")));
   });
 
-  it("refuses an unknown survey and a bad form with one line and exit 2", () => {
-    assertUsageError(baseline("survey", "export", "no-such-survey", "--format", "sav", "--db", db), /--format.*sav.*csv, xlsx, json, spss/);
-    assertUsageError(baseline("survey", "export", "no-such-survey", "--db", db), /^baseline: no survey with id no-such-survey$/);
-    const bad = join(work, "bad.csv");
-    writeFileSync(bad, "survey,,,\n,type,name,label\n,geopoint,where,Where\n");
-    const refused = baseline("survey", "import", bad, "--db", db);
+  it("refuses an unknown format, an unknown survey and a bad form with one line and exit 2", async () => {
+    assertUsageError(await runs.format, /--format.*sav.*csv, xlsx, json, spss/);
+    assertUsageError(await runs.unknown, /^baseline: no survey with id no-such-survey$/);
+    const refused = await runs.bad;
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /bad\.csv: survey 2, type: .*unsupported/);
   });
