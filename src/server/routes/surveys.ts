@@ -24,7 +24,7 @@ import type { Hono, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { applyPage, finalAnswers, initialAnswers, isRelevant, pagesOf, relevantPages, validateAll, type FieldError, type Page, type Posted } from "../../surveys/engine.ts";
 import { languageCode, otherFieldName, type Answers, type Form } from "../../surveys/form.ts";
-import { createAnswerSession, getAnswerSession, getSurvey, InvitationError, saveAnswerSession, submitAnswerSession, type AnswerSession, type Survey } from "../../store/index.ts";
+import { ConflictError, createAnswerSession, getAnswerSession, getSurvey, InvitationError, saveAnswerSession, submitAnswerSession, ValidationError, type AnswerSession, type Survey } from "../../store/index.ts";
 import { requestedHost } from "../client-address.ts";
 import { pageContext, type AppContext, type AppEnv } from "../context.ts";
 import { html, raw, utcMinute, type SafeHtml } from "../html.ts";
@@ -130,57 +130,69 @@ export function registerSurveyRoutes(app: Hono<AppEnv>, options: SurveyOptions =
     const found = await sessionOf(c);
     if (found instanceof Response) return found;
     refuseOtherSites(c);
-    const { view, session, survey, token } = found;
-    const { store } = c.get("services");
-    // A resent submit (or a second tab): the answers were stored once; say thanks again.
-    if (session.state === "submitted") return c.redirect(`${resumePath(survey, token)}${view.langQuery.replace("&", "?")}`, 303);
-    const closed = closedRefusal(c, found);
-    if (closed) return closed;
-    const now = new Date();
-    const form = view.form;
-    const all = pagesOf(form);
-    const pageId = c.req.query("page") ?? session.page ?? "";
-    const page = all.find((candidate) => candidate.id === pageId) ?? relevantPages(form, session.answers, now)[0];
-    if (!page) return submitOrErrors(c, options, found, session.answers, now);
-    const body = await c.req.parseBody({ all: true });
-    const posted = postedOf(page, body);
-    const action = lastString(body[ACTION]);
-    const applied = applyPage(form, page, posted, session.answers, now);
-    const answers = applied.answers;
-    const save = async (pageAfter: Page | undefined): Promise<void> => saveAnswerSession(store.db, session.id, { answers: { ...answers }, page: pageAfter?.id ?? page.id, language: view.language });
-    const pages = relevantPages(form, answers, now);
-    const query = (target: Page, extra = ""): string => `${resumePath(survey, token)}?page=${encodeURIComponent(target.id)}${view.langQuery}${extra}`;
-
-    if (action === "back") {
-      const previous = [...pages].reverse().find((candidate) => candidate.index < page.index) ?? page;
-      await save(previous);
-      return c.redirect(query(previous), 303);
+    try {
+      return await answer(c, options, found);
+    } catch (error) {
+      // Submitted meanwhile (a second tab, a resent post): stored once; thanks again.
+      if (error instanceof ConflictError) return c.redirect(`${resumePath(found.survey, found.token)}${found.view.langQuery.replace("&", "?")}`, 303);
+      if (error instanceof ValidationError) throw new HTTPException(400, { message: found.view.t("surveys.tooLong") });
+      throw error;
     }
-    if (action === "save") {
-      await save(page);
-      return c.redirect(query(page, "&saved=1"), 303);
-    }
-    if (applied.errors.length > 0) {
-      await save(page);
-      c.status(400);
-      return answerPage(c, options, found, { page, answers, posted, errors: applied.errors });
-    }
-    // A question this page's answers made relevant is shown before moving on (without a script it could not appear by itself).
-    const before = new Set(page.questions.filter((question) => isRelevant(form, question, session.answers, now)).map((question) => question.name));
-    const others = otherFieldsOf(page);
-    const appeared = page.questions.some((question) => question.type !== "note" && !others.has(question.name) && !before.has(question.name) && isRelevant(form, question, answers, now));
-    if (appeared) {
-      await save(page);
-      return c.redirect(query(page, "&more=1"), 303);
-    }
-    const next = pages.find((candidate) => candidate.index > page.index);
-    if (next) {
-      await save(next);
-      return c.redirect(query(next), 303);
-    }
-    await save(page);
-    return submitOrErrors(c, options, { ...found, session: { ...session, answers: { ...answers } } }, answers, now);
   });
+}
+
+/** A page posted: saved, then the next page, the same one with its errors, or the submission. */
+async function answer(c: AppContext, options: SurveyOptions, found: FoundSession): Promise<Response> {
+  const { view, session, survey, token } = found;
+  const { store } = c.get("services");
+  // A resent submit (or a second tab): the answers were stored once; say thanks again.
+  if (session.state === "submitted") return c.redirect(`${resumePath(survey, token)}${view.langQuery.replace("&", "?")}`, 303);
+  const closed = closedRefusal(c, found);
+  if (closed) return closed;
+  const now = new Date();
+  const form = view.form;
+  const all = pagesOf(form);
+  const pageId = c.req.query("page") ?? session.page ?? "";
+  const page = all.find((candidate) => candidate.id === pageId) ?? relevantPages(form, session.answers, now)[0];
+  if (!page) return submitOrErrors(c, options, found, session.answers, now);
+  const body = await c.req.parseBody({ all: true });
+  const posted = postedOf(page, body);
+  const action = lastString(body[ACTION]);
+  const applied = applyPage(form, page, posted, session.answers, now);
+  const answers = applied.answers;
+  const save = async (pageAfter: Page | undefined): Promise<void> => saveAnswerSession(store.db, session.id, { answers: { ...answers }, page: pageAfter?.id ?? page.id, language: view.language });
+  const pages = relevantPages(form, answers, now);
+  const query = (target: Page, extra = ""): string => `${resumePath(survey, token)}?page=${encodeURIComponent(target.id)}${view.langQuery}${extra}`;
+
+  if (action === "back") {
+    const previous = [...pages].reverse().find((candidate) => candidate.index < page.index) ?? page;
+    await save(previous);
+    return c.redirect(query(previous), 303);
+  }
+  if (action === "save") {
+    await save(page);
+    return c.redirect(query(page, "&saved=1"), 303);
+  }
+  if (applied.errors.length > 0) {
+    await save(page);
+    c.status(400);
+    return answerPage(c, options, found, { page, answers, posted, errors: applied.errors });
+  }
+  // A question this page's answers made relevant is shown before moving on (without a script it could not appear by itself).
+  const before = new Set(page.questions.filter((question) => isRelevant(form, question, session.answers, now)).map((question) => question.name));
+  const others = otherFieldsOf(page);
+  const appeared = page.questions.some((question) => question.type !== "note" && !others.has(question.name) && !before.has(question.name) && isRelevant(form, question, answers, now));
+  if (appeared) {
+    await save(page);
+    return c.redirect(query(page, "&more=1"), 303);
+  }
+  const next = pages.find((candidate) => candidate.index > page.index);
+  if (next) {
+    await save(next);
+    return c.redirect(query(next), 303);
+  }
+  await save(page);
+  return submitOrErrors(c, options, { ...found, session: { ...session, answers: { ...answers } } }, answers, now);
 }
 
 interface FormView {
@@ -190,7 +202,7 @@ interface FormView {
   /** The UI's language for our own words: the form language's when we have it. */
   ui: UiLanguage;
   t: Translate;
-  /** "&lang=CODE" when the language was asked for in the query, to keep it across redirects. */
+  /** "&lang=CODE" for a form with several languages, so that links, redirects and the thank-you page keep it; else "". */
   langQuery: string;
 }
 
