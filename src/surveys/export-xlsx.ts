@@ -19,7 +19,6 @@
  * @example
  *   await exportXlsx(form, () => iterateResponses(db, id), createWriteStream("answers.xlsx"));
  */
-import { once } from "node:events";
 import type { Writable } from "node:stream";
 import ExcelJS from "exceljs";
 import { cellText, choiceLabel, columnHeader, exportColumns, NUMERIC_TYPES, numberOf, questionLabel, type Column, type ExportOptions, type ExportResponse } from "./export-columns.ts";
@@ -50,6 +49,32 @@ function cellValue(form: Form, column: Column, response: ExportResponse, index: 
   return xlsxText(text);
 }
 
+/**
+ * Resolves once `out` can take more; rejects when it was closed first (a
+ * download the client gave up), so that the export stops reading.
+ */
+async function drained(out: Writable): Promise<void> {
+  const closed = (): Error => new Error("the output was closed before the export was complete");
+  if (out.destroyed || out.writableEnded) throw closed();
+  if (!out.writableNeedDrain) return;
+  await new Promise<void>((resolve, reject) => {
+    const stop = (): void => {
+      out.off("drain", onDrain);
+      out.off("close", onClose);
+    };
+    const onDrain = (): void => {
+      stop();
+      resolve();
+    };
+    const onClose = (): void => {
+      stop();
+      reject(closed());
+    };
+    out.on("drain", onDrain);
+    out.on("close", onClose);
+  });
+}
+
 async function writeTable(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   out: Writable,
@@ -69,7 +94,7 @@ async function writeTable(
     index += 1;
     // Let the zip and the file catch up now and then, so that rows do not pile up in memory.
     if (index % 500 === 0) {
-      if (out.writableNeedDrain) await once(out, "drain");
+      await drained(out);
       await new Promise((resolve) => setImmediate(resolve));
     }
   }

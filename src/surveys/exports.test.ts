@@ -171,6 +171,38 @@ describe("survey exports", () => {
     assert.ok(lines.some((line) => line[0] === "barriers/cost" && line[2] === "select_multiple option"));
   });
 
+  // SPSS streams through the same pipeline as CSV and JSON (after a first, full pass that measures).
+  for (const format of ["csv", "json", "xlsx"] as const) {
+    it(`${format}: stops reading the responses when the output is closed early (a download given up)`, async () => {
+      let read = 0;
+      let released = false;
+      async function* many(): AsyncGenerator<(typeof TEST_RESPONSES)[number]> {
+        try {
+          for (let n = 0; n < 200_000; n++) {
+            read += 1;
+            if (n % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+            yield TEST_RESPONSES[n % TEST_RESPONSES.length] ?? TEST_RESPONSES[0] ?? { id: "", submittedOn: "", answers: {} };
+          }
+        } finally {
+          released = true;
+        }
+      }
+      let bytes = 0;
+      const out = new Writable({
+        highWaterMark: 1024,
+        write(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          if (bytes > 50_000) this.destroy();
+          else setTimeout(done, 1);
+        },
+      });
+      const exported = format === "csv" ? exportCsv(TEST_FORM, many(), out) : format === "json" ? exportJson(TEST_FORM, many(), out) : exportXlsx(TEST_FORM, () => many(), out);
+      await assert.rejects(exported);
+      assert.ok(read < 20_000, `stopped after ${read} responses`);
+      assert.ok(released, "the source was closed (the store's cursor released)");
+    });
+  }
+
   it("makes valid, unique SPSS names", () => {
     assert.deepEqual(spssNames(["barriers/cost", "_id", "BY", "a.", "role", "ROLE", "x-y", "1st"]), ["barriers_cost", "v_id", "BY_v", "a", "role", "ROLE_2", "x_y", "v1st"]);
     assert.equal(cutToBytes("ééé", 5), "éé");
