@@ -176,6 +176,12 @@ export function languageSwitch(t: Translate, form: Form, current: string, href: 
   })}</ul></nav>`;
 }
 
+/** "Questions marked * need an answer", when some shown question does. */
+export function requiredNote(view: Pick<PageView, "form" | "page" | "answers" | "now" | "t">): SafeHtml {
+  const any = view.page.questions.some((question) => question.required && question.type !== "note" && !question.readOnly && isRelevant(view.form, question, view.answers, view.now));
+  return any ? html`<p class="sv-hint">${view.t("surveys.requiredNote")}</p>` : html``;
+}
+
 /** The questions of the page, nested groups as fieldsets. */
 export function pageFields(view: PageView): SafeHtml {
   const { form, page, answers, now } = view;
@@ -315,7 +321,7 @@ function otherField(view: PageView, question: Question, shown: (name: string) =>
   const name = otherFieldName(question);
   const error = errors.get(name);
   const otherQuestion = view.form.questions.find((candidate) => candidate.name === name);
-  return html`<label for="q-${name}" class="sv-other">${view.t("surveys.other")}</label>${error ? html`<p class="error" id="q-${name}-error">${errorText(view, otherQuestion, error)}</p>` : ""}<input type="text" id="q-${name}" name="${name}" value="${shown(name)[0] ?? ""}"${error ? html` aria-invalid="true" aria-describedby="q-${name}-error"` : ""}>`;
+  return html`<label for="q-${name}" class="sv-other">${view.t("surveys.other")}</label>${error ? html`<p class="error" id="q-${name}-error">${errorText(view, otherQuestion, error)}</p>` : ""}<input type="text" id="q-${name}" name="${name}" value="${shown(name)[0] ?? ""}" autocomplete="off"${error ? html` aria-invalid="true" aria-describedby="q-${name}-error"` : ""}>`;
 }
 
 function choiceLabel(view: Pick<PageView, "form" | "language" | "answers" | "t">, choice: Choice | undefined): string {
@@ -345,7 +351,7 @@ function textInput(question: Question, id: string, name: string, value: string, 
       return html`<input type="datetime-local" id="${id}" name="${name}" value="${value.slice(0, 16)}"${attributes}>`;
     default:
       return /\bmultiline\b/.test(question.appearance ?? "")
-        ? html`<textarea id="${id}" name="${name}" rows="4"${attributes}>${value}</textarea>`
-        : html`<input type="text" id="${id}" name="${name}" value="${value}"${attributes}>`;
+        ? html`<textarea id="${id}" name="${name}" rows="4" autocomplete="off"${attributes}>${value}</textarea>`
+        : html`<input type="text" id="${id}" name="${name}" value="${value}" autocomplete="off"${attributes}>`;
   }
 }

@@ -30,7 +30,7 @@ import { pageContext, type AppContext, type AppEnv } from "../context.ts";
 import { html, raw, utcMinute, type SafeHtml } from "../html.ts";
 import { LANGUAGES, translator, type Translate, type UiLanguage } from "../i18n.ts";
 import { page as layout } from "../layout.ts";
-import { errorSummary, languageSwitch, otherFieldsOf, pageFields, progress, SURVEY_STYLE } from "../survey-render.ts";
+import { errorSummary, languageSwitch, otherFieldsOf, pageFields, progress, requiredNote, SURVEY_STYLE } from "../survey-render.ts";
 import { SurveyRateLimit, surveyClient, type SurveyRateLimitOptions } from "../survey-rate-limit.ts";
 
 /** What `serve` passes for surveys (createApp's `surveys` option). */
@@ -380,6 +380,7 @@ function answerPage(c: AppContext, options: SurveyOptions, found: FoundSession, 
     ${errorSummary({ form, language: view.language, answers: state.answers, t }, state.errors)}
     <form method="post" action="${action}" novalidate>
       ${heading}
+      ${requiredNote(pageView)}
       ${pageFields(pageView)}
       <div class="sv-actions">
         <button type="submit" name="${ACTION}" value="next">${isLast ? t("surveys.submit") : t("surveys.next")}</button>
