@@ -40,6 +40,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
+import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { audit, changedFields } from "./audit.ts";
 import { SURVEY_MODES, type AnswerSessionState, type Schema, type SurveyMode, type SurveySessionsTable, type SurveysTable } from "./schema.ts";
@@ -238,9 +239,31 @@ export async function createSurvey(
   });
 }
 
+/**
+ * Parsed forms by survey id. A survey's form is never changed after import
+ * (a new version is a new survey), so the parsed form can be shared for as
+ * long as the survey exists: every page of every respondent reads the
+ * survey, and reading and parsing a 40-question form's JSON each time was
+ * the largest cost of a page. The settings are read fresh every time.
+ * Shared objects: callers treat the form as read-only (its type says so).
+ */
+const parsedForms = new LRUCache<string, { form: unknown }>({ max: 256 });
+
 export async function getSurvey(db: Kysely<Schema>, id: string): Promise<Survey | null> {
-  const row = await db.selectFrom("surveys").selectAll().where("id", "=", id).executeTakeFirst();
-  return row ? surveyFromRow(row) : null;
+  const row = await db
+    .selectFrom("surveys")
+    .select(["id", "form_id", "title", "version", "file_name", "mode", "opens_at", "closes_at", "privacy_notice", "consent_text", "created_at", "created_by"])
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row) return null;
+  let cached = parsedForms.get(id);
+  if (!cached) {
+    const stored = await db.selectFrom("surveys").select("form").where("id", "=", id).executeTakeFirst();
+    if (!stored) return null;
+    cached = { form: JSON.parse(stored.form) as unknown };
+    parsedForms.set(id, cached);
+  }
+  return { ...surveyFromRow({ ...row, form: "null" }), form: cached.form };
 }
 
 /** Every survey, newest first, with its number of responses. */
