@@ -15,7 +15,7 @@ import { TABLE_COLUMNS, type TableName } from "../../store/schema.ts";
 import { openTestStore, skipReason, TEST_DIALECTS, type TestStore } from "../../store/test-databases.ts";
 import { createApp } from "../app.ts";
 import { LoginLimiter } from "../auth.ts";
-import { twoLanguageForm } from "../survey-test-support.ts";
+import { twoLanguageForm, xlsForm } from "../survey-test-support.ts";
 
 const catalog = loadCatalog();
 
@@ -205,6 +205,23 @@ for (const dialect of TEST_DIALECTS) {
       assert.equal(unknown.status, 403);
       assert.match(await unknown.text(), /not valid for this survey/);
       await updateSurveySettings(store.db, survey.id, { mode: "public", opensAt: null, closesAt: null, privacyNotice: "", consentText: "" }, null);
+    });
+
+    it("shows a form in a language the pages have no words for, marked with its language and direction", async () => {
+      const bytes = await xlsForm({
+        survey: [["type", "name", "label::Deutsch (de)", "label::العربية (ar)"], ["text", "name", "Ihr Name?", "ما اسمك؟"]],
+        settings: [["form_title", "default_language"], ["Umfrage", "Deutsch (de)"]],
+      });
+      const form = await readXlsForm(bytes, "umfrage.xlsx");
+      const other = await createSurvey(store.db, { form, formId: form.id, title: form.title, version: form.version, fileName: "umfrage.xlsx" }, null);
+      const link = await start(app, other, "?lang=ar");
+      const page = await (await get(app, link)).text();
+      assert.match(page, /<html lang="en">/, "our own words are in English");
+      assert.match(page, /<div lang="ar" dir="rtl">/);
+      assert.match(page, /ما اسمك؟/);
+      const german = await (await get(app, `${link}?lang=de`)).text();
+      assert.match(german, /<div lang="de">/);
+      assert.match(german, /Ihr Name\?/);
     });
 
     it("refuses a private link that does not exist, and a post from another site", async () => {

@@ -280,7 +280,9 @@ function refuseOtherSites(c: AppContext): void {
 function render(c: AppContext, view: FormView, title: string, body: SafeHtml, status?: { notice?: string; error?: string }): Response | Promise<Response> {
   const context = { ...pageContext(c), language: view.ui, t: view.t };
   const code = languageCode(view.language);
-  const inner = code && code !== view.ui ? html`<div lang="${code}">${body}</div>` : body;
+  // Arabic, Hebrew, Persian, Urdu... run right to left.
+  const rtl = code !== null && /^(?:ar|he|fa|ur|ps|sd|ug|yi|dv|ckb)(?:-|$)/.test(code);
+  const inner = code && code !== view.ui ? html`<div lang="${code}"${rtl ? html` dir="rtl"` : ""}>${body}</div>` : body;
   return c.html(layout(context, title, html`<style>${raw(SURVEY_STYLE)}</style>${inner}`, status));
 }
 
