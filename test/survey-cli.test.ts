@@ -95,3 +95,16 @@ describe("baseline survey validate", { concurrency: true }, () => {
     assert.match(missing.stderr, /^baseline: cannot read .*nowhere\.xlsx: no such file\n$/);
   });
 });
+
+describe("baseline serve's survey options", { concurrency: true }, () => {
+  it("refuses a rate limit or a keeping time that is not a whole number in range, with one line and exit 2", async () => {
+    const [rate, days] = await Promise.all([
+      baseline("serve", "--db", `sqlite:${join(work, "serve.sqlite")}`, "--survey-posts-per-minute", "0"),
+      baseline("serve", "--db", `sqlite:${join(work, "serve.sqlite")}`, "--survey-keep-days", "1.5"),
+    ]);
+    assert.equal(rate.status, 2);
+    assert.match(rate.stderr, /^baseline: --survey-posts-per-minute 0: expected a whole number from 1 to 100000\n$/);
+    assert.equal(days.status, 2);
+    assert.match(days.stderr, /^baseline: --survey-keep-days 1\.5: expected a whole number of days from 1 to 3650\n$/);
+  });
+});

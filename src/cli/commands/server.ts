@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Command } from "commander";
 import { loadCatalog } from "../../catalog/load.ts";
-import { backupDatabase, countUsers, createApiAccount, createUser, ROLES, type Role, DatabaseOpenError, DatabaseUrlError, openDatabase, restoreDatabase, ValidationError, type Store } from "../../store/index.ts";
+import { backupDatabase, countUsers, createApiAccount, createUser, pruneAnswerSessions, ROLES, type Role, DatabaseOpenError, DatabaseUrlError, openDatabase, restoreDatabase, ValidationError, type Store } from "../../store/index.ts";
 import { hashPassword, LoginLimiter, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from "../../server/auth.ts";
 import { createApp } from "../../server/app.ts";
 import { seedIfEmpty } from "../../server/seed.ts";
@@ -36,6 +36,8 @@ async function open(url: string): Promise<Store> {
 
 /** How often `serve` refreshes the planner's statistics (a no-op when little changed). */
 const OPTIMIZE_EVERY_MS = 5 * 60 * 1000;
+/** Days an answer started and left keeps its answers (`--survey-keep-days`). */
+const DEFAULT_SURVEY_KEEP_DAYS = 90;
 
 /** The `serve` options that every check the server runs obeys (interfaces.md §5). */
 interface ServeCheckFlags extends ResolverFlags {
@@ -66,7 +68,9 @@ export function registerServerCommands(program: Command): void {
     .option("--batch-max-domains <n>", "domains one batch API request may hold", "5000")
     .option("--public-url <url>", "the address people reach this server at (https://...), for the links in alert e-mails and webhooks")
     .option("--run-checks", "with PostgreSQL: this server also runs queued checks, like a `baseline worker` (without it, workers do)")
-    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string; checkConcurrency: string; smtpUrl?: string; mailFrom: string; connectionsPerAddress: string; runChecks?: boolean; batchMaxDomains: string; publicUrl?: string } & ServeCheckFlags) => {
+    .option("--survey-posts-per-minute <n>", "answering POSTs one client address may send a minute (an office behind one NAT address answers as one client)", "60")
+    .option("--survey-keep-days <n>", "days a survey answer that was started and left keeps its answers before they are deleted", String(DEFAULT_SURVEY_KEEP_DAYS))
+    .action(async (options: { db: string; port: string; host: string; secureCookies?: boolean; trustProxy?: string; checkConcurrency: string; smtpUrl?: string; mailFrom: string; connectionsPerAddress: string; runChecks?: boolean; batchMaxDomains: string; publicUrl?: string; surveyPostsPerMinute: string; surveyKeepDays: string } & ServeCheckFlags) => {
       const port = Number(options.port);
       const checkConcurrency = Number(options.checkConcurrency);
       if (!Number.isInteger(checkConcurrency) || checkConcurrency < 1 || checkConcurrency > 256) throw new UsageError(`--check-concurrency ${options.checkConcurrency}: expected a whole number from 1 to 256`);
@@ -74,6 +78,10 @@ export function registerServerCommands(program: Command): void {
       if (smtpProblem) throw new UsageError(smtpProblem);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port}: expected a port number from 0 to 65535`);
       const perAddress = connectionsPerAddress(options.connectionsPerAddress);
+      const surveyPostsPerMinute = Number(options.surveyPostsPerMinute);
+      if (!Number.isInteger(surveyPostsPerMinute) || surveyPostsPerMinute < 1 || surveyPostsPerMinute > 100_000) throw new UsageError(`--survey-posts-per-minute ${options.surveyPostsPerMinute}: expected a whole number from 1 to 100000`);
+      const surveyKeepDays = Number(options.surveyKeepDays);
+      if (!Number.isInteger(surveyKeepDays) || surveyKeepDays < 1 || surveyKeepDays > 3650) throw new UsageError(`--survey-keep-days ${options.surveyKeepDays}: expected a whole number of days from 1 to 3650`);
       const batchMaxDomains = Number(options.batchMaxDomains);
       if (!Number.isInteger(batchMaxDomains) || batchMaxDomains < 1 || batchMaxDomains > 1_000_000) throw new UsageError(`--batch-max-domains ${options.batchMaxDomains}: expected a whole number from 1 to 1000000`);
       if (options.publicUrl !== undefined && !/^https?:\/\/[^\s/]+/i.test(options.publicUrl)) throw new UsageError(`--public-url ${options.publicUrl}: expected an http:// or https:// address`);
@@ -118,7 +126,7 @@ export function registerServerCommands(program: Command): void {
       }
       const campaigns = new CampaignEngine({ store, settings: { ...checkSettings, addressLimit }, concurrency: checkConcurrency, deliver: alerts.deliver, onTick: alerts.onTick, runJobs: runChecks, ...(queue ? { queue } : {}) });
       await campaigns.start();
-      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, campaigns, checks: { settings: checkSettings }, batchApi: { maxDomains: batchMaxDomains }, surveys: { ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}), mailFrom: options.mailFrom, ...(options.publicUrl ? { baseUrl: options.publicUrl } : {}) } });
+      const app = createApp({ store, catalog, limiter, secureCookies: options.secureCookies ?? false, heavyWork, campaigns, checks: { settings: checkSettings }, batchApi: { maxDomains: batchMaxDomains }, surveys: { ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}), mailFrom: options.mailFrom, ...(options.publicUrl ? { baseUrl: options.publicUrl } : {}), rateLimit: { max: surveyPostsPerMinute, windowMs: 60_000 } } });
       const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
         console.log(`Baseline observatory on http://${options.host}:${info.port}/ (database ${store.url})`);
       });
@@ -126,8 +134,17 @@ export function registerServerCommands(program: Command): void {
       // statistics keep the list pages on the right indexes (Store.optimize).
       const optimizer = setInterval(() => void store.optimize().catch((error: unknown) => console.error(`baseline: optimize: ${String(error)}`)), OPTIMIZE_EVERY_MS);
       optimizer.unref();
+      // Answers started and left hold what someone typed and never chose to
+      // send: they are not kept for ever (the private link stops working).
+      const pruneSessions = (): void => {
+        void pruneAnswerSessions(store.db, new Date(Date.now() - surveyKeepDays * 86_400_000)).catch((error: unknown) => console.error(`baseline: survey sessions: ${String(error)}`));
+      };
+      pruneSessions();
+      const pruner = setInterval(pruneSessions, 86_400_000);
+      pruner.unref();
       const stop = (): void => {
         clearInterval(optimizer);
+        clearInterval(pruner);
         server.close();
         // Checks still running after the grace time are taken up again at the next start (their leases).
         void campaigns
