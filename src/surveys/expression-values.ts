@@ -7,7 +7,9 @@
  * compares false), `=` between two texts compares text, a boolean
  * comparison is boolean. One departure, as JavaRosa's typed dates make
  * it: `<`/`>` between two ISO dates (or two times) compare them as text,
- * which orders them correctly, where plain XPath would give NaN < NaN.
+ * which orders them correctly, where plain XPath would give NaN < NaN;
+ * and a date in arithmetic or compared with a number is its count of days
+ * since 1970-01-01, as in JavaRosa and Enketo (`today() - ${birth}`).
  */
 
 export type Value = string | number | boolean;
@@ -18,7 +20,26 @@ const NUMBER_TEXT = /^\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*$/;
 export function toNumber(value: Value): number {
   if (typeof value === "number") return value;
   if (typeof value === "boolean") return value ? 1 : 0;
-  return NUMBER_TEXT.test(value) ? Number(value) : Number.NaN;
+  if (NUMBER_TEXT.test(value)) return Number(value);
+  return DATE_LIKE.test(value.trim()) ? daysSinceEpoch(value.trim()) : Number.NaN;
+}
+
+/**
+ * A date (or datetime) as a number: days since 1970-01-01, a datetime's
+ * time as the fraction of its day. JavaRosa and Enketo convert dates so,
+ * and forms count on it: `int((today() - ${birth}) div 365.25)` for an
+ * age, or a constraint `. >= today() - 30`, which plain XPath would make
+ * NaN (and the constraint impossible to meet). A datetime without a zone
+ * is taken as UTC, as today() and now() are. Not a real date: NaN.
+ */
+function daysSinceEpoch(text: string): number {
+  const zoned = /(?:Z|[+-]\d{2}:?\d{2})$/.test(text) || !text.includes("T") ? text : `${text}Z`;
+  const [year, month, day] = text.slice(0, 10).split("-").map(Number);
+  const calendar = new Date(Date.UTC(2000, (month ?? 0) - 1, day ?? 0));
+  calendar.setUTCFullYear(year ?? 0);
+  if (calendar.getUTCMonth() !== (month ?? 0) - 1 || calendar.getUTCDate() !== day) return Number.NaN;
+  const time = text.includes("T") ? Date.parse(zoned.replace(/([+-]\d{2})(\d{2})$/, "$1:$2")) : calendar.getTime();
+  return Number.isNaN(time) ? Number.NaN : time / 86_400_000;
 }
 
 export function toBoolean(value: Value): boolean {

@@ -126,6 +126,19 @@ describe("XPath 1.0 conversions", () => {
     assert.equal(run("'abc' < 'abd'"), false); // plain text: NaN < NaN
   });
 
+  test("a date in arithmetic or against a number is days since 1970-01-01, as JavaRosa and Enketo", () => {
+    assert.equal(toNumber("1970-01-02"), 1);
+    assert.equal(toNumber("1970-01-01T12:00:00Z"), 0.5);
+    assert.equal(toNumber("1970-01-01T18:00:00+06:00"), 0.5);
+    assert.ok(Number.isNaN(toNumber("2026-02-30")));
+    assert.equal(run("today() - ${d}", { d: "2026-02-25" }), 7);
+    assert.equal(run("int((today() - ${birth}) div 365.25)", { birth: "1990-03-05" }), 35);
+    // A constraint "within the last 30 days" can be met, and refuses what it should.
+    assert.equal(run(". >= today() - 30", {}, { current: "2026-02-20" }), true);
+    assert.equal(run(". >= today() - 30", {}, { current: "2025-12-01" }), false);
+    assert.equal(run("date(${d} + 7)", { d: "2026-02-25" }), "2026-03-04");
+  });
+
   test("a boolean on either side of = makes it boolean", () => {
     assert.equal(run("${x} = true()", { x: "anything" }), true);
     assert.equal(run("${x} = true()", {}), false);
