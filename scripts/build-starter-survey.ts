@@ -51,9 +51,9 @@ export const SETTINGS = {
   default_language: "English (en)",
 } as const;
 
+// No start/end metadata: their times could help someone match an answer
+// to the moment an invitation went out, and the analysis needs only the day.
 export const SURVEY: readonly SurveyRow[] = [
-  { type: "start", name: "start" },
-  { type: "end", name: "end" },
 
   // The welcome page: the questions before the first group are one page, consent first.
   {
