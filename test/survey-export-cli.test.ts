@@ -6,7 +6,7 @@
 // after the import start together, and the cases that differ only in
 // options call the command's function in this process.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import ExcelJS from "exceljs";
 import { exportCommand } from "../src/cli/commands/survey.ts";
 import { UsageError } from "../src/cli/output.ts";
-import { createAnswerSession, openDatabase, submitAnswerSession } from "../src/store/index.ts";
+import { createAnswerSession, createSurvey, getSurvey, openDatabase, submitAnswerSession } from "../src/store/index.ts";
 
 const bin = fileURLToPath(new URL("../bin/baseline.js", import.meta.url));
 const fixture = fileURLToPath(new URL("../src/surveys/fixtures/household.csv", import.meta.url));
@@ -24,6 +24,24 @@ interface Run {
   status: number | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * Runs `baseline ARGS` and closes its standard output after the first chunk,
+ * as `| head -1` does: what the process then does (status, standard error).
+ */
+function baselineClosedEarly(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: tmpdir(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.once("data", (chunk: Buffer) => {
+      stdout = chunk.toString("utf8");
+      child.stdout.destroy();
+    });
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** Runs `baseline ARGS`; asynchronous so that several run at once. */
@@ -46,7 +64,8 @@ describe("baseline survey import and export", () => {
   let work = "";
   let db = "";
   let id = "";
-  let runs: Record<"csv" | "xlsx" | "format" | "unknown" | "bad", Promise<Run>>;
+  let runs: Record<"csv" | "xlsx" | "format" | "unknown" | "bad" | "head", Promise<Run>>;
+  let many = "";
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "baseline-survey-cli-"));
@@ -66,6 +85,13 @@ describe("baseline survey import and export", () => {
         const { session } = await createAnswerSession(store.db, { surveyId: id, language: "English (en)" });
         assert.deepEqual(await submitAnswerSession(store.db, session.id, answers), { stored: true });
       }
+      // A second survey with more answers than a pipe holds, for a reader that stops early.
+      const survey = await createSurvey(store.db, { form: JSON.parse(JSON.stringify((await getSurvey(store.db, id))?.form)) as object, formId: "many", title: "Many", version: "", fileName: "many.csv" }, null);
+      many = survey.id;
+      for (let index = 0; index < 100; index++) {
+        const { session } = await createAnswerSession(store.db, { surveyId: many, language: "English (en)" });
+        await submitAnswerSession(store.db, session.id, { consent: "OK", age: String(index), comments: "a long comment, so that a hundred answers fill the pipe ".repeat(25) });
+      }
     } finally {
       await store.close();
     }
@@ -77,6 +103,7 @@ describe("baseline survey import and export", () => {
       format: baseline("survey", "export", "no-such-survey", "--format", "sav", "--db", db),
       unknown: baseline("survey", "export", "no-such-survey", "--db", db),
       bad: baseline("survey", "import", bad, "--db", db),
+      head: baselineClosedEarly("survey", "export", many, "--db", db),
     };
   });
   after(() => rmSync(work, { recursive: true, force: true }));
@@ -89,6 +116,13 @@ describe("baseline survey import and export", () => {
     assert.equal(rows.length, 2);
     assert.ok(rows.some((row) => row.includes(",hammer saw,1,1,other,'=cmd|' /C calc'!A0,")), rows.join("\n"));
     assert.ok(rows.some((row) => row.includes('"Fine, ""really"""')));
+  });
+
+  it("stops quietly when standard output is closed early (| head)", async () => {
+    const result = await runs.head;
+    assert.match(result.stdout, /^start,consent,age,/);
+    assert.equal(result.stderr, "");
+    assert.equal(result.status, 0);
   });
 
   it("writes XLSX to a file with -o, through a temporary file", async () => {

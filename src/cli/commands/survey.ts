@@ -128,7 +128,15 @@ export async function exportCommand(id: string, options: ExportCommandOptions): 
       }
     };
     if (options.output === undefined) {
-      await write(process.stdout, false);
+      // A reader that stops early (`survey export ID | head`) closes the pipe: the export ends
+      // there, quietly, as other tools do, rather than as a crash with a stack trace. The listener
+      // stays: a write still under way when the export returns can fail after it.
+      process.stdout.on("error", ignoreClosedPipe);
+      try {
+        await write(process.stdout, false);
+      } catch (error) {
+        if (!isClosedPipe(error)) throw error;
+      }
       return;
     }
     const target = options.output;
@@ -154,6 +162,14 @@ export async function exportCommand(id: string, options: ExportCommandOptions): 
   } finally {
     await store.close();
   }
+}
+
+function isClosedPipe(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === "EPIPE";
+}
+
+function ignoreClosedPipe(error: Error): void {
+  if (!isClosedPipe(error)) throw error;
 }
 
 /**
