@@ -15,7 +15,13 @@
  * pattern is refused when it is longer than 500 characters or repeats a
  * group that itself contains an unbounded repetition (`(a+)+`, `(\w*\s)*`):
  * those can take exponential time on a respondent's 10,000-character text.
+ * That check cannot see every slow pattern (`(a|a)*` backtracks
+ * exponentially too, `\d*\d*\d*\d*$` polynomially), and a respondent
+ * chooses the text: so every match also runs under a time limit
+ * (REGEX_TIME_LIMIT_MS, through node:vm, whose timeout interrupts a
+ * running RegExp), and one that takes longer does not match.
  */
+import { createContext, Script } from "node:vm";
 import { toBoolean, toNumber, toText, type Value } from "./expression-values.ts";
 
 export interface FunctionContext {
@@ -173,11 +179,29 @@ function compileRegex(pattern: string): RegExp | null {
   return regex;
 }
 
+/** Longest a regex() match may run; real patterns on 10,000 characters take well under a millisecond. */
+export const REGEX_TIME_LIMIT_MS = 50;
+
+/** The match runs in this context so that vm's timeout can stop it (the RegExp itself is ours). */
+const matchSandbox = createContext({ regex: null as RegExp | null, text: "" });
+const matchScript = new Script("regex.test(text)");
+
 function regexMatches(text: string, pattern: string): boolean {
   if (regexProblem(pattern) !== null) return false;
   const regex = compileRegex(pattern);
+  if (regex === null) return false;
   // As JavaRosa's Matcher.find(): the pattern may match anywhere; anchors say otherwise.
-  return regex !== null && regex.test(text);
+  matchSandbox.regex = regex;
+  matchSandbox.text = text;
+  try {
+    return matchScript.runInContext(matchSandbox, { timeout: REGEX_TIME_LIMIT_MS }) === true;
+  } catch {
+    // Timed out (ERR_SCRIPT_EXECUTION_TIMEOUT): a text that takes this long is not taken as matching.
+    return false;
+  } finally {
+    matchSandbox.regex = null;
+    matchSandbox.text = "";
+  }
 }
 
 /**

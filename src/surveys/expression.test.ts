@@ -314,6 +314,18 @@ describe("hostile input", () => {
     assert.equal(hasNestedRepetition("\\(a+\\)+"), false);
   });
 
+  test("a slow regex that the static check lets through stops at the time limit and does not match", () => {
+    for (const [pattern, text] of [
+      ["^(a|a)*$", `${"a".repeat(40)}!`], // exponential: alternatives that overlap
+      ["^\\d*\\d*\\d*\\d*$", `${"1".repeat(10_000)}x`], // polynomial: n^4
+    ]) {
+      const started = performance.now();
+      assert.equal(run(`regex(., '${pattern}')`, {}, { current: text }), false, pattern);
+      assert.ok(performance.now() - started < 1000, `${pattern} took ${Math.round(performance.now() - started)} ms`);
+    }
+    assert.equal(run("regex(., '^(a|a)*$')", {}, { current: "aaaa" }), true);
+  });
+
   test("huge answers evaluate without trouble", () => {
     const big = "x".repeat(10_000);
     assert.equal(run("string-length(${t}) = 10000 and regex(${t}, '^x+$')", { t: big }), true);
