@@ -78,6 +78,41 @@ async function drained(out: Writable): Promise<void> {
   });
 }
 
+/** The part of a Writable's internal state that says it holds more than it wants (readable-stream 2 and 3, which archiver uses). */
+interface WritableState {
+  needDrain?: boolean;
+}
+
+/**
+ * Resolves once the zip has taken the sheet's rows written so far. exceljs
+ * writes a sheet's XML into a PassThrough that archiver reads and deflates,
+ * and ignores what that stream's write returns: rows produced faster than
+ * zlib compresses them piled up there (600 MB for 100,000 rows of a
+ * 40-question form). exceljs has no public way to wait, so this looks at
+ * that stream's own state; if a later exceljs lays things out differently,
+ * it stops waiting (and the test of the export's memory fails).
+ */
+async function zipCaughtUp(sheet: ReturnType<ExcelJS.stream.xlsx.WorkbookWriter["addWorksheet"]>, out: Writable): Promise<void> {
+  const into = (sheet as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes?.[0] as (NodeJS.EventEmitter & { _writableState?: WritableState }) | undefined;
+  if (!into?._writableState?.needDrain) return;
+  await new Promise<void>((resolve, reject) => {
+    const stop = (): void => {
+      into.off("drain", onDrain);
+      out.off("close", onClose);
+    };
+    const onDrain = (): void => {
+      stop();
+      resolve();
+    };
+    const onClose = (): void => {
+      stop();
+      reject(new Error("the output was closed before the export was complete"));
+    };
+    into.on("drain", onDrain);
+    out.on("close", onClose);
+  });
+}
+
 async function writeTable(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   out: Writable,
@@ -96,6 +131,7 @@ async function writeTable(
     index += 1;
     // Let the zip and the file catch up now and then, so that rows do not pile up in memory.
     if (index % 500 === 0) {
+      await zipCaughtUp(sheet, out);
       await drained(out);
       await new Promise((resolve) => setImmediate(resolve));
     }
