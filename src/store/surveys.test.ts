@@ -133,6 +133,25 @@ for (const dialect of TEST_DIALECTS) {
       assert.ok(!audit.includes(SECRET), "no answer in the audit log");
     });
 
+    it("keeps the answer of a question named __proto__ or constructor (valid XLSForm names), in a session and a response", async () => {
+      const survey = await newSurvey(store.db);
+      const answers: Record<string, string> = {};
+      for (const [name, value] of [["__proto__", "proto answer"], ["constructor", "c"], ["region", "150"]]) {
+        Object.defineProperty(answers, name as string, { value, enumerable: true, writable: true, configurable: true });
+      }
+      const { token, session } = await createAnswerSession(store.db, { surveyId: survey.id, language: "en" });
+      await saveAnswerSession(store.db, session.id, { answers, page: null, language: "en" });
+      const saved = await getAnswerSession(store.db, survey.id, token);
+      assert.equal(saved && Object.hasOwn(saved.answers, "__proto__") ? saved.answers.__proto__ : "(lost)", "proto answer");
+      assert.deepEqual(await submitAnswerSession(store.db, session.id, answers), { stored: true });
+      const stored: Record<string, string>[] = [];
+      for await (const response of iterateResponses(store.db, survey.id)) stored.push(response.answers);
+      assert.deepEqual(Object.entries(stored[0] ?? {}), [["__proto__", "proto answer"], ["constructor", "c"], ["region", "150"]]);
+      const tooLong: Record<string, string> = {};
+      Object.defineProperty(tooLong, "__proto__", { value: "x".repeat(1024 * 1024 + 1), enumerable: true });
+      await assert.rejects(saveAnswerSession(store.db, session.id, { answers: tooLong, page: null, language: "en" }), ValidationError);
+    });
+
     it("stores a response once when the same session is submitted many times at once", async () => {
       const survey = await newSurvey(store.db);
       const sessions = await Promise.all([1, 2, 3].map(() => createAnswerSession(store.db, { surveyId: survey.id, language: "en" })));

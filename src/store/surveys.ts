@@ -155,10 +155,24 @@ const answersInput = z
   .refine((answers) => JSON.stringify(answers).length <= MAX_ANSWERS_JSON, `must be at most ${MAX_ANSWERS_JSON} bytes as JSON`);
 
 const sessionSave = z.object({
-  answers: answersInput,
   page: z.string().max(500).nullable(),
   language: z.string().max(200),
 });
+
+/**
+ * The answers checked (strings, size) and returned as given: zod's record()
+ * builds its output by assignment, which turns a key named "__proto__" (a
+ * valid XLSForm question name, which src/surveys/ keeps as an own property)
+ * into the object's prototype, and the answer would be lost without a word.
+ */
+function checkedAnswers(answers: Record<string, string>, what: string): Record<string, string> {
+  parseInput(answersInput, answers, what);
+  if (!Object.values(answers).every((value) => typeof value === "string")) {
+    throw new ValidationError(what, [{ path: "", message: "every answer must be text" }]);
+  }
+  if (JSON.stringify(answers).length > MAX_ANSWERS_JSON) throw new ValidationError(what, [{ path: "", message: `must be at most ${MAX_ANSWERS_JSON} bytes as JSON` }]);
+  return answers;
+}
 
 const emailList = z
   .array(z.string().trim().toLowerCase().pipe(z.email("must be an e-mail address")))
@@ -362,10 +376,11 @@ export async function getAnswerSession(db: Kysely<Schema>, surveyId: string, tok
 
 /** Saves the answers so far; a submitted session is not changed (ConflictError). */
 export async function saveAnswerSession(db: Kysely<Schema>, sessionId: string, input: { answers: Record<string, string>; page: string | null; language: string }): Promise<void> {
-  const valid = parseInput(sessionSave, input, "answers");
+  const valid = parseInput(sessionSave, { page: input.page, language: input.language }, "answers");
+  const answers = checkedAnswers(input.answers, "answers");
   const result = await db
     .updateTable("survey_sessions")
-    .set({ answers: JSON.stringify(valid.answers), page: valid.page, language: valid.language, updated_at: timestamp() })
+    .set({ answers: JSON.stringify(answers), page: valid.page, language: valid.language, updated_at: timestamp() })
     .where("id", "=", sessionId)
     .where("state", "=", "open")
     .executeTakeFirst();
@@ -383,7 +398,7 @@ export async function saveAnswerSession(db: Kysely<Schema>, sessionId: string, i
  * already (nothing is written then).
  */
 export async function submitAnswerSession(db: Kysely<Schema>, sessionId: string, answers: Record<string, string>): Promise<{ stored: boolean }> {
-  const valid = parseInput(answersInput, answers, "answers");
+  const valid = checkedAnswers(answers, "answers");
   return inTransaction(db, async (trx) => {
     const today = dateOnly();
     const flipped = await trx
