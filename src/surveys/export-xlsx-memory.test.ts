@@ -15,7 +15,11 @@ test("10,000 responses of 2 KB text each export with a few MB of buffers, not th
   const form = buildForm([q("comment", "text"), q("n", "integer")]);
   const filler = "procurement ".repeat(170);
   async function* responses(): AsyncGenerator<{ id: string; submittedOn: string; answers: Record<string, string> }> {
-    for (let index = 0; index < 10_000; index++) yield { id: String(index).padStart(6, "0"), submittedOn: "2026-12-07", answers: { comment: `${index} ${filler}`, n: String(index) } };
+    for (let index = 0; index < 10_000; index++) {
+      // As a database cursor would, now and then.
+      if (index % 1000 === 0) await Promise.resolve();
+      yield { id: String(index).padStart(6, "0"), submittedOn: "2026-12-07", answers: { comment: `${index} ${filler}`, n: String(index) } };
+    }
   }
   // A sink that takes its time, as a slow download does.
   const sink = new Writable({ write: (_chunk, _encoding, done) => setImmediate(done) });
