@@ -5,8 +5,8 @@
  * are left alone, whatever they hold.
  *
  * Cells become text as pyxform's reader makes them: whole numbers without
- * a decimal point ("1", not "1.0"), dates as ISO dates, rich text as its
- * plain text. A formula is refused rather than replaced by its cached
+ * a decimal point ("1", not "1.0"), dates as ISO dates, times of day as
+ * HH:MM:SS, rich text as its plain text. A formula is refused rather than replaced by its cached
  * result: the result Excel saved may be stale or absent (files written by
  * other tools often have none), and a form whose labels or names come from
  * formulas is not what its author sees.
@@ -92,9 +92,14 @@ function numberText(value: number): string {
   return Number.isInteger(value) ? value.toFixed(0) : String(value);
 }
 
-/** A date cell as an ISO date, with its time only when it has one (exceljs gives dates as UTC). */
+/**
+ * A date cell as an ISO date, with its time only when it has one (exceljs
+ * gives dates as UTC); a time of day alone (Excel's day 0, 1899-12-30) as
+ * HH:MM:SS, which a time question's default takes.
+ */
 function dateText(date: Date): string {
   if (Number.isNaN(date.getTime())) return "";
   const iso = date.toISOString();
+  if (iso.startsWith("1899-12-30T")) return iso.slice(11, 19);
   return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso.replace(/\.000Z$/, "").replace("T", " ");
 }

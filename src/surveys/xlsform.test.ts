@@ -353,6 +353,16 @@ describe("forms pyxform reads", () => {
     assert.equal(form.questions[0]?.default, "2026-01-31");
     assert.equal(form.questions[0].required, true);
   });
+
+  test("a time typed into a cell (a time of day, no date) reads as HH:MM:SS, as pyxform reads it", async () => {
+    const workbook = new ExcelJS.Workbook();
+    const survey = workbook.addWorksheet("survey");
+    survey.addRow(["type", "name", "label", "default"]);
+    // Excel keeps a time as a fraction of a day; exceljs gives it as a Date on 1899-12-30.
+    survey.addRow(["time", "opens", "Opens at", 0.5625]).getCell(4).numFmt = "hh:mm";
+    const form = await readXlsForm(new Uint8Array(await workbook.xlsx.writeBuffer()), "times.xlsx");
+    assert.equal(form.questions[0]?.default, "13:30:00");
+  });
 });
 
 describe("forms refused, with sheet, row and column", () => {
