@@ -366,6 +366,15 @@ describe("defaults", () => {
     ]);
     assert.deepEqual(initialAnswers(form, NOW), { count: "5", lang: "fr", when: "2026-03-04" });
   });
+
+  test("a default that calls a function (today(), pyxform's dynamic default) is computed; other text is the value itself", () => {
+    const form = buildForm([
+      q("interviewed", "date", { default: "today()" }),
+      q("week_ago", "date", { default: "date(today() - 7)" }),
+      q("note_text", "text", { default: "Other (please say)" }),
+    ]);
+    assert.deepEqual(initialAnswers(form, NOW), { interviewed: "2026-03-04", week_ago: "2026-02-25", note_text: "Other (please say)" });
+  });
 });
 
 describe("going back", () => {

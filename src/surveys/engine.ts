@@ -15,7 +15,7 @@
  * later one); a calculation that gives NaN stores nothing.
  */
 import { cleanText, MAX_TEXT_LENGTH, parseAnswer, postedSingle, type ParsedAnswer } from "./answer-types.ts";
-import { evaluate, parseExpression, toBoolean, toText, type EvaluationContext, type Expression } from "./expression.ts";
+import { evaluate, isComputedDefault, parseExpression, toBoolean, toText, type EvaluationContext, type Expression } from "./expression.ts";
 import { METADATA_TYPES, OTHER_CHOICE, otherFieldName, type Answers, type Choice, type Form, type Group, type Question, type Translated } from "./form.ts";
 
 export interface Page {
@@ -240,8 +240,10 @@ export function initialAnswers(form: Form, now: Date): Answers {
   for (const question of form.questions) {
     if (!isDisplayable(question) || isCalculated(question) || question.type === "note") continue;
     if (question.default === null || question.default.trim() === "") continue;
+    // A call such as today() is computed now (pyxform's dynamic default); anything else is the value itself.
+    const given = isComputedDefault(question.default) ? toText(evaluate(expressionOf(question.default), { answers, now })) : question.default;
     // Stored as if the respondent had typed it, so that "05" becomes 5 and an impossible default is left out.
-    const result = parseAnswer(question, question.default, question.choices ?? []);
+    const result = parseAnswer(question, given, question.choices ?? []);
     if (result.kind === "value") put(answers, question.name, result.value);
   }
   recalculate(form, answers, now);

@@ -319,6 +319,17 @@ export function parseExpression(text: string): Expression {
   return new Parser(tokenise(text)).parse();
 }
 
+/**
+ * Whether a `default` cell is a call of one of our functions (`today()`,
+ * `now()`), which pyxform takes for a value computed when the form opens
+ * (a dynamic default) rather than for the literal text: ODK forms use
+ * `today()` as the default of an interview's date.
+ */
+export function isComputedDefault(text: string): boolean {
+  const match = /^([\p{L}_][\p{L}\p{N}_.:-]*)\(.*\)$/su.exec(text.trim());
+  return match !== null && functionArity(match[1] ?? "") !== null;
+}
+
 /** The `${name}`s an expression uses, each once, in order of appearance. */
 export function referencedNames(expression: Expression): string[] {
   return namesOf(expression, "ref");

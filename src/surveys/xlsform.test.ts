@@ -441,6 +441,10 @@ describe("forms refused, with sheet, row and column", () => {
     await refused({ survey: [header, row("text", "a"), row("text", "b", { relevant: "${a} = yes" })] }, { sheet: "survey", row: 3, column: "relevant", message: /"yes" without \$\{\} or quotes/ });
     await refused({ survey: [header, row("select_one yn", "a", { choice_filter: "colour = 'red'" })], choices }, { sheet: "survey", row: 2, column: "choice_filter", message: /"colour" is not a column of the choices sheet/ });
     await refused({ survey: [["type", "name", "label::English (en)"], ["note", "n", "Hello ${who}"]] }, { sheet: "survey", row: 2, column: "label::English (en)", message: /\$\{who\}/ });
+    // A default that calls a function is computed (today()), so it must parse; other text is taken as it is.
+    await refused({ survey: [["type", "name", "label", "default"], ["integer", "n", "N", "round(1 +)"]] }, { sheet: "survey", row: 2, column: "default", message: /does not parse/ });
+    const form = await read({ survey: [["type", "name", "label", "default"], ["date", "d", "D", "today()"], ["text", "t", "T", "Other (say)"]] });
+    assert.deepEqual(form.questions.map((question) => question.default), ["today()", "Other (say)"]);
   });
 
   test("a calculate without calculation, required as an expression, bad range parameters, choice_filter with or_other", async () => {

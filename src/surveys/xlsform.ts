@@ -12,7 +12,7 @@
  * "Specify other.", relevant when "other" is selected), names that are
  * XML names unique in the form. What Baseline cannot run (repeats,
  * geopoint, media, choices from files, required or read_only given as an
- * expression, dynamic defaults, allow_choice_duplicates) is refused with
+ * expression, defaults that refer to other questions, allow_choice_duplicates) is refused with
  * the word "unsupported" rather than half done.
  *
  * Stricter than pyxform on purpose in two places, both where a form would
@@ -27,7 +27,7 @@
  * once.
  */
 import { basename, extname } from "node:path";
-import { bareNames, ExpressionError, parseExpression, referencedNames, type Expression } from "./expression.ts";
+import { bareNames, ExpressionError, isComputedDefault, parseExpression, referencedNames, type Expression } from "./expression.ts";
 import { OTHER_CHOICE, otherFieldName, type Choice, type Form, type Group, type Question, type QuestionType, type Translated } from "./form.ts";
 import { readCsvSheets } from "./xlsform-csv.ts";
 import { FormError, formatBytes, formSheetName, MAX_FORM_BYTES, oneLineText, type FormSheetName, type Sheet, type SheetRow } from "./xlsform-common.ts";
@@ -486,6 +486,8 @@ class FormReader {
       check(question.row, "constraint", question.constraint);
       check(question.row, "calculation", question.calculation);
       check(question.row, "choice_filter", question.choiceFilter, question.choices);
+      // today() and other calls are computed when answering starts (engine.ts): they must parse.
+      if (question.default !== null && isComputedDefault(question.default)) check(question.row, "default", question.default);
       checkText(question.row, "label", question.label);
       checkText(question.row, "hint", question.hint);
     }
