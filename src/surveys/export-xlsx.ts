@@ -52,17 +52,13 @@ function cellValue(form: Form, column: Column, response: ExportResponse, index: 
   return xlsxText(text);
 }
 
-/**
- * Resolves once `out` can take more; rejects when it was closed first (a
- * download the client gave up), so that the export stops reading.
- */
-async function drained(out: Writable): Promise<void> {
-  const closed = (): Error => new Error("the output was closed before the export was complete");
-  if (out.destroyed || out.writableEnded) throw closed();
-  if (!out.writableNeedDrain) return;
-  await new Promise<void>((resolve, reject) => {
+const outputClosed = (): Error => new Error("the output was closed before the export was complete");
+
+/** Resolves on `source`'s "drain"; rejects when `out` closes first (a download the client gave up). */
+function drainOrClose(source: NodeJS.EventEmitter, out: Writable): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const stop = (): void => {
-      out.off("drain", onDrain);
+      source.off("drain", onDrain);
       out.off("close", onClose);
     };
     const onDrain = (): void => {
@@ -71,11 +67,17 @@ async function drained(out: Writable): Promise<void> {
     };
     const onClose = (): void => {
       stop();
-      reject(closed());
+      reject(outputClosed());
     };
-    out.on("drain", onDrain);
+    source.on("drain", onDrain);
     out.on("close", onClose);
   });
+}
+
+/** Resolves once `out` can take more, so that the export stops reading when nobody takes what it writes. */
+async function drained(out: Writable): Promise<void> {
+  if (out.destroyed || out.writableEnded) throw outputClosed();
+  if (out.writableNeedDrain) await drainOrClose(out, out);
 }
 
 /** The part of a Writable's internal state that says it holds more than it wants (readable-stream 2 and 3, which archiver uses). */
@@ -94,23 +96,7 @@ interface WritableState {
  */
 async function zipCaughtUp(sheet: ReturnType<ExcelJS.stream.xlsx.WorkbookWriter["addWorksheet"]>, out: Writable): Promise<void> {
   const into = (sheet as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes?.[0] as (NodeJS.EventEmitter & { _writableState?: WritableState }) | undefined;
-  if (!into?._writableState?.needDrain) return;
-  await new Promise<void>((resolve, reject) => {
-    const stop = (): void => {
-      into.off("drain", onDrain);
-      out.off("close", onClose);
-    };
-    const onDrain = (): void => {
-      stop();
-      resolve();
-    };
-    const onClose = (): void => {
-      stop();
-      reject(new Error("the output was closed before the export was complete"));
-    };
-    into.on("drain", onDrain);
-    out.on("close", onClose);
-  });
+  if (into?._writableState?.needDrain) await drainOrClose(into, out);
 }
 
 async function writeTable(
