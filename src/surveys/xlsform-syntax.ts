@@ -46,6 +46,7 @@ const SURVEY_KEYS: Readonly<Record<string, string>> = {
   read_only: "read_only",
   readonly: "read_only",
   parameters: "parameters",
+  disabled: "disabled",
 };
 
 const CHOICES_KEYS: Readonly<Record<string, string>> = {

@@ -333,6 +333,25 @@ describe("forms pyxform reads", () => {
     );
   });
 
+  test("as pyxform: a row with no type, name or label is a comment, a disabled row is left out, a note needs no name", async () => {
+    const form = await read({
+      survey: [
+        ["type", "name", "label", "hint", "disabled"],
+        ["note", null, "Welcome", null, null],
+        [null, null, null, "a remark for the author in the hint column", null],
+        ["text", "old", "Asked no more", null, "yes"],
+        ["text", "b", "B", null, "no"],
+      ],
+    });
+    assert.deepEqual(
+      form.questions.map((question) => [question.name, question.type, question.row]),
+      [
+        ["generated_note_name_2", "note", 2],
+        ["b", "text", 5],
+      ],
+    );
+  });
+
   test("a CSV saved with semicolons, a byte order mark and CRLF line ends", async () => {
     const text = "\ufeffsurvey;;;\r\n;type;name;label\r\n;text;q;\"Prénom, nom\"\r\n;note;n;Bonjour, ${q}\r\n";
     const form = await readXlsForm(new TextEncoder().encode(text), "semicolons.csv");

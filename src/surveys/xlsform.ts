@@ -282,14 +282,20 @@ class FormReader {
     for (const row of table.rows) {
       const text = (key: string): string => this.cell(table, row, key);
       const type = text("type");
-      const name = text("name");
+      let name = text("name");
       const used = table.columns.some((column) => cleanText(row.cells[column.index] ?? "") !== "");
       if (!used) continue;
+      // As pyxform: a row marked disabled (an old column some forms still have) is left out.
+      if (parseYesNo(text("disabled")) === true) continue;
       if (type === "") {
+        // As pyxform: a row with neither type, name nor label is a comment, passed over.
+        if (name === "" && Object.keys(this.translated(table, row, "label")).length === 0) continue;
         this.fail("survey", row.number, typeHeader, `the row has no type${name ? ` (name "${name}")` : ""}`);
         continue;
       }
       const parsed = parseType(type);
+      // As pyxform: a note needs no name; it gets one made from its row.
+      if (name === "" && parsed.kind === "question" && parsed.type === "note") name = `generated_note_name_${row.number}`;
       if (parsed.kind === "unsupported") {
         this.fail("survey", row.number, typeHeader, parsed.reason);
         continue;
