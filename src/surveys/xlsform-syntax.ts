@@ -154,8 +154,10 @@ export function parseType(text: string): ParsedType {
     if (lower.slice(0, length).join(" ") !== phrase) continue;
     const rest = words.slice(length);
     if (rest.length === 0) return { kind: "unsupported", reason: `type "${text}" names no choices list (write ${type} LIST): unsupported` };
-    const orOther = rest.length === 2 && rest[1]?.toLowerCase() === "or_other";
-    if (rest.length > 2 || (rest.length === 2 && !orOther)) return { kind: "unsupported", reason: `type "${text}" is unsupported` };
+    // pyxform's three spellings: `or_other`, `or other`, `or specify other`.
+    const after = rest.slice(1).join(" ").toLowerCase();
+    const orOther = ["or_other", "or other", "or specify other"].includes(after);
+    if (after !== "" && !orOther) return { kind: "unsupported", reason: `type "${text}" is unsupported` };
     if (orOther && type === "rank") return { kind: "unsupported", reason: `type "${text}" is unsupported: or_other goes with select_one and select_multiple only` };
     return { kind: "question", type, list: rest[0] ?? "", orOther };
   }

@@ -314,6 +314,29 @@ describe("forms pyxform reads", () => {
     assert.deepEqual(form.questions[0]?.choices?.at(-1), { name: "other", label: { [EN]: "Other", [FR]: "Other" }, extra: {} });
   });
 
+  test("or_other written as pyxform also takes it: 'or other' and 'or specify other'", async () => {
+    const form = await read({
+      survey: [
+        ["type", "name", "label"],
+        ["select_one yn or other", "a", "A"],
+        ["select_multiple yn Or Specify Other", "b", "B"],
+      ],
+      choices: [
+        ["list_name", "name", "label"],
+        ["yn", "yes", "Yes"],
+      ],
+    });
+    assert.deepEqual(
+      form.questions.map((question) => [question.name, question.list, question.orOther]),
+      [
+        ["a", "yn", true],
+        ["a_other", null, false],
+        ["b", "yn", true],
+        ["b_other", null, false],
+      ],
+    );
+  });
+
   test("rows that are empty, or hold only columns the reader skips, are passed over", async () => {
     const form = await read({
       survey: [
