@@ -71,7 +71,13 @@ function cellText(cell: ExcelJS.Cell, at: () => FormError): string {
   if (typeof value === "string") return value;
   if (typeof value === "number") return numberText(value);
   if (typeof value === "boolean") return value ? "true" : "false";
-  if (value instanceof Date) return dateText(value);
+  if (value instanceof Date) {
+    // exceljs turns every number in a date-formatted cell into a Date: past Date's range, it is lost.
+    if (Number.isNaN(value.getTime())) {
+      return refuse("the cell holds a number formatted as a date that no calendar reaches (a version such as 2024120701?): format the cell as a number or as text");
+    }
+    return dateText(value);
+  }
   if (typeof value === "object") {
     if ("richText" in value && Array.isArray(value.richText)) return value.richText.map((part) => part.text).join("");
     if ("error" in value) return refuse(`the cell holds an error value (${value.error})`);
@@ -87,6 +93,9 @@ function cellText(cell: ExcelJS.Cell, at: () => FormError): string {
   return refuse("the cell holds a value that is not text, a number, a date or a boolean");
 }
 
+/** Excel's day 0 (1899-12-30) as days before 1970-01-01, which exceljs counts dates from. */
+const EXCEL_EPOCH_DAYS = 25_569;
+
 /** Whole numbers without ".0", as pyxform prints them (a choice named 1 is "1"). */
 function numberText(value: number): string {
   return Number.isInteger(value) ? value.toFixed(0) : String(value);
@@ -99,6 +108,11 @@ function numberText(value: number): string {
  */
 function dateText(date: Date): string {
   if (Number.isNaN(date.getTime())) return "";
+  if (date.getUTCFullYear() > 9999) {
+    // A number formatted as a date (a version such as 20241207): the number typed, as Excel's day count.
+    const serial = date.getTime() / 86_400_000 + EXCEL_EPOCH_DAYS;
+    return Math.abs(serial - Math.round(serial)) < 1e-6 ? numberText(Math.round(serial)) : String(serial);
+  }
   const iso = date.toISOString();
   if (iso.startsWith("1899-12-30T")) return iso.slice(11, 19);
   return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso.replace(/\.000Z$/, "").replace("T", " ");

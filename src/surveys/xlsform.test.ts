@@ -405,6 +405,23 @@ describe("forms pyxform reads", () => {
     const form = await readXlsForm(new Uint8Array(await workbook.xlsx.writeBuffer()), "times.xlsx");
     assert.equal(form.questions[0]?.default, "13:30:00");
   });
+
+  test("a version typed as a number into a date-formatted cell: kept as the number, or refused when exceljs cannot hold it", async () => {
+    const settingsWith = async (version: number): Promise<Uint8Array> => {
+      const workbook = new ExcelJS.Workbook();
+      workbook.addWorksheet("survey").addRows([
+        ["type", "name", "label"],
+        ["text", "a", "A"],
+      ]);
+      const settings = workbook.addWorksheet("settings");
+      settings.addRow(["form_id", "version"]);
+      settings.addRow(["f", version]).getCell(2).numFmt = "yyyy-mm-dd";
+      return new Uint8Array(await workbook.xlsx.writeBuffer());
+    };
+    assert.equal((await readXlsForm(await settingsWith(20241207), "v.xlsx")).version, "20241207");
+    const error = await formError(readXlsForm(await settingsWith(2024120701), "v.xlsx"));
+    assert.equal(formErrorLine("v.xlsx", error), "v.xlsx: settings 2, version: the cell holds a number formatted as a date that no calendar reaches (a version such as 2024120701?): format the cell as a number or as text");
+  });
 });
 
 describe("forms refused, with sheet, row and column", () => {
