@@ -131,7 +131,7 @@ export async function exportCommand(id: string, options: ExportCommandOptions): 
       // A reader that stops early (`survey export ID | head`) closes the pipe: the export ends
       // there, quietly, as other tools do, rather than as a crash with a stack trace. The listener
       // stays: a write still under way when the export returns can fail after it.
-      process.stdout.on("error", ignoreClosedPipe);
+      if (!process.stdout.listeners("error").includes(ignoreClosedPipe)) process.stdout.on("error", ignoreClosedPipe);
       try {
         await write(process.stdout, false);
       } catch (error) {
