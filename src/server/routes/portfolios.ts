@@ -43,6 +43,7 @@ import { CATEGORY_NAMES, cleanText, effectiveStatus } from "../../checks/report/
 import type { CheckStatus } from "../../checks/types.ts";
 import { ConflictError, getInstitution, listInstitutionNames, NotFoundError, SUITE_CHOICES, ValidationError, type Issue, type SuiteChoice } from "../../store/index.ts";
 import { canEdit, pageContext, wholeNumberQuery, type AppContext, type AppEnv } from "../context.ts";
+import { formFields, textField, type FormFields } from "../form-fields.ts";
 import { html, raw, utcMinute, type SafeHtml } from "../html.ts";
 import type { MessageKey, Translate } from "../i18n.ts";
 import { page } from "../layout.ts";
@@ -86,7 +87,7 @@ table.figures td.num,table.figures th.num,td.num{text-align:right;font-variant-n
 .pf-problems td:first-child{text-align:right}
 `;
 
-type Form = Record<string, string | File>;
+type Form = FormFields;
 
 export function registerPortfolioRoutes(app: Hono<AppEnv>): void {
   // Staff pages: anonymous visitors sign in first.
@@ -329,17 +330,8 @@ function withStyle(body: SafeHtml): SafeHtml {
   return html`<style>${raw(REPORT_CSS)}${raw(STYLE)}</style>${body}`;
 }
 
-async function formOf(c: AppContext): Promise<Form> {
-  const body = await c.req.parseBody();
-  const form: Form = {};
-  for (const [key, value] of Object.entries(body)) if (typeof value === "string" || value instanceof File) form[key] = value;
-  return form;
-}
-
-const text = (form: Form, name: string): string => {
-  const value = form[name];
-  return typeof value === "string" ? value : "";
-};
+const formOf = formFields;
+const text = textField;
 
 /** "2026-12-07 15:00 UTC": one fixed form in every language, as the runs are scheduled in UTC. */
 const when = utcMinute;

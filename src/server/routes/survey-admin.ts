@@ -41,6 +41,7 @@ import {
   type SurveyMode,
 } from "../../store/index.ts";
 import { canEdit, pageContext, type AppContext, type AppEnv } from "../context.ts";
+import { formFields, textField } from "../form-fields.ts";
 import { html, raw, utcMinute, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
 import { InvitationMailer } from "../survey-mail.ts";
@@ -66,7 +67,6 @@ fieldset.sa-radios label{font-weight:normal;margin:.2rem 0}
 .sa-scroll{overflow-x:auto}
 `;
 
-type FormFields = Record<string, string | File>;
 
 /** The exports: each writes to a stream, reading the responses afresh from the function (SPSS reads them twice); labels in `language`. */
 type Writer = (form: Form, responses: () => AsyncIterable<ExportResponse>, out: Writable, language: string) => Promise<void>;
@@ -354,17 +354,8 @@ function forbidden(c: AppContext): Response | Promise<Response> {
   return c.html(page(pageContext(c), c.get("t")("error.forbidden"), html`<p>${c.get("t")("surveys.admin.editorsOnly")}</p>`));
 }
 
-async function formOf(c: AppContext): Promise<FormFields> {
-  const body = await c.req.parseBody();
-  const form: FormFields = {};
-  for (const [key, value] of Object.entries(body)) if (typeof value === "string" || value instanceof File) form[key] = value;
-  return form;
-}
-
-const text = (form: FormFields, name: string): string => {
-  const value = form[name];
-  return typeof value === "string" ? value : "";
-};
+const formOf = formFields;
+const text = textField;
 
 function withStyle(body: SafeHtml): SafeHtml {
   return html`<style>${raw(STYLE)}${raw(RESULTS_STYLE)}</style>${body}`;
