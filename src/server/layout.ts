@@ -35,7 +35,7 @@ const STYLE = `
   input,select,textarea{font:inherit;padding:.3rem;max-width:100%}
   input[type=text],input[type=email],input[type=password],input[type=url],textarea{width:100%}
   button{font:inherit;padding:.4rem 1rem;background:#0b4f8a;color:#fff;border:0;border-radius:3px;cursor:pointer}
-  .error{color:#a4000f;font-weight:600}
+  .error{color:#a4000f;font-weight:600;white-space:pre-line}
   .notice{background:#e7f4e4;padding:.5rem}
   .muted{color:#555}
   form.inline{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}

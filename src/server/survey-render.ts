@@ -67,7 +67,8 @@ export interface PageView {
 
 /** Text for a Translated in the page's language, `${name}` references replaced by the answers (as ODK's output does). */
 export function formText(form: Form, text: Translated, language: string, answers: Answers): string {
-  return textIn(text, language, form).replace(/\$\{([A-Za-z_][\w.-]*)\}/g, (_, name: string) => answers[name] ?? "");
+  // Any name the reader accepts (${prénom} too); only the answers' own keys, never what an object inherits (${constructor}).
+  return textIn(text, language, form).replace(/\$\{([^}]+)\}/g, (_, name: string) => (Object.hasOwn(answers, name) ? (answers[name] ?? "") : ""));
 }
 
 /** A question's label, or its name when the form gives none. */

@@ -467,6 +467,7 @@ describe("forms refused, with sheet, row and column", () => {
   test("a name that is not an XML name, a missing name, a missing type", async () => {
     await refused({ survey: [header, row("text", "1st")] }, { sheet: "survey", row: 2, column: "name", message: /not a valid name/ });
     await refused({ survey: [header, row("text", "has space")] }, { sheet: "survey", row: 2, column: "name", message: /not a valid name/ });
+    await refused({ survey: [header, row("text", "__proto__")] }, { sheet: "survey", row: 2, column: "name", message: /reserves/ });
     await refused({ survey: [header, row("text", null).map((cell, index) => (index === 2 ? "A label" : cell))] }, { sheet: "survey", row: 2, column: "name", message: /has no name/ });
     await refused({ survey: [header, ["", "orphan", "Label"]] }, { sheet: "survey", row: 2, column: "type", message: /no type/ });
   });

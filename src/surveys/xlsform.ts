@@ -311,6 +311,9 @@ class FormReader {
       }
       if (!NAME_PATTERN.test(name)) {
         this.fail("survey", row.number, nameHeader, `"${name}" is not a valid name: use letters, digits, _, - and ., starting with a letter or _`);
+      } else if (name === "__proto__") {
+        // A valid XML name, but JavaScript objects (and the form parsers of the web pages) treat that key as the object's prototype.
+        this.fail("survey", row.number, nameHeader, `"__proto__" is a name Baseline reserves: please rename the question`);
       }
       const path = [...stack.map((group) => group.name), name].join("/");
       const relevant = text("relevant") || null;

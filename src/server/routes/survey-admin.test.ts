@@ -96,6 +96,18 @@ for (const dialect of TEST_DIALECTS) {
       assert.equal((await listSurveys(store.db)).length, 0);
     });
 
+    it("lists every problem of an upload, one line each, as the CLI does", async () => {
+      const csrf = await editor.csrf("/surveys/admin");
+      const bytes = await xlsForm({ survey: [["type", "name", "label"], ["geopoint", "where", "Where?"], ["text", "a", "A"], ["text", "a", "Again"]] });
+      const response = await editor.upload("/surveys/admin/upload", upload(csrf, bytes, "two.xlsx"));
+      assert.equal(response.status, 400);
+      const lines = (await errorLine(response)).split("\n");
+      assert.equal(lines.length, 2, lines.join(" | "));
+      assert.match(lines[0] ?? "", /^two\.xlsx: survey 2, type: .*unsupported/);
+      assert.match(lines[1] ?? "", /^two\.xlsx: survey 4, name: /);
+      assert.equal((await listSurveys(store.db)).length, 0);
+    });
+
     it("imports a form, which opens with a public link, and lists it", async () => {
       const csrf = await editor.csrf("/surveys/admin");
       const response = await editor.upload("/surveys/admin/upload", upload(csrf, await twoLanguageForm(), "procurement-test.xlsx"));

@@ -17,6 +17,9 @@ import { fileURLToPath } from "node:url";
 import type { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { formErrorLine, FormError, MAX_FORM_BYTES, readXlsForm } from "../../surveys/xlsform.ts";
+
+/** Problems of an upload listed at most, then counted (as the CLI does). */
+const MAX_ERROR_LINES = 20;
 import { exportCsv } from "../../surveys/export-csv.ts";
 import { exportJson } from "../../surveys/export-json.ts";
 import { exportSpss } from "../../surveys/export-spss.ts";
@@ -213,7 +216,13 @@ async function importForm(c: AppContext, bytes: Uint8Array, fileName: string): P
   try {
     form = await readXlsForm(bytes, fileName);
   } catch (error) {
-    if (error instanceof FormError) return listPage(c, { error: formErrorLine(fileName, error) }, 400);
+    // Every problem, one line each, as `baseline survey validate` prints them (and as many at most).
+    if (error instanceof FormError) {
+      const all = [error, ...error.others];
+      const lines = all.slice(0, MAX_ERROR_LINES).map((each) => formErrorLine(fileName, each));
+      if (all.length > MAX_ERROR_LINES) lines.push(`${fileName}: ... and ${all.length - MAX_ERROR_LINES} more errors`);
+      return listPage(c, { error: lines.join("\n") }, 400);
+    }
     throw error;
   }
   try {

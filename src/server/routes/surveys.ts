@@ -121,7 +121,9 @@ export function registerSurveyRoutes(app: Hono<AppEnv>, options: SurveyOptions =
     const pages = relevantPages(view.form, answers, now);
     const wanted = c.req.query("page");
     const current = pages.find((page) => page.id === wanted) ?? pages.find((page) => page.id === session.page) ?? pages[0];
-    if (!current) return submitOrErrors(c, options, found, answers, now);
+    // Nothing left to answer: a GET never submits (a link checker or a
+    // browser's prefetch of the private link must not send the answers).
+    if (!current) return readyToSubmit(c, found);
     const notice = c.req.query("saved") ? view.t("surveys.saved") : c.req.query("more") ? view.t("surveys.more") : undefined;
     return answerPage(c, options, found, { page: current, answers, errors: [], ...(notice ? { notice } : {}) });
   });
@@ -333,7 +335,8 @@ function intro(c: AppContext, found: Found, state: { consentError?: boolean; inv
 
 /** The form fields of `page` in a post: lists as arrays (empty entries dropped), the rest as their last value. */
 function postedOf(page: Page, body: Record<string, string | File | (string | File)[]>): Posted {
-  const posted: Record<string, string | readonly string[]> = {};
+  // No prototype: a question may be named "__proto__" (a valid XML name), and its answer must be an answer.
+  const posted = Object.create(null) as Record<string, string | readonly string[]>;
   for (const question of page.questions) {
     const value = body[question.name];
     const strings = (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((item): item is string => typeof item === "string");
@@ -418,6 +421,17 @@ async function submitOrErrors(c: AppContext, options: SurveyOptions, found: Foun
   const final = finalAnswers(form, answers, now, { start: session.startedAt, end: now.toISOString(), deviceid: "baseline" });
   await submitAnswerSession(c.get("services").store.db, session.id, { ...final });
   return c.redirect(`${resumePath(survey, token)}${view.langQuery.replace("&", "?")}`, 303);
+}
+
+/** The last step when no page is left to show: one button that submits, by POST. */
+function readyToSubmit(c: AppContext, found: FoundSession): Response | Promise<Response> {
+  const { view, survey, token } = found;
+  return render(
+    c,
+    view,
+    survey.title,
+    html`<form method="post" action="${resumePath(survey, token)}${view.langQuery.replace("&", "?")}"><div class="sv-actions"><button type="submit" name="${ACTION}" value="next">${view.t("surveys.submit")}</button></div></form>`,
+  );
 }
 
 function thanks(c: AppContext, view: FormView): Response | Promise<Response> {
