@@ -192,7 +192,17 @@ async function load(job: LoadJob): Promise<LoadResult> {
   const times = new Map<RequestKind, number[]>();
   const failures: string[] = [];
   const pages = pagesOf(job.form);
-  const think = (): Promise<void> => sleep(job.thinkMin + Math.random() * (job.thinkMax - job.thinkMin));
+  /**
+   * A respondent's time on a page. Past the server's keep-alive timeout (5 s,
+   * Node's default) the server closes the idle connection; a browser then
+   * opens a new one, and so does the respondent (reusing the old one races
+   * the server's close: "socket hang up").
+   */
+  const think = async (agent: http.Agent): Promise<void> => {
+    const ms = job.thinkMin + Math.random() * (job.thinkMax - job.thinkMin);
+    await sleep(ms);
+    if (ms > 4000) agent.destroy();
+  };
   const timed = async (agent: http.Agent, kind: RequestKind, method: string, path: string, body?: string): Promise<Reply> => {
     const started = performance.now();
     const reply = await request(agent, job.base, method, path, body);
@@ -217,7 +227,7 @@ async function load(job: LoadJob): Promise<LoadResult> {
         const get = async (): Promise<void> => expect(await timed(agent, "static", "GET", job.staticPath ?? ""), 200, "static page");
         for (let step = 0; step < 3; step++) await get();
         for (let page = 0; page < pages.length; page++) {
-          await think();
+          await think(agent);
           await get();
           await get();
         }
@@ -238,7 +248,7 @@ async function load(job: LoadJob): Promise<LoadResult> {
         const body = new URLSearchParams();
         for (const question of page.questions) for (const value of answerFor(question, index)) if (value) body.append(question.name, value);
         body.append("-action", "next");
-        await think();
+        await think(agent);
         const last = page.index === pages.at(-1)?.index;
         const posted = await timed(agent, last ? "submit" : "page post", "POST", location, body.toString());
         if (posted.status === 200) break;
