@@ -172,7 +172,12 @@ for (const dialect of TEST_DIALECTS) {
       await updateSurveySettings(store.db, survey.id, { mode: "invitation", opensAt: null, closesAt: null, privacyNotice: "", consentText: "" }, editor);
       const invitations = await createInvitations(store.db, survey.id, ["Ana@Example.org", "bob@example.org", "ana@example.org "], editor);
       assert.deepEqual(invitations.map((invitation) => invitation.email).sort(), ["ana@example.org", "bob@example.org"]);
-      assert.deepEqual(await createInvitations(store.db, survey.id, ["bob@example.org"], editor), [], "an address is invited once");
+      const bobFirst = invitations.find((invitation) => invitation.email === "bob@example.org");
+      const bobAgain = await createInvitations(store.db, survey.id, ["bob@example.org"], editor);
+      assert.equal(bobAgain.length, 1, "an invitation never sent is made again, to be sent");
+      assert.equal(bobAgain[0]?.id, bobFirst?.id, "the same invitation");
+      assert.notEqual(bobAgain[0]?.token, bobFirst?.token, "under a new token");
+      await assert.rejects(createAnswerSession(store.db, { surveyId: survey.id, language: "en", invitationToken: bobFirst?.token ?? "" }), (error: unknown) => error instanceof InvitationError && error.reason === "unknown", "the old token no longer opens it");
       await assert.rejects(createInvitations(store.db, survey.id, ["not an address"], editor), ValidationError);
       await assert.rejects(createInvitations(store.db, "nope", ["c@example.org"], editor), NotFoundError);
 
@@ -195,6 +200,7 @@ for (const dialect of TEST_DIALECTS) {
       assert.ok(!Object.values(sessionRow).includes(ana.id), "the session does not name its invitation");
 
       await markInvitationSent(store.db, bob.id, "2026-12-07T18:00:00.000Z");
+      assert.deepEqual(await createInvitations(store.db, survey.id, ["bob@example.org", "ana@example.org"], editor), [], "an address sent an invitation, or that used it, is invited once");
       assert.deepEqual(
         (await listInvitations(store.db, survey.id)).map(({ email, sentAt, used }) => ({ email, sentAt, used })),
         [
@@ -207,6 +213,7 @@ for (const dialect of TEST_DIALECTS) {
       assert.ok(response && !JSON.stringify(response).includes(ana.id) && !JSON.stringify(response).includes(session.id));
       const audit = JSON.stringify((await listAudit(store.db, { entity: "survey", entityId: survey.id })).items);
       assert.ok(audit.includes('"invitations":2'), audit);
+      assert.ok(audit.includes('"sentAgain":1'), audit);
     });
 
     it("iterates every response once in keyset pages, and deleting a survey takes everything with it", async () => {

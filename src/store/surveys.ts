@@ -439,8 +439,15 @@ export async function createInvitations(db: Kysely<Schema>, surveyId: string, em
   return inTransaction(db, async (trx) => {
     const survey = await trx.selectFrom("surveys").select("id").where("id", "=", surveyId).executeTakeFirst();
     if (!survey) throw new NotFoundError(`no survey with id ${surveyId}`);
-    const existing = new Set((await trx.selectFrom("survey_invitations").select("email").where("survey_id", "=", surveyId).execute()).map((row) => row.email));
+    const existing = new Map((await trx.selectFrom("survey_invitations").select(["id", "email", "sent_at", "used"]).where("survey_id", "=", surveyId).execute()).map((row) => [row.email, row]));
     const created = valid.filter((email) => !existing.has(email)).map((email) => ({ id: newId(), email, token: newToken() }));
+    // An invitation whose e-mail never went out (the SMTP server refused it) gets a new token and is sent again;
+    // its old token was never seen by anyone. One that was sent stays as it is: nobody holds two tokens.
+    const again = valid.flatMap((email) => {
+      const row = existing.get(email);
+      return row && row.sent_at === null && !row.used ? [{ id: row.id, email, token: newToken() }] : [];
+    });
+    for (const invitation of again) await trx.updateTable("survey_invitations").set({ token_hash: hashToken(invitation.token) }).where("id", "=", invitation.id).execute();
     // Bounded statements: SQLite caps the parameters of one statement.
     for (let start = 0; start < created.length; start += 500) {
       await trx
@@ -448,8 +455,8 @@ export async function createInvitations(db: Kysely<Schema>, surveyId: string, em
         .values(created.slice(start, start + 500).map((invitation) => ({ id: invitation.id, survey_id: surveyId, email: invitation.email, token_hash: hashToken(invitation.token), sent_at: null, used: false })))
         .execute();
     }
-    await audit(trx, { userId, action: "invite", entity: "survey", entityId: surveyId, detail: { invitations: created.length, alreadyInvited: valid.length - created.length } });
-    return created;
+    await audit(trx, { userId, action: "invite", entity: "survey", entityId: surveyId, detail: { invitations: created.length, sentAgain: again.length, alreadyInvited: valid.length - created.length - again.length } });
+    return [...created, ...again];
   });
 }
 

@@ -56,6 +56,8 @@ export const STARTER_SURVEY = fileURLToPath(new URL("../../../data/surveys/procu
 
 /** Addresses one paste may invite: a mailing of a few hundred at a time. */
 const MAX_INVITATIONS_AT_ONCE = 1000;
+/** How long one paste may spend sending (each message has its own 10 s timeouts too). */
+const INVITATION_SENDING_BUDGET_MS = 60_000;
 
 const STYLE = `
 .sa-actions{display:flex;flex-wrap:wrap;gap:.6rem 1.2rem;align-items:center;margin:.6rem 0}
@@ -157,7 +159,13 @@ export function registerSurveyAdminRoutes(app: Hono<AppEnv>, options: SurveyOpti
     const base = mailer.base(c.req.url);
     const made = await createInvitations(store.db, survey.id, emails, c.get("user")?.id ?? null);
     const failed: string[] = [];
+    // A slow SMTP server must not hold the page for ever: what is left after the budget stays "not sent", to be invited again.
+    const deadline = Date.now() + INVITATION_SENDING_BUDGET_MS;
     for (const invitation of made) {
+      if (Date.now() > deadline) {
+        failed.push(`${invitation.email} (${t("surveys.invite.outOfTime")})`);
+        continue;
+      }
       const link = `${base}/surveys/${survey.id}?invite=${encodeURIComponent(invitation.token)}`;
       try {
         await mailer.send({ to: invitation.email, subject: t("surveys.mail.subject", { title: survey.title }), text: t("surveys.mail.body", { title: survey.title, link }) });
