@@ -9,8 +9,8 @@
 # Idempotent: does nothing when the tools are already there.
 set -euo pipefail
 missing=()
-command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
-# soffice alone does not say whether Calc is there: its library does.
+# soffice alone says neither whether Writer nor whether Calc is there (either brings it): their libraries do.
+[ -e /usr/lib/libreoffice/program/libswlo.so ] || missing+=(libreoffice-writer-nogui)
 [ -e /usr/lib/libreoffice/program/libsclo.so ] || missing+=(libreoffice-calc-nogui)
 command -v pspp >/dev/null 2>&1 || missing+=(pspp)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
