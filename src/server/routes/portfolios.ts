@@ -44,6 +44,7 @@ import type { CheckStatus } from "../../checks/types.ts";
 import { ConflictError, getInstitution, listInstitutionNames, NotFoundError, SUITE_CHOICES, ValidationError, type Issue, type SuiteChoice } from "../../store/index.ts";
 import { canEdit, pageContext, wholeNumberQuery, type AppContext, type AppEnv } from "../context.ts";
 import { formFields, textField, type FormFields } from "../form-fields.ts";
+import { editorsOnly, requireSignedIn } from "../staff-pages.ts";
 import { html, raw, utcMinute, type SafeHtml } from "../html.ts";
 import type { MessageKey, Translate } from "../i18n.ts";
 import { page } from "../layout.ts";
@@ -315,16 +316,8 @@ export function registerPortfolioRoutes(app: Hono<AppEnv>): void {
   app.get("/portfolios/:id", async (c) => dashboard(c));
 }
 
-async function requireUser(c: AppContext, next: () => Promise<void>): Promise<Response | undefined> {
-  if (!c.get("user")) return c.redirect("/login", 303);
-  await next();
-  return undefined;
-}
-
-function forbidden(c: AppContext): Response | Promise<Response> {
-  c.status(403);
-  return c.html(page(pageContext(c), c.get("t")("error.forbidden"), html`<p>${c.get("t")("portfolios.editorsOnly")}</p>`));
-}
+const requireUser = requireSignedIn;
+const forbidden = (c: AppContext): Response | Promise<Response> => editorsOnly(c, "portfolios.editorsOnly");
 
 function withStyle(body: SafeHtml): SafeHtml {
   return html`<style>${raw(REPORT_CSS)}${raw(STYLE)}</style>${body}`;

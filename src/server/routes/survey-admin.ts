@@ -45,6 +45,7 @@ import {
 } from "../../store/index.ts";
 import { canEdit, pageContext, type AppContext, type AppEnv } from "../context.ts";
 import { formFields, textField } from "../form-fields.ts";
+import { editorsOnly, requireSignedIn } from "../staff-pages.ts";
 import { html, raw, utcMinute, type SafeHtml } from "../html.ts";
 import { page } from "../layout.ts";
 import { InvitationMailer } from "../survey-mail.ts";
@@ -360,16 +361,8 @@ function dateTimeOf(value: string): string | null | undefined {
   return Number.isNaN(Date.parse(iso)) ? undefined : new Date(iso).toISOString();
 }
 
-async function requireUser(c: AppContext, next: () => Promise<void>): Promise<Response | undefined> {
-  if (!c.get("user")) return c.redirect("/login", 303);
-  await next();
-  return undefined;
-}
-
-function forbidden(c: AppContext): Response | Promise<Response> {
-  c.status(403);
-  return c.html(page(pageContext(c), c.get("t")("error.forbidden"), html`<p>${c.get("t")("surveys.admin.editorsOnly")}</p>`));
-}
+const requireUser = requireSignedIn;
+const forbidden = (c: AppContext): Response | Promise<Response> => editorsOnly(c, "surveys.admin.editorsOnly");
 
 const formOf = formFields;
 const text = textField;
